@@ -1,0 +1,79 @@
+/**
+ * The one errors module: every failure twinlab reports carries a stable code that reports,
+ * exit codes and CI match on, and a message that says what went wrong and where.
+ */
+
+export const ErrorCodes = {
+  BootstrapTokenInvalid: 'TWL_BOOTSTRAP_TOKEN_INVALID',
+  BootstrapCaMismatch: 'TWL_BOOTSTRAP_CA_MISMATCH',
+  BootstrapRejected: 'TWL_BOOTSTRAP_REJECTED',
+  CloudUnreachable: 'TWL_CLOUD_UNREACHABLE',
+  FrameMalformed: 'TWL_FRAME_MALFORMED',
+  ConfigInvalid: 'TWL_CONFIG_INVALID',
+  ScenarioInvalid: 'TWL_SCENARIO_INVALID',
+  ShardFailed: 'TWL_SHARD_FAILED',
+  MetaStore: 'TWL_META_STORE',
+  BinariesUnavailable: 'TWL_BINARIES_UNAVAILABLE',
+  ControlPlaneStart: 'TWL_CONTROLPLANE_START',
+  Interrupted: 'TWL_INTERRUPTED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class TwinlabError extends Error {
+  readonly code: ErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.context = context;
+  }
+
+  /** One line fit for a log or a progress line: code first, then the message. */
+  toLine(): string {
+    return `${this.code}: ${this.message}`;
+  }
+}
+
+export class BootstrapTokenInvalidError extends TwinlabError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super(ErrorCodes.BootstrapTokenInvalid, message, context);
+  }
+}
+
+export class CloudUnreachableError extends TwinlabError {
+  constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(ErrorCodes.CloudUnreachable, message, context, options);
+  }
+}
+
+/** A frame from the network that is not a KubeEdge message. `reason` names what was wrong. */
+export class FrameMalformedError extends TwinlabError {
+  readonly reason: string;
+  constructor(reason: string, context: Record<string, unknown> = {}) {
+    super(ErrorCodes.FrameMalformed, `malformed frame: ${reason}`, context);
+    this.reason = reason;
+  }
+}
+
+export class ConfigInvalidError extends TwinlabError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super(ErrorCodes.ConfigInvalid, message, context);
+  }
+}
+
+export function isTwinlabError(e: unknown): e is TwinlabError {
+  return e instanceof TwinlabError;
+}
+
+/** Process exit codes, documented in README. */
+export const ExitCodes = {
+  Ok: 0,
+  HarnessError: 1,
+  InvalidInput: 2,
+  SloBreach: 3,
+  Regression: 4,
+  Interrupted: 130,
+} as const;
