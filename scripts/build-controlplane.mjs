@@ -1,0 +1,320 @@
+#!/usr/bin/env node
+// Builds the real control-plane binaries (etcd, kube-apiserver, kube-controller-manager, cloudcore)
+// from the Go modules under controlplane/ into a per-version cache directory, and skips what is
+// already there. Plain Node with no dependencies, so CI can run it before `pnpm install`.
+//
+//   node scripts/build-controlplane.mjs                 build what is missing, print progress
+//   node scripts/build-controlplane.mjs --print-bin-dir print the bin dir (no build); exit 0
+//   node scripts/build-controlplane.mjs --check         exit 0 if every binary is cached, else 1
+//   node scripts/build-controlplane.mjs --only etcd,cloudcore
+//
+// Cache: ${TWINLAB_CACHE_DIR:-~/.cache/twinlab}/controlplane/<kubeedge-version>-<hash>/bin/<name>
+// where <hash> covers the go.mod/go.sum files, the entry points and the build flags, so changing
+// any of them builds into a fresh directory. GOFLAGS from the environment is passed through; the
+// Go build cache is left at its default so repeated builds on one machine reuse it.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const controlplaneDir = join(repoRoot, 'controlplane');
+
+export const KUBEEDGE_VERSION = 'v1.23.1';
+export const KUBEEDGE_COMMIT = '1a7ee88d3c61dc781cc9c9053066ab3d38519dd5';
+export const KUBERNETES_VERSION = 'v1.32.10';
+export const ETCD_VERSION = 'v3.5.21';
+
+// The checksum database does not answer for KubeEdge's Kubernetes fork; the committed go.sum pins it.
+const NOSUMDB = 'github.com/kubeedge/kubernetes';
+
+const kubeX = [
+  `-X k8s.io/component-base/version.gitVersion=${KUBERNETES_VERSION}`,
+  '-X k8s.io/component-base/version.gitMajor=1',
+  '-X k8s.io/component-base/version.gitMinor=32',
+  '-X k8s.io/component-base/version.gitTreeState=clean',
+];
+const kubeedgeX = [
+  `-X github.com/kubeedge/kubeedge/pkg/version.gitVersion=${KUBEEDGE_VERSION}`,
+  '-X github.com/kubeedge/kubeedge/pkg/version.gitMajor=1',
+  '-X github.com/kubeedge/kubeedge/pkg/version.gitMinor=23',
+  `-X github.com/kubeedge/kubeedge/pkg/version.gitCommit=${KUBEEDGE_COMMIT}`,
+  '-X github.com/kubeedge/kubeedge/pkg/version.gitTreeState=clean',
+];
+
+/** Build order matters only for wall time: cloudcore first compiles the packages the kube commands share. */
+export const COMMANDS = [
+  { name: 'etcd', module: 'etcd', pkg: './cmd/etcd', version: ETCD_VERSION, x: [] },
+  { name: 'cloudcore', module: 'kubeedge', pkg: './cmd/cloudcore', version: KUBEEDGE_VERSION, x: kubeedgeX },
+  { name: 'kube-apiserver', module: 'kubeedge', pkg: './cmd/kube-apiserver', version: KUBERNETES_VERSION, x: kubeX },
+  { name: 'kube-controller-manager', module: 'kubeedge', pkg: './cmd/kube-controller-manager', version: KUBERNETES_VERSION, x: kubeX },
+];
+
+const BUILD_ENV = { CGO_ENABLED: '0' };
+
+function ldflags(cmd) {
+  return ['-s', '-w', '-buildid=', ...cmd.x].join(' ');
+}
+
+function buildArgs(cmd, out) {
+  return ['build', '-trimpath', '-ldflags', ldflags(cmd), '-o', out, cmd.pkg];
+}
+
+function listFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(p));
+    else if (/\.(go|mod|sum)$/.test(entry.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Short hash over everything that decides the bytes of the binaries. */
+export function buildHash() {
+  const h = createHash('sha256');
+  for (const file of listFiles(controlplaneDir)) {
+    h.update(relative(controlplaneDir, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  for (const cmd of COMMANDS) h.update(JSON.stringify(buildArgs(cmd, cmd.name))).update('\0');
+  h.update(JSON.stringify(BUILD_ENV)).update(process.platform).update(process.arch);
+  return h.digest('hex').slice(0, 12);
+}
+
+export function cacheRoot() {
+  return process.env.TWINLAB_CACHE_DIR || join(homedir(), '.cache', 'twinlab');
+}
+
+export function versionDir() {
+  return join(cacheRoot(), 'controlplane', `${KUBEEDGE_VERSION}-${buildHash()}`);
+}
+
+export function binDir() {
+  return join(versionDir(), 'bin');
+}
+
+function isExecutableFile(p) {
+  try {
+    const s = statSync(p);
+    return s.isFile() && (s.mode & 0o111) !== 0 && s.size > 0;
+  } catch {
+    return false;
+  }
+}
+
+export function missingBinaries(names = COMMANDS.map((c) => c.name)) {
+  return names.filter((n) => !isExecutableFile(join(binDir(), n)));
+}
+
+function goEnv() {
+  const nosumdb = process.env.GONOSUMDB ? `${process.env.GONOSUMDB},${NOSUMDB}` : NOSUMDB;
+  return { ...process.env, ...BUILD_ENV, GONOSUMDB: nosumdb };
+}
+
+function goAvailable() {
+  const r = spawnSync('go', ['version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function run(args, cwd) {
+  return new Promise((resolvePromise) => {
+    const child = spawn('go', args, { cwd, env: goEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', () => resolvePromise(127));
+    child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
+  });
+}
+
+/** One builder at a time per cache dir; a lock left by a dead process is taken over. */
+async function withLock(dir, fn) {
+  const lock = join(dir, '.lock');
+  for (let waited = 0; ; waited += 2) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        /* the holder has not written its pid yet */
+      }
+      let alive = false;
+      if (Number.isInteger(holder) && holder > 0) {
+        try {
+          process.kill(holder, 0);
+          alive = true;
+        } catch {
+          alive = false;
+        }
+      }
+      if (!alive && waited >= 2) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (waited % 30 === 0) log(`waiting for another build in ${dir} (pid ${holder || '?'})`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies KubeEdge's CRDs (build/crds of the kubeedge module, from the Go module cache) next to the
+ * binaries, so a run needs no Go toolchain once the cache is filled. Copied file by file: the
+ * module cache's read-only modes would make the copy undeletable.
+ */
+function copyCrds(dir) {
+  const dest = join(dir, 'crds');
+  if (existsSync(join(dest, '.complete'))) return true;
+  const r = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8', env: goEnv() });
+  const modcache = r.status === 0 ? r.stdout.trim() : '';
+  const src = join(modcache, 'github.com', 'kubeedge', `kubeedge@${KUBEEDGE_VERSION}`, 'build', 'crds');
+  if (!modcache || !existsSync(src)) {
+    log(`KubeEdge CRDs not found at ${src}; run \`go mod download\` in controlplane/kubeedge`);
+    return false;
+  }
+  rmSync(dest, { recursive: true, force: true });
+  let count = 0;
+  for (const file of listYaml(src)) {
+    const out = join(dest, relative(src, file));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, readFileSync(file), { mode: 0o644 });
+    count++;
+  }
+  writeFileSync(join(dest, '.complete'), `${src}\n`);
+  log(`copied ${count} CRD files into ${dest}`);
+  return true;
+}
+
+function listYaml(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listYaml(p));
+    else if (/\.ya?ml$/.test(entry.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+function log(line) {
+  process.stderr.write(`[build-controlplane] ${line}\n`);
+}
+
+function readManifest(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+async function build(names) {
+  const dir = versionDir();
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  return withLock(dir, async () => {
+    const todo = COMMANDS.filter((c) => names.includes(c.name) && !isExecutableFile(join(bin, c.name)));
+    const manifestPath = join(dir, 'manifest.json');
+    const manifest = readManifest(manifestPath) ?? {
+      kubeedgeVersion: KUBEEDGE_VERSION,
+      kubeedgeCommit: KUBEEDGE_COMMIT,
+      kubernetesVersion: KUBERNETES_VERSION,
+      etcdVersion: ETCD_VERSION,
+      hash: buildHash(),
+      platform: `${process.platform}/${process.arch}`,
+      binaries: {},
+    };
+    const goVersion = goAvailable();
+    if (todo.length === 0) {
+      if (goVersion && !copyCrds(dir)) return 1;
+      log(`all binaries present in ${bin}`);
+      return 0;
+    }
+    if (!goVersion) {
+      log('`go` is not on PATH: cannot build. Install Go >= 1.23 or set TWINLAB_BIN_DIR to a directory with the binaries.');
+      return 2;
+    }
+    log(`${goVersion}; building ${todo.map((c) => c.name).join(', ')} into ${bin}`);
+    for (const mod of [...new Set(todo.map((c) => c.module))]) {
+      const t0 = Date.now();
+      log(`go mod download (${mod})`);
+      const code = await run(['mod', 'download'], join(controlplaneDir, mod));
+      if (code !== 0) {
+        log(`go mod download failed in controlplane/${mod} (exit ${code})`);
+        return code;
+      }
+      log(`go mod download (${mod}) done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    for (const cmd of todo) {
+      const tmp = join(bin, `.${cmd.name}.tmp-${process.pid}`);
+      const t0 = Date.now();
+      log(`building ${cmd.name} ${cmd.version} ...`);
+      const code = await run(buildArgs(cmd, tmp), join(controlplaneDir, cmd.module));
+      const seconds = Number(((Date.now() - t0) / 1000).toFixed(1));
+      if (code !== 0) {
+        rmSync(tmp, { force: true });
+        log(`building ${cmd.name} failed (exit ${code}) after ${seconds} s`);
+        return code;
+      }
+      renameSync(tmp, join(bin, cmd.name));
+      log(`built ${cmd.name} in ${seconds} s`);
+      manifest.binaries[cmd.name] = {
+        version: cmd.version,
+        buildSeconds: seconds,
+        bytes: statSync(join(bin, cmd.name)).size,
+        builtAt: new Date().toISOString(),
+        go: goVersion,
+      };
+      writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    }
+    return copyCrds(dir) ? 0 : 1;
+  });
+}
+
+async function main(argv) {
+  const onlyIdx = argv.indexOf('--only');
+  const names = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : COMMANDS.map((c) => c.name);
+  const unknown = names.filter((n) => !COMMANDS.some((c) => c.name === n));
+  if (unknown.length > 0) {
+    log(`unknown command(s): ${unknown.join(', ')}; known: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    return 2;
+  }
+  if (argv.includes('--print-bin-dir')) {
+    process.stdout.write(`${binDir()}\n`);
+    return 0;
+  }
+  if (argv.includes('--check')) {
+    const missing = missingBinaries(names);
+    if (missing.length > 0) log(`missing in ${binDir()}: ${missing.join(', ')}`);
+    return missing.length === 0 ? 0 : 1;
+  }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).join('\n') + '\n');
+    return 0;
+  }
+  const t0 = Date.now();
+  const code = await build(names);
+  if (code === 0) {
+    log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    process.stdout.write(`${binDir()}\n`);
+  }
+  return code;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exit(1);
+    },
+  );
+}
