@@ -144,6 +144,9 @@ describe('hub server', () => {
     expect(s.limitRejectedMessages).toBe(3);
     expect(s.sessions).toBe(0); // vn-1 timed out meanwhile (one keepalive only)
     expect(logs.filter((l) => l.includes('reach node limit'))).toHaveLength(1);
+    // Closing the peer also drops the sockets it never made sessions for.
+    await peer.close();
+    expect(await c2.waitClosed(1000)).toBe(true);
   });
 
   it('only keepalives reset the timeout; without them the socket is closed', async () => {

@@ -37,6 +37,8 @@ export class HubServer {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<string, NodeSession>();
+  /** Sockets above the node limit: no session, so tracked here only to be closed with the hub. */
+  private readonly limited = new Set<WebSocket>();
   private readonly keepalive: KeepaliveWatch<NodeSession>;
   private limitLogged = false;
 
@@ -102,6 +104,8 @@ export class HubServer {
 
   async close(): Promise<void> {
     for (const s of [...this.sessions.values()]) this.endSession(s, 'peer-closed');
+    for (const ws of this.limited) ws.terminate();
+    this.limited.clear();
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -146,6 +150,8 @@ export class HubServer {
       }
       if (readable) ws.on('message', () => counters.limitRejectedMessages++);
       else ws.pause();
+      this.limited.add(ws);
+      ws.once('close', () => this.limited.delete(ws));
       return;
     }
 
