@@ -64,6 +64,19 @@ export class ConfigInvalidError extends TwinlabError {
   }
 }
 
+/** A shard's meta store (its SQLite file) could not be opened, read or written. */
+export class MetaStoreError extends TwinlabError {
+  /** The database file. */
+  readonly path: string;
+  /** What the store was doing: open, flush, read, close… */
+  readonly operation: string;
+  constructor(path: string, operation: string, detail: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.MetaStore, `meta store ${operation} failed for ${path}: ${detail}`, { path, operation }, options);
+    this.path = path;
+    this.operation = operation;
+  }
+}
+
 export function isTwinlabError(e: unknown): e is TwinlabError {
   return e instanceof TwinlabError;
 }
