@@ -218,4 +218,27 @@ describe('ACK lane', () => {
     await sleep(60);
     expect(c2.received.length).toBe(before);
   });
+
+  it('reconnect: an object deleted while the node was away comes down as delete {name, namespace, uid}', async () => {
+    await startPeer();
+    const c = await registered('vn-1');
+    const cm = peer.upsertConfigMap('default', 'cm', { k: 'v' });
+    const q = c.send({ source: 'edged', group: 'meta', operation: 'query', resource: 'default/configmap/cm' }, null);
+    c.ack(await c.waitFor((m) => m.header.parent_msg_id === q.header.msg_id));
+    await sleep(30);
+    c.close();
+    await sleep(30);
+    peer.deleteConfigMap('default', 'cm');
+    const c2 = await RawEdgeClient.connect({ url, pki, nodeId: 'vn-1' });
+    clients.push(c2);
+    const del = await c2.waitFor((m) => m.route.operation === 'delete');
+    expect(del.route.resource).toBe('default/configmap/cm');
+    expect(del.content).toEqual({ metadata: { name: 'cm', namespace: 'default', uid: cm.metadata.uid, resourceVersion: cm.metadata.resourceVersion } });
+    c2.ack(del);
+    await sleep(30);
+    const before = c2.received.length;
+    peer.reconcileNow();
+    await sleep(50);
+    expect(c2.received.length).toBe(before);
+  });
 });
