@@ -43,6 +43,23 @@ export class BootstrapTokenInvalidError extends TwinlabError {
   }
 }
 
+/** The CA served on :10002 (or the server's TLS chain) does not match the CA the join token names. */
+export class BootstrapCaMismatchError extends TwinlabError {
+  constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(ErrorCodes.BootstrapCaMismatch, message, context, options);
+  }
+}
+
+/** cloudcore answered a certificate request with something other than a certificate (401, 500, garbage). */
+export class BootstrapRejectedError extends TwinlabError {
+  /** HTTP status, when the rejection came as an HTTP reply. */
+  readonly status: number | undefined;
+  constructor(message: string, context: Record<string, unknown> & { status?: number } = {}, options?: { cause?: unknown }) {
+    super(ErrorCodes.BootstrapRejected, message, context, options);
+    this.status = context.status;
+  }
+}
+
 export class CloudUnreachableError extends TwinlabError {
   constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(ErrorCodes.CloudUnreachable, message, context, options);
