@@ -1,0 +1,86 @@
+/**
+ * What every virtual node of a shard shares: the shard's one timer wheel, its counters, its
+ * meta store, the version profile, edgecore's timings and the sink for events the fleet
+ * controller and the recorder want. A node holds a reference to this, never its own copies.
+ */
+import type { SecureContext } from 'node:tls';
+import type { MetaStore } from './meta-store.js';
+import type { TimerWheel } from './scheduler/timer-wheel.js';
+import type { EdgeCounters } from './edge-counters.js';
+import type { VersionProfile } from './version-profile.js';
+import type { NodeCapacity } from './node-objects.js';
+
+/** Timings, all in ms. The defaults are edgecore's. */
+export interface EdgeTimings {
+  /** edgeHub.heartbeat: keepalive at connect, then this often. */
+  keepaliveMs: number;
+  /** kubelet node lease renew interval (leaseDurationSeconds 40 × 0.25). */
+  leaseMs: number;
+  /** kubelet nodeStatusUpdateFrequency: how often status is computed. */
+  statusSyncMs: number;
+  /** kubelet nodeStatusReportFrequency: a status patch at least this often. */
+  statusReportMs: number;
+  /** edgehub: sleep before redialling after a lost connection. */
+  reconnectSleepMs: number;
+  /** edgehub: pause between the dials of one round. */
+  dialIntervalMs: number;
+  /** edgehub: dials per round before sleeping again. */
+  dialAttempts: number;
+  /** metamanager/edged: a remote request with no reply by then is re-sent. */
+  requestTimeoutMs: number;
+  /** WebSocket handshake timeout. */
+  handshakeTimeoutMs: number;
+  /** kubelet registration backoff: first retry, doubling up to registerBackoffMaxMs. */
+  registerBackoffMs: number;
+  registerBackoffMaxMs: number;
+}
+
+export const EDGECORE_TIMINGS: Readonly<EdgeTimings> = Object.freeze({
+  keepaliveMs: 15_000,
+  leaseMs: 10_000,
+  statusSyncMs: 10_000,
+  statusReportMs: 300_000,
+  reconnectSleepMs: 30_000,
+  dialIntervalMs: 5_000,
+  dialAttempts: 5,
+  requestTimeoutMs: 60_000,
+  handshakeTimeoutMs: 30_000,
+  registerBackoffMs: 100,
+  registerBackoffMaxMs: 7_000,
+});
+
+export interface EdgeConfig {
+  cloudhubUrl: string;
+  projectId: string;
+  timings: EdgeTimings;
+  /** Delay between a pod's volumes being ready and it reporting Running. Default 0. */
+  podStartupDelayMs: number;
+  /** Extra random delay (0…this) added to the reconnect sleep: a what-if knob, off by default as in edgecore. */
+  reconnectJitterMs: number;
+  capacity: NodeCapacity;
+  /** Extra node labels (edged.nodeLabels). */
+  nodeLabels: Readonly<Record<string, string>>;
+  checkServerIdentity?: (host: string, cert: unknown) => Error | undefined;
+}
+
+/** Events a shard forwards to the controller/recorder. All optional; times are wall-clock ms. */
+export interface EdgeEvents {
+  /** Registered: `joinMs` is from the node's start (bootstrap included) to the register reply. */
+  nodeReady?(node: string, atMs: number, joinMs: number): void;
+  objectReceived?(node: string, type: string, operation: string, uid: string, resourceVersion: string, atMs: number): void;
+  podRunning?(node: string, uid: string, atMs: number): void;
+  /** A node-level problem worth one log line (malformed frame, bootstrap failure). */
+  warn?(node: string, code: string, message: string): void;
+}
+
+export interface EdgeRuntime {
+  readonly wheel: TimerWheel;
+  readonly profile: VersionProfile;
+  readonly config: EdgeConfig;
+  readonly counters: EdgeCounters;
+  readonly store: MetaStore | undefined;
+  readonly events: EdgeEvents;
+  /** TLS credentials for a node: enrolls (or reads the cache) on first use. */
+  secureContextFor(nodeName: string): Promise<SecureContext>;
+  random(): number;
+}

@@ -1,0 +1,753 @@
+/**
+ * One virtual edgecore: edgehub (dial, keepalive, reconnect policy), metamanager (store, ACKs,
+ * remote queries) and edged (register, lease, node status, pods) reduced to what crosses the
+ * CloudHub WebSocket, message for message as the v1.23.1 traces show. It owns no timers: the
+ * shard's wheel calls `onTimer`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SecureContext } from 'node:tls';
+import { isTwinlabError } from '../errors.js';
+import { decodeMessage } from './codec/codec.js';
+import type { Message } from './codec/message.js';
+import { NodeState, resourceType, trafficKey } from './edge-counters.js';
+import type { EdgeRuntime } from './edge-runtime.js';
+import { HubConnection, type HubListener } from './hub-connection.js';
+import type { MetaRecord } from './meta-store.js';
+import {
+  leaseInsertBody,
+  nodeStatusPatch,
+  podDeleteBody,
+  podPendingPatch,
+  podRunningPatch,
+  podTerminatedPatch,
+  registerNodeBody,
+  rfc3339Micro,
+  serviceAccountTokenRequest,
+  type PodRef,
+} from './node-objects.js';
+import { podContainers, podQueries, type PodQuery } from './pod-references.js';
+import { NO_TIMER, type TimerId, type TimerTarget } from './scheduler/timer-wheel.js';
+
+/** Timer kinds a node schedules on the shard wheel. */
+const T_KEEPALIVE = 1;
+const T_LEASE = 2;
+const T_STATUS = 3;
+const T_DIAL = 4;
+const T_REQUEST_TIMEOUT = 5;
+const T_REGISTER = 6;
+const T_POD_START = 7;
+
+/** What an upstream request was, so its reply can be handled. */
+const enum Req {
+  Register,
+  NodePatch,
+  LeaseQuery,
+  LeaseInsert,
+  LeaseUpdate,
+  PodPatch,
+  Query,
+  PodDelete,
+  NodeQuery,
+}
+
+interface PendingRequest {
+  readonly kind: Req;
+  readonly operation: string;
+  readonly resource: string;
+  /** Header timestamp of the first send; a re-send keeps it, as edgecore does. */
+  readonly madeAt: number;
+  /** JSON text of the content. */
+  readonly content: string;
+  readonly pod: PodState | undefined;
+  deadline: number;
+}
+
+const POD_CREATING = 0;
+const POD_RUNNING = 1;
+const POD_TERMINATING = 2;
+
+/** A pod this node runs. Also a timer target for its startup delay. */
+class PodState implements TimerTarget, PodRef {
+  phase = POD_CREATING;
+  /** Remote queries (configmaps, secrets, token) still unanswered. */
+  waiting = 0;
+  startedAt = 0;
+  timer: TimerId = NO_TIMER;
+
+  constructor(
+    readonly node: VirtualNode,
+    readonly namespace: string,
+    readonly name: string,
+    readonly uid: string,
+    public resourceVersion: string,
+    readonly containers: Array<{ name: string; image: string }>,
+  ) {}
+
+  onTimer(): void {
+    this.timer = NO_TIMER;
+    this.node.startPod(this);
+  }
+}
+
+export interface VirtualNodeOptions {
+  readonly name: string;
+  /** Index within the fleet; gives each node a distinct InternalIP. */
+  readonly index: number;
+}
+
+type ObjectContent = Record<string, unknown>;
+
+function asObject(v: unknown): ObjectContent | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as ObjectContent) : undefined;
+}
+
+/** Go's encoding/json escapes these; edgecore's frames therefore never carry them raw. */
+const GO_ESCAPES = /[<>&\u2028\u2029]/g;
+function goEscape(json: string): string {
+  if (!GO_ESCAPES.test(json)) return json;
+  GO_ESCAPES.lastIndex = 0;
+  return json.replace(GO_ESCAPES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** One wire message with Go's field order (beehive model.Message) and a trailing newline. */
+function frame(msgId: string, parentId: string | undefined, timestamp: number, source: string, group: string, operation: string, resource: string, contentJson: string): string {
+  const parent = parentId ? `,"parent_msg_id":"${parentId}"` : '';
+  return `{"header":{"msg_id":"${msgId}"${parent},"timestamp":${timestamp}},"route":{"source":"${source}","group":"${group}","operation":"${operation}","resource":${goEscape(JSON.stringify(resource))}},"content":${goEscape(contentJson)}}\n`;
+}
+
+function errReason(content: ObjectContent | undefined): string | undefined {
+  const err = asObject(content?.Err);
+  const status = asObject(err?.ErrStatus);
+  return typeof status?.reason === 'string' ? status.reason : err ? 'Unknown' : undefined;
+}
+
+function internalIp(index: number): string {
+  // 198.18.0.0/15 is reserved for benchmarking; a node's address never routes anywhere.
+  return `198.${18 + ((index >>> 16) & 1)}.${(index >>> 8) & 255}.${index & 255}`;
+}
+
+export class VirtualNode implements TimerTarget, HubListener {
+  readonly name: string;
+  readonly index: number;
+  state: NodeState = NodeState.Idle;
+  private hub: HubConnection | undefined;
+  private tls: SecureContext | undefined;
+  /** The socket closed and edgehub has not yet noticed (it notices on its next failed send). */
+  private linkLost = false;
+  private everConnected = false;
+  private registered = false;
+  private registerBackoff: number;
+  private dialAttempt = 0;
+  private nodeUid = '';
+  /** Last Lease the cloud returned, as JSON text; '' when unknown. */
+  private lease = '';
+  /** 0 unknown (query next), 1 absent (insert next), 2 present (update next). */
+  private leaseState = 0;
+  private leaseInFlight = false;
+  private statusDirty = false;
+  /** The kubelet's status loop waits for its patch, like the lease controller. */
+  private statusInFlight = false;
+  private lastStatusReport = 0;
+  private readonly timers: TimerId[] = [NO_TIMER, NO_TIMER, NO_TIMER, NO_TIMER, NO_TIMER, NO_TIMER, NO_TIMER];
+  private pending: Map<string, PendingRequest> | undefined;
+  private pods: Map<string, PodState> | undefined;
+  /** msg_ids of the last ACK-required downstream messages: a resend is recognised and ACKed again. */
+  private readonly recent: string[] = ['', '', '', ''];
+  private recentNext = 0;
+  private warnedMalformed = false;
+  private startedAt = 0;
+
+  constructor(
+    private readonly rt: EdgeRuntime,
+    options: VirtualNodeOptions,
+  ) {
+    this.name = options.name;
+    this.index = options.index;
+    this.registerBackoff = rt.config.timings.registerBackoffMs;
+    rt.counters.states[NodeState.Idle]! += 1;
+  }
+
+  get isConnected(): boolean {
+    return this.hub?.isOpen ?? false;
+  }
+
+  get isRegistered(): boolean {
+    return this.registered;
+  }
+
+  get podCount(): number {
+    return this.pods?.size ?? 0;
+  }
+
+  /** Restore what a previous run of this shard stored for the node: its uid and pods. */
+  restore(records: readonly MetaRecord[]): void {
+    for (const r of records) {
+      if (r.type === 'node' && r.name === this.name && r.uid) this.nodeUid = r.uid;
+      if (r.type === 'pod') {
+        let body: unknown;
+        try {
+          body = JSON.parse(r.body);
+        } catch {
+          continue;
+        }
+        const pod = new PodState(this, r.namespace, r.name, r.uid, r.resourceVersion, podContainers(body));
+        pod.phase = POD_RUNNING;
+        pod.startedAt = r.updatedAt;
+        (this.pods ??= new Map()).set(`${r.namespace}/${r.name}`, pod);
+      }
+    }
+  }
+
+  /** Bootstrap (if needed), then dial. */
+  start(): void {
+    if (this.state !== NodeState.Idle && this.state !== NodeState.Stopped && this.state !== NodeState.Failed) return;
+    this.setState(NodeState.Bootstrapping);
+    const started = performance.now();
+    this.startedAt = started;
+    this.rt.secureContextFor(this.name).then(
+      (ctx) => {
+        this.rt.counters.bootstrapSeconds.observe((performance.now() - started) / 1000);
+        if (this.state !== NodeState.Bootstrapping) return;
+        this.tls = ctx;
+        this.dial();
+      },
+      (error: unknown) => {
+        if (this.state !== NodeState.Bootstrapping) return;
+        this.setState(NodeState.Failed);
+        const code = isTwinlabError(error) ? error.code : 'TWL_BOOTSTRAP_FAILED';
+        this.rt.events.warn?.(this.name, code, error instanceof Error ? error.message : String(error));
+      },
+    );
+  }
+
+  /**
+   * Stop the node. `graceful` sends edgecore's last blank message first, as edgemark does on
+   * SIGTERM; otherwise the socket is just dropped.
+   */
+  stop(graceful: boolean): void {
+    for (let k = 1; k < this.timers.length; k++) this.cancel(k);
+    if (this.pods) for (const pod of this.pods.values()) this.cancelPodTimer(pod);
+    const hub = this.hub;
+    this.hub = undefined;
+    if (hub) {
+      if (graceful) hub.send('{"header":{"msg_id":"","timestamp":0},"route":{},"content":null}\n');
+      hub.terminate();
+      this.rt.counters.connected -= 1;
+    }
+    if (this.pending) {
+      this.rt.counters.pendingRequests -= this.pending.size;
+      this.pending.clear();
+    }
+    this.setState(NodeState.Stopped);
+  }
+
+  /** Requests this node made and never got a reply for (for the end-of-run count). */
+  get unansweredNow(): number {
+    return this.pending?.size ?? 0;
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  onTimer(kind: number, now: number): void {
+    this.timers[kind] = NO_TIMER;
+    switch (kind) {
+      case T_KEEPALIVE:
+        this.sendKeepalive();
+        if (this.hub !== undefined || this.linkLost) this.arm(T_KEEPALIVE, this.rt.config.timings.keepaliveMs);
+        break;
+      case T_LEASE:
+        this.syncLease();
+        this.arm(T_LEASE, this.rt.config.timings.leaseMs);
+        break;
+      case T_STATUS:
+        this.syncStatus(now);
+        this.arm(T_STATUS, this.rt.config.timings.statusSyncMs);
+        break;
+      case T_DIAL:
+        this.dial();
+        break;
+      case T_REQUEST_TIMEOUT:
+        this.expireRequests(now);
+        break;
+      case T_REGISTER:
+        this.sendRegister();
+        break;
+    }
+  }
+
+  private arm(kind: number, delayMs: number): void {
+    const wheel = this.rt.wheel;
+    const id = this.timers[kind]!;
+    if (id !== NO_TIMER && wheel.reschedule(id, delayMs)) return;
+    this.timers[kind] = wheel.schedule(this, kind, delayMs);
+  }
+
+  private cancel(kind: number): void {
+    const id = this.timers[kind]!;
+    if (id !== NO_TIMER) this.rt.wheel.cancel(id);
+    this.timers[kind] = NO_TIMER;
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private dial(): void {
+    if (!this.tls || this.state === NodeState.Stopped) return;
+    this.setState(this.registered ? NodeState.Reconnecting : NodeState.Connecting);
+    this.dialAttempt += 1;
+    const options = {
+      cloudhubUrl: this.rt.config.cloudhubUrl,
+      projectId: this.rt.config.projectId,
+      nodeName: this.name,
+      secureContext: this.tls,
+      handshakeTimeoutMs: this.rt.config.timings.handshakeTimeoutMs,
+      ...(this.rt.config.checkServerIdentity ? { checkServerIdentity: this.rt.config.checkServerIdentity } : {}),
+    };
+    this.hub = new HubConnection(options, this);
+  }
+
+  onHubOpen(hub: HubConnection): void {
+    if (hub !== this.hub) return;
+    const c = this.rt.counters;
+    c.connects += 1;
+    c.connected += 1;
+    if (this.everConnected) c.reconnects += 1;
+    this.everConnected = true;
+    this.linkLost = false;
+    this.dialAttempt = 0;
+    this.sendKeepalive();
+    this.arm(T_KEEPALIVE, this.rt.config.timings.keepaliveMs);
+    if (this.registered) {
+      this.setState(NodeState.Ready);
+    } else {
+      this.setState(NodeState.Registering);
+      this.sendRegister();
+    }
+  }
+
+  onHubClosed(hub: HubConnection, opened: boolean, _reason: string): void {
+    if (hub !== this.hub) return;
+    this.hub = undefined;
+    const c = this.rt.counters;
+    if (!opened) {
+      c.connectFailures += 1;
+      this.scheduleDial(false);
+      return;
+    }
+    c.connected -= 1;
+    c.disconnects += 1;
+    // edgehub learns of a dead link only when its next send fails; until then it keeps going.
+    this.linkLost = true;
+    this.setState(NodeState.Reconnecting);
+  }
+
+  /** Next dial: 5 s apart within a round of 5, then edgehub's 30 s sleep (+ optional jitter). */
+  private scheduleDial(afterLoss: boolean): void {
+    const t = this.rt.config.timings;
+    if (this.state !== NodeState.Stopped) this.setState(this.registered ? NodeState.Reconnecting : NodeState.Connecting);
+    if (!afterLoss && this.dialAttempt < t.dialAttempts) {
+      this.arm(T_DIAL, t.dialIntervalMs);
+      return;
+    }
+    this.dialAttempt = 0;
+    const jitter = this.rt.config.reconnectJitterMs > 0 ? this.rt.random() * this.rt.config.reconnectJitterMs : 0;
+    this.arm(T_DIAL, t.reconnectSleepMs + jitter);
+  }
+
+  /** Write one frame; on a dead link the first failure starts edgehub's reconnect sleep. */
+  private transmit(text: string, operation: string, resource: string): boolean {
+    const c = this.rt.counters;
+    if (this.hub?.send(text)) {
+      c.countSent(trafficKey(operation, resource), text.length);
+      return true;
+    }
+    c.sendFailures += 1;
+    if (this.linkLost) {
+      this.linkLost = false;
+      this.cancel(T_KEEPALIVE);
+      this.scheduleDial(true);
+    }
+    return false;
+  }
+
+  private sendKeepalive(): void {
+    if (this.hub === undefined && !this.linkLost) return;
+    const text = frame(randomUUID(), undefined, Date.now(), 'websocket', 'resource', 'keepalive', 'node', '"ping"');
+    if (this.transmit(text, 'keepalive', 'node')) this.rt.counters.keepalives += 1;
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private request(kind: Req, operation: string, resource: string, content: string, pod?: PodState, madeAt = Date.now()): void {
+    const msgId = randomUUID();
+    const timeout = this.rt.config.timings.requestTimeoutMs;
+    (this.pending ??= new Map()).set(msgId, { kind, operation, resource, madeAt, content, pod, deadline: this.rt.wheel.now() + timeout });
+    this.rt.counters.pendingRequests += 1;
+    if (this.timers[T_REQUEST_TIMEOUT] === NO_TIMER) this.arm(T_REQUEST_TIMEOUT, timeout);
+    this.transmit(frame(msgId, undefined, madeAt, 'edged', 'meta', operation, resource, content), operation, resource);
+  }
+
+  /** Requests past their deadline are re-sent with a new msg_id and their first timestamp (live trace). */
+  private expireRequests(now: number): void {
+    const pending = this.pending;
+    if (!pending) return;
+    let next = Infinity;
+    const expired: PendingRequest[] = [];
+    for (const [id, p] of pending) {
+      if (p.deadline <= now) {
+        pending.delete(id);
+        expired.push(p);
+      } else if (p.deadline < next) {
+        next = p.deadline;
+      }
+    }
+    const c = this.rt.counters;
+    c.pendingRequests -= expired.length;
+    c.unanswered += expired.length;
+    for (const p of expired) {
+      switch (p.kind) {
+        case Req.NodePatch:
+          // the next status sync sends a fresh patch
+          this.statusInFlight = false;
+          this.statusDirty = true;
+          break;
+        case Req.NodeQuery:
+          break;
+        default:
+          this.request(p.kind, p.operation, p.resource, p.content, p.pod, p.madeAt);
+      }
+    }
+    if (next !== Infinity) this.arm(T_REQUEST_TIMEOUT, Math.max(1, next - now));
+  }
+
+  private ack(m: Message): void {
+    const r = m.route;
+    const resource = r.resource ?? '';
+    const text = frame(randomUUID(), m.header.msg_id, Date.now(), r.source ?? '', r.group ?? '', 'response', resource, '"OK"');
+    if (this.transmit(text, 'response', resource)) this.rt.counters.acksSent += 1;
+  }
+
+  // ---------------------------------------------------------------- node agent
+
+  private nodeResource(kind: 'node' | 'nodepatch'): string {
+    return `${this.rt.profile.nodeNamespace}/${kind}/${this.name}`;
+  }
+
+  private sendRegister(): void {
+    if (this.registered) return;
+    const cfg = this.rt.config;
+    const body = registerNodeBody({ name: this.name, internalIp: internalIp(this.index) }, this.rt.profile, cfg.capacity, Date.now(), cfg.nodeLabels);
+    this.request(Req.Register, 'insert', this.nodeResource('node'), JSON.stringify(body));
+  }
+
+  private onRegistered(content: ObjectContent | undefined): void {
+    const uid = asObject(asObject(content?.Object)?.metadata)?.uid;
+    if (typeof uid === 'string' && uid) this.nodeUid = uid;
+    this.registered = true;
+    this.registerBackoff = this.rt.config.timings.registerBackoffMs;
+    if (this.hub?.isOpen) this.setState(NodeState.Ready);
+    this.rt.events.nodeReady?.(this.name, Date.now(), performance.now() - this.startedAt);
+    // edged's first status sync after registering carries an empty patch (join.jsonl t=0.421).
+    this.request(Req.NodePatch, 'patch', this.nodeResource('nodepatch'), '"{}"');
+    this.lastStatusReport = this.rt.wheel.now();
+    this.arm(T_LEASE, this.rt.config.timings.leaseMs);
+    this.arm(T_STATUS, this.rt.config.timings.statusSyncMs);
+  }
+
+  private syncLease(): void {
+    if (this.leaseInFlight) return; // the kubelet's lease controller waits for its request
+    const resource = `kube-node-lease/lease/${this.name}`;
+    this.leaseInFlight = true;
+    if (this.leaseState === 0) {
+      this.request(Req.LeaseQuery, 'query', resource, 'null');
+    } else if (this.leaseState === 1 || this.lease === '') {
+      this.request(Req.LeaseInsert, 'insert', resource, JSON.stringify(leaseInsertBody(this.name, this.nodeUid, Date.now())));
+    } else {
+      const renew = rfc3339Micro(Date.now());
+      this.request(Req.LeaseUpdate, 'update', resource, this.lease.replace(/"renewTime":"[^"]*"/, `"renewTime":"${renew}"`));
+    }
+  }
+
+  private syncStatus(now: number): void {
+    if (!this.registered) return;
+    if (this.rt.profile.remoteNodeQuery) this.request(Req.NodeQuery, 'query', this.nodeResource('node'), 'null');
+    if (this.statusInFlight) return;
+    if (this.statusDirty || now - this.lastStatusReport >= this.rt.config.timings.statusReportMs) {
+      this.statusDirty = false;
+      this.statusInFlight = true;
+      this.lastStatusReport = now;
+      const wall = Date.now();
+      this.request(Req.NodePatch, 'patch', this.nodeResource('nodepatch'), JSON.stringify(nodeStatusPatch(wall, wall)));
+    }
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  onHubMessage(hub: HubConnection, data: Buffer): void {
+    if (hub !== this.hub) return;
+    const received = performance.now();
+    const c = this.rt.counters;
+    let m: Message;
+    try {
+      m = decodeMessage(data, { wireContent: false });
+    } catch (error) {
+      c.malformed += 1;
+      c.bytesReceived += data.length;
+      if (!this.warnedMalformed) {
+        this.warnedMalformed = true;
+        this.rt.events.warn?.(this.name, 'TWL_FRAME_MALFORMED', error instanceof Error ? error.message : String(error));
+      }
+      return;
+    }
+    const route = m.route;
+    const operation = route.operation ?? '';
+    c.countReceived(trafficKey(operation, route.resource), data.length);
+    const parent = m.header.parent_msg_id;
+    if (parent) {
+      const p = this.pending?.get(parent);
+      if (p) {
+        this.pending!.delete(parent);
+        c.pendingRequests -= 1;
+        this.onReply(p, m);
+      }
+      return;
+    }
+    if ((operation === 'insert' || operation === 'update' || operation === 'delete') && route.group === 'resource') {
+      if (this.seen(m.header.msg_id)) {
+        c.duplicates += 1;
+        this.ack(m);
+        return;
+      }
+      this.ack(m);
+      c.ackLatencyMs.observe(performance.now() - received);
+      this.onObject(m, operation);
+    }
+  }
+
+  private seen(msgId: string): boolean {
+    const r = this.recent;
+    if (r[0] === msgId || r[1] === msgId || r[2] === msgId || r[3] === msgId) return true;
+    r[this.recentNext] = msgId;
+    this.recentNext = (this.recentNext + 1) & 3;
+    return false;
+  }
+
+  private onReply(p: PendingRequest, m: Message): void {
+    // edgecore ACKs the replies to its queries, inserts and updates, never those to patches or deletes.
+    if (p.operation === 'query' || p.operation === 'insert' || p.operation === 'update') this.ack(m);
+    const content = asObject(m.content);
+    const failed = m.route.operation === 'error' ? 'Error' : errReason(content);
+    switch (p.kind) {
+      case Req.Register:
+        if (failed === undefined || failed === 'AlreadyExists') {
+          this.onRegistered(content);
+        } else {
+          this.rt.counters.errorReplies += 1;
+          this.arm(T_REGISTER, this.registerBackoff);
+          this.registerBackoff = Math.min(this.registerBackoff * 2, this.rt.config.timings.registerBackoffMaxMs);
+        }
+        break;
+      case Req.LeaseQuery:
+        this.leaseInFlight = false;
+        if (failed === undefined && asObject(content?.Object)) {
+          this.lease = JSON.stringify(content!.Object);
+          this.leaseState = 2;
+        } else if (failed === 'NotFound') {
+          this.leaseState = 1;
+          this.syncLease(); // insert right away (join.jsonl t=10.281 → 10.305)
+        } else {
+          this.rt.counters.errorReplies += 1;
+        }
+        break;
+      case Req.LeaseInsert:
+      case Req.LeaseUpdate:
+        this.leaseInFlight = false;
+        if (failed === undefined && asObject(content?.Object)) {
+          this.lease = JSON.stringify(content!.Object);
+          this.leaseState = 2;
+        } else {
+          this.rt.counters.errorReplies += 1;
+          this.leaseState = 0;
+          this.lease = '';
+        }
+        break;
+      case Req.Query:
+        this.onQueryReply(p, m, failed);
+        break;
+      case Req.NodeQuery:
+        if (failed === undefined) this.observeNode(content);
+        break;
+      case Req.NodePatch:
+        this.statusInFlight = false;
+        if (failed !== undefined) this.rt.counters.errorReplies += 1;
+        break;
+      case Req.PodPatch:
+      case Req.PodDelete:
+        if (failed !== undefined) this.rt.counters.errorReplies += 1;
+        break;
+    }
+  }
+
+  private onQueryReply(p: PendingRequest, m: Message, failed: string | undefined): void {
+    const content = asObject(m.content);
+    if (failed === undefined && content) {
+      const type = resourceType(p.resource);
+      if (type === 'configmap' || type === 'secret') this.storeObject(p.resource, type, content, m.header.resourceversion);
+    } else {
+      this.rt.counters.errorReplies += 1;
+    }
+    const pod = p.pod;
+    if (pod && pod.phase === POD_CREATING && failed === undefined) {
+      pod.waiting -= 1;
+      if (pod.waiting === 0) this.schedulePodStart(pod);
+    }
+  }
+
+  private onObject(m: Message, operation: string): void {
+    const resource = m.route.resource ?? '';
+    const type = resourceType(resource);
+    const content = asObject(m.content);
+    const meta = asObject(content?.metadata);
+    const uid = typeof meta?.uid === 'string' ? meta.uid : '';
+    const rv = m.header.resourceversion ?? (typeof meta?.resourceVersion === 'string' ? meta.resourceVersion : '');
+    this.rt.events.objectReceived?.(this.name, type, operation, uid, rv, Date.now());
+    if (type === 'pod') {
+      this.onPod(resource, operation, content, uid, rv);
+      return;
+    }
+    if (type === 'node') this.observeNode(content);
+    if (operation === 'delete') {
+      this.rt.store?.remove(this.name, resource);
+    } else if (content) {
+      this.storeObject(resource, type, content, rv);
+    }
+  }
+
+  /** kube-controller-manager marking the node NotReady/Unknown shows in the echo: report status again. */
+  private observeNode(content: ObjectContent | undefined): void {
+    const node = asObject(content?.Object) ?? content;
+    const meta = asObject(node?.metadata);
+    if (typeof meta?.uid === 'string' && meta.uid) this.nodeUid = meta.uid;
+    const conditions = asObject(node?.status)?.conditions;
+    if (!Array.isArray(conditions)) return;
+    for (const cond of conditions) {
+      const cnd = asObject(cond);
+      if (cnd?.type === 'Ready' && cnd.status !== 'True') this.statusDirty = true;
+    }
+  }
+
+  private storeObject(resource: string, type: string, content: ObjectContent, rv: string | undefined): void {
+    const store = this.rt.store;
+    if (!store) return;
+    const meta = asObject(content.metadata);
+    const slash = resource.indexOf('/');
+    store.put(this.name, {
+      key: resource,
+      type,
+      namespace: slash > 0 ? resource.slice(0, slash) : '',
+      name: typeof meta?.name === 'string' ? meta.name : '',
+      uid: typeof meta?.uid === 'string' ? meta.uid : '',
+      resourceVersion: rv ?? '',
+      body: JSON.stringify(content),
+      updatedAt: Date.now(),
+    });
+  }
+
+  // ---------------------------------------------------------------- pods
+
+  private onPod(resource: string, operation: string, content: ObjectContent | undefined, uid: string, rv: string): void {
+    const parts = resource.split('/');
+    const namespace = parts[0] ?? '';
+    const name = parts[2] ?? '';
+    const key = `${namespace}/${name}`;
+    const c = this.rt.counters;
+    let pod = this.pods?.get(key);
+    if (operation === 'delete') {
+      if (pod) {
+        this.cancelPodTimer(pod);
+        this.pods!.delete(key);
+        c.podsDeleted += 1;
+      }
+      this.rt.store?.remove(this.name, resource);
+      return;
+    }
+    if (!content) return;
+    if (pod && uid && pod.uid !== uid) {
+      // Same name, new object: the old pod is gone.
+      this.cancelPodTimer(pod);
+      this.pods!.delete(key);
+      pod = undefined;
+    }
+    this.storeObject(resource, 'pod', content, rv);
+    const terminating = asObject(content.metadata)?.deletionTimestamp !== undefined;
+    if (!pod) {
+      if (terminating) return;
+      // insert, or update of a pod this node does not know: a create (protocol doc §6).
+      pod = new PodState(this, namespace, name, uid, rv, podContainers(content));
+      (this.pods ??= new Map()).set(key, pod);
+      c.podsCreated += 1;
+      this.createPod(pod, content);
+      return;
+    }
+    pod.resourceVersion = rv;
+    if (terminating && pod.phase !== POD_TERMINATING) this.terminatePod(pod);
+  }
+
+  private podResource(pod: PodState, type: string): string {
+    return `${pod.namespace}/${type}/${pod.name}`;
+  }
+
+  private createPod(pod: PodState, content: ObjectContent): void {
+    const now = Date.now();
+    this.request(Req.PodPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podPendingPatch(pod, internalIp(this.index), now)), pod);
+    const queries: PodQuery[] = podQueries(content);
+    pod.waiting = queries.length;
+    for (const q of queries) {
+      const resource = `${pod.namespace}/${q.kind}/${q.name}`;
+      const body = q.kind === 'serviceaccounttoken' ? JSON.stringify(serviceAccountTokenRequest(pod)) : 'null';
+      this.request(Req.Query, 'query', resource, body, pod);
+    }
+    if (queries.length === 0) this.schedulePodStart(pod);
+  }
+
+  private schedulePodStart(pod: PodState): void {
+    pod.timer = this.rt.wheel.schedule(pod, T_POD_START, this.rt.config.podStartupDelayMs);
+  }
+
+  private cancelPodTimer(pod: PodState): void {
+    if (pod.timer !== NO_TIMER) this.rt.wheel.cancel(pod.timer);
+    pod.timer = NO_TIMER;
+  }
+
+  /** Called by the pod's timer: containers started, report Running. */
+  startPod(pod: PodState): void {
+    if (pod.phase !== POD_CREATING || this.pods?.get(`${pod.namespace}/${pod.name}`) !== pod) return;
+    const now = Date.now();
+    pod.phase = POD_RUNNING;
+    pod.startedAt = now;
+    this.request(Req.PodPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podRunningPatch(pod, podIp(this.index, pod), now)), pod);
+    this.rt.counters.podsRunning += 1;
+    this.rt.events.podRunning?.(this.name, pod.uid, now);
+  }
+
+  private terminatePod(pod: PodState): void {
+    this.cancelPodTimer(pod);
+    pod.phase = POD_TERMINATING;
+    const now = Date.now();
+    this.request(Req.PodPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podTerminatedPatch(pod, pod.startedAt || now, now)), pod);
+    this.request(Req.PodDelete, 'delete', this.podResource(pod, 'pod'), JSON.stringify(podDeleteBody(pod.uid)), pod);
+  }
+
+  // ---------------------------------------------------------------- state
+
+  private setState(next: NodeState): void {
+    if (next === this.state) return;
+    this.rt.counters.transition(this.state, next);
+    this.state = next;
+  }
+}
+
+function podIp(index: number, pod: PodState): string {
+  let h = 0;
+  for (let i = 0; i < pod.uid.length; i++) h = (h * 31 + pod.uid.charCodeAt(i)) | 0;
+  return `10.${(index >>> 8) & 255}.${index & 255}.${(h & 127) + 2}`;
+}

@@ -1,0 +1,72 @@
+/** Sum of the latest snapshot of every shard: the fleet's view of its counters. */
+import type { EdgeCountersSnapshot, NodeStateName } from '../../edge/edge-counters.js';
+import { NODE_STATE_NAMES } from '../../edge/edge-counters.js';
+import { mergeSnapshots, emptySnapshot } from '../../metrics/bucket-histogram.js';
+import { DURATION_S_BOUNDS, LATENCY_MS_BOUNDS } from '../../metrics/bucket-histogram.js';
+import type { ShardSnapshot } from '../ipc-messages.js';
+
+export interface FleetTotals extends EdgeCountersSnapshot {
+  shards: number;
+  started: number;
+  rssBytes: number;
+  cpuSeconds: number;
+  /** Worst shard's event-loop delay p99 over the last interval, ms. */
+  eventLoopLagP99Ms: number;
+  metaStoreRows: number;
+}
+
+type NumericKey = {
+  [K in keyof EdgeCountersSnapshot]: EdgeCountersSnapshot[K] extends number ? K : never;
+}[keyof EdgeCountersSnapshot];
+
+const NUMERIC: NumericKey[] = [
+  'connected', 'connects', 'connectFailures', 'reconnects', 'disconnects', 'keepalives', 'acksSent', 'duplicates',
+  'malformed', 'unanswered', 'pendingRequests', 'errorReplies', 'sendFailures', 'bytesSent', 'bytesReceived',
+  'podsCreated', 'podsRunning', 'podsDeleted',
+];
+
+function addMap(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+export function aggregate(snapshots: readonly ShardSnapshot[]): FleetTotals {
+  const states = Object.fromEntries(NODE_STATE_NAMES.map((n) => [n, 0])) as Record<NodeStateName, number>;
+  const totals: FleetTotals = {
+    states,
+    shards: snapshots.length,
+    started: 0,
+    rssBytes: 0,
+    cpuSeconds: 0,
+    eventLoopLagP99Ms: 0,
+    metaStoreRows: 0,
+    connected: 0, connects: 0, connectFailures: 0, reconnects: 0, disconnects: 0, keepalives: 0, acksSent: 0,
+    duplicates: 0, malformed: 0, unanswered: 0, pendingRequests: 0, errorReplies: 0, sendFailures: 0,
+    bytesSent: 0, bytesReceived: 0, podsCreated: 0, podsRunning: 0, podsDeleted: 0,
+    sent: {},
+    received: {},
+    ackLatencyMs: mergeSnapshots(LATENCY_MS_BOUNDS, snapshots.map((s) => s.counters.ackLatencyMs)),
+    bootstrapSeconds: snapshots.length
+      ? mergeSnapshots(DURATION_S_BOUNDS, snapshots.map((s) => s.counters.bootstrapSeconds))
+      : emptySnapshot(DURATION_S_BOUNDS),
+  };
+  for (const s of snapshots) {
+    const c = s.counters;
+    for (const name of NODE_STATE_NAMES) states[name] += c.states[name];
+    for (const k of NUMERIC) totals[k] += c[k];
+    addMap(totals.sent, c.sent);
+    addMap(totals.received, c.received);
+    totals.started += s.started;
+    totals.rssBytes += s.process.rssBytes;
+    totals.cpuSeconds += s.process.cpuSeconds;
+    totals.eventLoopLagP99Ms = Math.max(totals.eventLoopLagP99Ms, s.process.eventLoopLagP99Ms);
+    totals.metaStoreRows += s.metaStoreRows;
+  }
+  return totals;
+}
+
+/** Sum of a traffic map's counts. */
+export function total(map: Record<string, number>): number {
+  let n = 0;
+  for (const v of Object.values(map)) n += v;
+  return n;
+}

@@ -1,0 +1,77 @@
+/**
+ * The only thing the fleet controller and its shard processes share: typed IPC messages.
+ * Controller → shard: start, stop. Shard → controller: ready, snapshot, events, stopped, fatal.
+ */
+import type { EdgeCountersSnapshot } from '../edge/edge-counters.js';
+import type { EdgeTimings } from '../edge/edge-runtime.js';
+import type { EnrollMode } from '../edge/bootstrap/enroll.js';
+
+export interface ShardConfig {
+  index: number;
+  of: number;
+  /** Global index of this shard's first node and how many it hosts. */
+  firstNode: number;
+  nodeCount: number;
+  namePrefix: string;
+  cloudhubUrl: string;
+  certsUrl: string;
+  /** Join token. A secret: IPC only, never logged. */
+  token: string;
+  certs: EnrollMode;
+  certCacheDir: string;
+  /** Directory for this shard's meta store (meta-<index>.db). */
+  dataDir: string;
+  kubeedgeVersion: string;
+  projectId: string;
+  /** Nodes this shard starts per second. */
+  rampPerSecond: number;
+  podStartupDelayMs: number;
+  reconnectJitterMs: number;
+  timings?: Partial<EdgeTimings>;
+  /** How often the shard reports a snapshot. */
+  snapshotIntervalMs: number;
+  /** Accept a cloud certificate whose names do not include the dialled host (attach to a remote cloud). */
+  insecureSkipHostnameCheck?: boolean;
+}
+
+export interface ProcessSample {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** User + system CPU seconds since the process started. */
+  cpuSeconds: number;
+  /** Event-loop delay over the last interval and over the whole run, ms. */
+  eventLoopLagP99Ms: number;
+  eventLoopLagMaxMs: number;
+  runEventLoopLagP99Ms: number;
+}
+
+export interface ShardSnapshot {
+  index: number;
+  atMs: number;
+  started: number;
+  counters: EdgeCountersSnapshot;
+  process: ProcessSample;
+  metaStoreRows: number;
+}
+
+export type ShardEvent =
+  | { kind: 'node-ready'; node: string; atMs: number; joinMs: number }
+  | { kind: 'object'; node: string; type: string; operation: string; uid: string; resourceVersion: string; atMs: number }
+  | { kind: 'pod-running'; node: string; uid: string; atMs: number }
+  | { kind: 'warn'; node: string; code: string; message: string };
+
+export type ControllerToShard =
+  | { type: 'start'; config: ShardConfig }
+  | { type: 'stop'; graceful: boolean };
+
+export type ShardToController =
+  | { type: 'ready'; index: number; caHash: string }
+  | { type: 'snapshot'; snapshot: ShardSnapshot }
+  | { type: 'events'; index: number; events: ShardEvent[] }
+  | { type: 'stopped'; snapshot: ShardSnapshot; unanswered: number }
+  | { type: 'fatal'; index: number; code: string; message: string };
+
+/** Node name for a global index: vn-00000, vn-00001, … (DNS-1123, sortable). */
+export function nodeName(prefix: string, index: number): string {
+  return `${prefix}-${String(index).padStart(5, '0')}`;
+}
