@@ -9,6 +9,7 @@ import type { TimerWheel } from './scheduler/timer-wheel.js';
 import type { EdgeCounters } from './edge-counters.js';
 import type { VersionProfile } from './version-profile.js';
 import type { NodeCapacity } from './node-objects.js';
+import type { HubDialer } from './hub-connection.js';
 
 /** Timings, all in ms. The defaults are edgecore's. */
 export interface EdgeTimings {
@@ -82,5 +83,7 @@ export interface EdgeRuntime {
   readonly events: EdgeEvents;
   /** TLS credentials for a node: enrolls (or reads the cache) on first use. */
   secureContextFor(nodeName: string): Promise<SecureContext>;
+  /** Opens a node's CloudHub link (the real WebSocket; tests pass a fake). */
+  dial: HubDialer;
   random(): number;
 }

@@ -9,10 +9,10 @@ import type { SecureContext } from 'node:tls';
 import { WebSocket, type ClientOptions } from 'ws';
 
 export interface HubListener {
-  onHubOpen(hub: HubConnection): void;
-  onHubMessage(hub: HubConnection, data: Buffer): void;
+  onHubOpen(hub: HubLink): void;
+  onHubMessage(hub: HubLink, data: Buffer): void;
   /** `opened` tells whether the upgrade had completed; `reason` is the error or close reason. */
-  onHubClosed(hub: HubConnection, opened: boolean, reason: string): void;
+  onHubClosed(hub: HubLink, opened: boolean, reason: string): void;
 }
 
 export interface HubDialOptions {
@@ -31,7 +31,18 @@ export function hubUrl(cloudhubUrl: string, projectId: string, nodeName: string)
   return `${base.protocol}//${base.host}/${projectId}/${encodeURIComponent(nodeName)}/events`;
 }
 
-export class HubConnection {
+/** What a node needs of its hub link; tests substitute a fake. */
+export interface HubLink {
+  readonly isOpen: boolean;
+  send(text: string): boolean;
+  terminate(): void;
+}
+
+export type HubDialer = (options: HubDialOptions, listener: HubListener) => HubLink;
+
+export const dialHub: HubDialer = (options, listener) => new HubConnection(options, listener);
+
+export class HubConnection implements HubLink {
   private readonly ws: WebSocket;
   private opened = false;
   private closed = false;

@@ -11,7 +11,7 @@ import { decodeMessage } from './codec/codec.js';
 import type { Message } from './codec/message.js';
 import { NodeState, resourceType, trafficKey } from './edge-counters.js';
 import type { EdgeRuntime } from './edge-runtime.js';
-import { HubConnection, type HubListener } from './hub-connection.js';
+import type { HubLink, HubListener } from './hub-connection.js';
 import type { MetaRecord } from './meta-store.js';
 import {
   leaseInsertBody,
@@ -130,7 +130,7 @@ export class VirtualNode implements TimerTarget, HubListener {
   readonly name: string;
   readonly index: number;
   state: NodeState = NodeState.Idle;
-  private hub: HubConnection | undefined;
+  private hub: HubLink | undefined;
   private tls: SecureContext | undefined;
   /** The socket closed and edgehub has not yet noticed (it notices on its next failed send). */
   private linkLost = false;
@@ -302,10 +302,10 @@ export class VirtualNode implements TimerTarget, HubListener {
       handshakeTimeoutMs: this.rt.config.timings.handshakeTimeoutMs,
       ...(this.rt.config.checkServerIdentity ? { checkServerIdentity: this.rt.config.checkServerIdentity } : {}),
     };
-    this.hub = new HubConnection(options, this);
+    this.hub = this.rt.dial(options, this);
   }
 
-  onHubOpen(hub: HubConnection): void {
+  onHubOpen(hub: HubLink): void {
     if (hub !== this.hub) return;
     const c = this.rt.counters;
     c.connects += 1;
@@ -324,7 +324,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     }
   }
 
-  onHubClosed(hub: HubConnection, opened: boolean, _reason: string): void {
+  onHubClosed(hub: HubLink, opened: boolean, _reason: string): void {
     if (hub !== this.hub) return;
     this.hub = undefined;
     const c = this.rt.counters;
@@ -482,7 +482,7 @@ export class VirtualNode implements TimerTarget, HubListener {
 
   // ---------------------------------------------------------------- inbound
 
-  onHubMessage(hub: HubConnection, data: Buffer): void {
+  onHubMessage(hub: HubLink, data: Buffer): void {
     if (hub !== this.hub) return;
     const received = performance.now();
     const c = this.rt.counters;

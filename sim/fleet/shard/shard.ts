@@ -8,6 +8,7 @@ import path from 'node:path';
 import tls, { type SecureContext } from 'node:tls';
 import { openEnroller, type Enroller } from '../../edge/bootstrap/enroll.js';
 import { EdgeCounters } from '../../edge/edge-counters.js';
+import { dialHub } from '../../edge/hub-connection.js';
 import { EDGECORE_TIMINGS, type EdgeConfig, type EdgeEvents, type EdgeRuntime } from '../../edge/edge-runtime.js';
 import { MetaStore, type MetaRecord } from '../../edge/meta-store.js';
 import { DEFAULT_CAPACITY } from '../../edge/node-objects.js';
@@ -74,6 +75,7 @@ export class Shard implements TimerTarget {
       store,
       events,
       secureContextFor: (name) => this.secureContextFor(name),
+      dial: dialHub,
       random: Math.random,
     };
     const restored = new Map<string, MetaRecord[]>();
