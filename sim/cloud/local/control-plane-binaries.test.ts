@@ -37,7 +37,7 @@ describe('control-plane binary resolution', () => {
   });
 
   it('does not build when building is disabled and the cache is empty', async () => {
-    const env = { ...process.env, TWINLAB_CACHE_DIR: join(scratch, 'empty-cache') };
+    const env: NodeJS.ProcessEnv = { ...process.env, TWINLAB_CACHE_DIR: join(scratch, 'empty-cache') };
     delete env.TWINLAB_BIN_DIR;
     const err = await resolveBinaries({ env, allowBuild: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BinariesUnavailableError);

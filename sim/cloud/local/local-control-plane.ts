@@ -5,7 +5,7 @@
  * any failure stops what was started and throws TWL_CONTROLPLANE_START naming the component.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ControlPlane, ControlPlaneProcess, MetricsTarget } from '../control-plane.js';
 import { AdminApi, pick } from './admin-api.js';
@@ -25,6 +25,8 @@ export const LOCAL_KUBERNETES_VERSION = 'v1.32.10';
 const SERVICE_CIDR = '10.96.0.0/12';
 const SERVICE_IP = '10.96.0.1';
 const DEFAULT_NODE_LIMIT = 1000;
+/** What a start writes under the run dir, and removes first. */
+const STATE_DIRS = ['pki', 'etcd', 'logs', 'kube-apiserver', 'kube-controller-manager', 'cloudcore'] as const;
 
 /** A fixed port, or 'auto' for a free one. */
 export type PortChoice = number | 'auto';
@@ -32,7 +34,10 @@ export type PortChoice = number | 'auto';
 export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'cloudcore';
 
 export interface LocalControlPlaneOptions {
-  /** Everything is written here: pki/, etcd/, logs/, kubeconfig, cloudcore config. Created if absent. */
+  /**
+   * Everything is written here: pki/, etcd/, logs/, admin.kubeconfig, cloudcore.yaml. Created if
+   * absent; those entries are replaced on every start (each start is a fresh cluster).
+   */
   runDir: string;
   /** cloudHub.nodeLimit. cloudcore pays ≈ 7.6 KB RSS and two goroutines per unit at start. Default 1000. */
   nodeLimit?: number;
@@ -140,6 +145,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   const t0 = Date.now();
   const runDir = resolve(opts.runDir);
   const logsDir = join(runDir, 'logs');
+  // Every start is a fresh cluster: state left by an earlier start (an etcd holding secrets for
+  // another CA, old logs) would make cloudcore serve certs the new token does not match.
+  for (const sub of STATE_DIRS) rmSync(join(runDir, sub), { recursive: true, force: true });
   mkdirSync(logsDir, { recursive: true });
   const progress = opts.onProgress ?? ((): void => undefined);
   const nodeLimit = opts.nodeLimit ?? DEFAULT_NODE_LIMIT;
@@ -319,9 +327,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     let token = '';
     await phase('cloudcore', async () => {
       const wait = { timeoutMs: Math.max(timeoutMs, 90_000), proc: cloudcore, intervalMs: 250 };
-      await waitUntil(async () => (await tcpAccepts(ports.cloudhub)) && (await tcpAccepts(ports.certs)), {
+      await waitUntil(async () => (await tcpAccepts(ports.cloudhub)) && (await answers200(`https://127.0.0.1:${ports.certs}/ca.crt`)), {
         ...wait,
-        what: `cloudcore CloudHub ports ${ports.cloudhub}/${ports.certs}`,
+        what: `cloudcore CloudHub wss :${ports.cloudhub} and https :${ports.certs}/ca.crt`,
       });
       await waitUntil(
         async () => {
