@@ -357,7 +357,7 @@ export class VirtualNode implements TimerTarget, HubListener {
   private transmit(text: string, operation: string, resource: string): boolean {
     const c = this.rt.counters;
     if (this.hub?.send(text)) {
-      c.countSent(trafficKey(operation, resource), text.length);
+      c.countSent(trafficKey(operation, resource), Buffer.byteLength(text));
       return true;
     }
     c.sendFailures += 1;

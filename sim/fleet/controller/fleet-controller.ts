@@ -151,9 +151,14 @@ export class FleetController extends EventEmitter<FleetEvents> {
     return this.handles.length;
   }
 
+  /** The latest snapshot of every shard that has reported. */
+  latestSnapshots(): ShardSnapshot[] {
+    return this.handles.flatMap((h) => (h.latest ? [h.latest] : []));
+  }
+
   /** Totals over the latest snapshot of every shard. */
   totals(): FleetTotals {
-    return aggregate(this.handles.flatMap((h) => (h.latest ? [h.latest] : [])));
+    return aggregate(this.latestSnapshots());
   }
 
   /** Stop every shard (graceful = edgecore's last message, then close) and collect final numbers. */

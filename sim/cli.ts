@@ -1,0 +1,70 @@
+/**
+ * The `twinlab` command line: `sim` runs a fleet against a cloud, `shard` runs one shard alone
+ * (the unit a Helm chart spreads over a cluster). Errors print their code and exit with the
+ * documented exit codes.
+ */
+import 'reflect-metadata';
+import { ExitCodes, isTwinlabError, ErrorCodes } from './errors.js';
+import { parseSimOptions } from './run/sim-options.js';
+import { runSim } from './run/sim-run.js';
+import { runShardCommand } from './fleet/shard/shard-command.js';
+import { TWINLAB_VERSION } from './version.js';
+
+const USAGE = `twinlab ${TWINLAB_VERSION} — a digital-twin lab for KubeEdge
+
+usage:
+  twinlab sim [options]        run N virtual edge nodes against a cloud (see README: CLI reference)
+  twinlab shard --index I --of N [options]
+                               run one shard of a fleet on its own
+  twinlab version
+
+pnpm sim -- --help lists every option in README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'sim': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(`${USAGE}\n`);
+        return ExitCodes.Ok;
+      }
+      const options = parseSimOptions(rest);
+      const result = await runSim(options);
+      const s = result.summary;
+      process.stdout.write(
+        `${s.title}: ${s.nodes.ready}/${s.nodes.requested} nodes ready, ${s.messages.sent} sent / ${s.messages.received} received, ` +
+          `${s.messages.unanswered} unanswered, ${s.messages.malformed} malformed\n` +
+          `summary: ${result.outDir}/summary.json and summary.md\n`,
+      );
+      if (s.error) process.stderr.write(`${s.error.code}: ${s.error.message}\n`);
+      return result.exitCode;
+    }
+    case 'shard':
+      return runShardCommand(rest);
+    case 'version':
+    case '--version':
+      process.stdout.write(`${TWINLAB_VERSION}\n`);
+      return ExitCodes.Ok;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return ExitCodes.Ok;
+    default:
+      process.stderr.write(`${ErrorCodes.ConfigInvalid}: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
+      return ExitCodes.InvalidInput;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isTwinlabError(error)) {
+      process.stderr.write(`${error.toLine()}\n`);
+      process.exit(error.code === ErrorCodes.ConfigInvalid ? ExitCodes.InvalidInput : ExitCodes.HarnessError);
+    }
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(ExitCodes.HarnessError);
+  },
+);

@@ -1,0 +1,171 @@
+/**
+ * `twinlab sim` options: parsed from argv, validated, with a typed error naming the flag that
+ * was wrong. Defaults are edgecore's where edgecore has one.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigInvalidError } from '../errors.js';
+import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
+import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
+
+export type CloudChoice = 'auto' | 'local' | 'loopback' | 'attach';
+
+export interface SimOptions {
+  nodes: number;
+  shards: number;
+  cloud: CloudChoice;
+  durationMs: number;
+  rampPerSecond: number;
+  outDir: string;
+  certs: 'per-node' | 'shared';
+  kubeedgeVersion: string;
+  podStartupDelayMs: number;
+  reconnectJitterMs: number;
+  podsPerNode: number;
+  podRate: number;
+  metricsPort: number;
+  metricsHost: string;
+  namePrefix: string;
+  certCacheDir: string;
+  nodeLimit: number | undefined;
+  kubeconfig: string | undefined;
+  cloudhub: string | undefined;
+  certsUrl: string | undefined;
+  token: string | undefined;
+  cloudcoreMetrics: string | undefined;
+  insecureSkipHostnameCheck: boolean;
+  progress: 'auto' | 'tty' | 'plain' | 'off';
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+
+/** "90s", "5m", "1h", "250ms" or a bare number of seconds → ms. */
+export function parseDuration(value: string, flag: string): number {
+  const m = DURATION.exec(value.trim());
+  if (!m) throw new ConfigInvalidError(`${flag} ${JSON.stringify(value)} is not a duration (e.g. 90s, 5m, 1h)`, { option: flag });
+  const v = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(v * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000));
+}
+
+function int(value: string | undefined, flag: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigInvalidError(`${flag} ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`, { option: flag });
+  }
+  return v;
+}
+
+export function defaultCacheDir(): string {
+  return process.env.TWINLAB_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'twinlab');
+}
+
+export function defaultRunId(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+const CLOUDS: readonly CloudChoice[] = ['auto', 'local', 'loopback', 'attach'];
+
+export function parseSimOptions(argv: readonly string[]): SimOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        nodes: { type: 'string', short: 'n' },
+        shards: { type: 'string' },
+        cloud: { type: 'string' },
+        duration: { type: 'string', short: 'd' },
+        ramp: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        certs: { type: 'string' },
+        'kubeedge-version': { type: 'string' },
+        'pod-startup-delay': { type: 'string' },
+        'reconnect-jitter': { type: 'string' },
+        'pods-per-node': { type: 'string' },
+        'pod-rate': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
+        'name-prefix': { type: 'string' },
+        'cert-cache': { type: 'string' },
+        'node-limit': { type: 'string' },
+        kubeconfig: { type: 'string' },
+        cloudhub: { type: 'string' },
+        'certs-url': { type: 'string' },
+        token: { type: 'string' },
+        'cloudcore-metrics': { type: 'string' },
+        'insecure-skip-hostname-check': { type: 'boolean' },
+        progress: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new ConfigInvalidError(error instanceof Error ? error.message : String(error), {});
+  }
+  const v = parsed.values;
+  const cloud = (v.cloud ?? 'auto') as CloudChoice;
+  if (!CLOUDS.includes(cloud)) throw new ConfigInvalidError(`--cloud must be one of ${CLOUDS.join(', ')} (got ${JSON.stringify(v.cloud)})`, { option: '--cloud' });
+  const certs = v.certs ?? 'per-node';
+  if (certs !== 'per-node' && certs !== 'shared') throw new ConfigInvalidError(`--certs must be per-node or shared (got ${JSON.stringify(certs)})`, { option: '--certs' });
+  const progress = v.progress ?? 'auto';
+  if (!['auto', 'tty', 'plain', 'off'].includes(progress)) throw new ConfigInvalidError(`--progress must be auto, tty, plain or off`, { option: '--progress' });
+  const kubeedgeVersion = profileFor(v['kubeedge-version'] ?? DEFAULT_KUBEEDGE_VERSION).kubeedgeVersion;
+  const nodes = int(v.nodes, '--nodes', 100, 1, 1_000_000);
+  const cacheDir = defaultCacheDir();
+  const options: SimOptions = {
+    nodes,
+    shards: int(v.shards, '--shards', Math.max(1, os.availableParallelism()), 1, 1024),
+    cloud,
+    durationMs: v.duration === undefined ? 120_000 : parseDuration(v.duration, '--duration'),
+    rampPerSecond: int(v.ramp, '--ramp', 500, 1, 1_000_000),
+    outDir: v.out ?? path.join('reports', defaultRunId()),
+    certs,
+    kubeedgeVersion,
+    podStartupDelayMs: v['pod-startup-delay'] === undefined ? 0 : parseDuration(v['pod-startup-delay'], '--pod-startup-delay'),
+    reconnectJitterMs: v['reconnect-jitter'] === undefined ? 0 : parseDuration(v['reconnect-jitter'], '--reconnect-jitter'),
+    podsPerNode: int(v['pods-per-node'], '--pods-per-node', 0, 0, 110),
+    podRate: int(v['pod-rate'], '--pod-rate', 100, 1, 100_000),
+    metricsPort: int(v['metrics-port'], '--metrics-port', 9464, 0, 65535),
+    metricsHost: v['metrics-host'] ?? '127.0.0.1',
+    namePrefix: v['name-prefix'] ?? 'vn',
+    certCacheDir: v['cert-cache'] ?? path.join(cacheDir, 'certs'),
+    nodeLimit: v['node-limit'] === undefined ? undefined : int(v['node-limit'], '--node-limit', 0, 1),
+    kubeconfig: v.kubeconfig,
+    cloudhub: v.cloudhub,
+    certsUrl: v['certs-url'],
+    token: v.token,
+    cloudcoreMetrics: v['cloudcore-metrics'],
+    insecureSkipHostnameCheck: v['insecure-skip-hostname-check'] ?? false,
+    progress: progress as SimOptions['progress'],
+  };
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namePrefix) || options.namePrefix.length > 40) {
+    throw new ConfigInvalidError(`--name-prefix ${JSON.stringify(options.namePrefix)} must be a DNS-1123 label of at most 40 characters`, { option: '--name-prefix' });
+  }
+  if (cloud === 'attach' && (!options.cloudhub || !options.certsUrl)) {
+    throw new ConfigInvalidError('--cloud attach needs --cloudhub wss://HOST:10000 and --certs-url https://HOST:10002 (and --kubeconfig or --token)', { option: '--cloud' });
+  }
+  if (options.podsPerNode > 0 && cloud === 'attach') {
+    throw new ConfigInvalidError('--pods-per-node drives the loopback peer; against a real cloud the workload driver creates pods through the API', { option: '--pods-per-node' });
+  }
+  return options;
+}
+
+/** Options as recorded in summary.json: no token, no secrets. */
+export function recordedOptions(o: SimOptions): Record<string, string | number | boolean> {
+  return {
+    nodes: o.nodes,
+    shards: o.shards,
+    cloud: o.cloud,
+    durationSeconds: o.durationMs / 1000,
+    rampPerSecond: o.rampPerSecond,
+    certs: o.certs,
+    kubeedgeVersion: o.kubeedgeVersion,
+    podStartupDelayMs: o.podStartupDelayMs,
+    reconnectJitterMs: o.reconnectJitterMs,
+    podsPerNode: o.podsPerNode,
+    projectId: DEFAULT_PROJECT_ID,
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * `twinlab sim`: one run — pick and start the cloud, fork the fleet, drive the loopback workload
+ * if asked, wait for the duration (or SIGINT), stop everything and write summary.json and
+ * summary.md. A run that fails or is interrupted still writes its summary.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ControlPlane } from '../cloud/control-plane.js';
+import { attachControlPlane } from '../cloud/attach/attach-control-plane.js';
+import { probeBinaries } from '../cloud/local/control-plane-binaries.js';
+import { LOCAL_KUBEEDGE_VERSION, startLocalControlPlane } from '../cloud/local/local-control-plane.js';
+import { LOOPBACK_TITLE, startLoopbackControlPlane, type LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
+import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
+import { parseJoinToken } from '../edge/bootstrap/join-token.js';
+import { ErrorCodes, ExitCodes, TwinlabError, isTwinlabError } from '../errors.js';
+import { FleetController, type FleetResult } from '../fleet/controller/fleet-controller.js';
+import type { FleetTotals } from '../fleet/controller/aggregate.js';
+import { ProgressLine, type ProgressMode } from '../fleet/controller/progress-line.js';
+import { nodeName, type ShardEvent } from '../fleet/ipc-messages.js';
+import { buildSummary, type RunSummary } from '../report/run-summary.js';
+import { renderSummaryMarkdown } from '../report/summary-markdown.js';
+import { TWINLAB_VERSION } from '../version.js';
+import { FleetMetrics } from '../metrics/fleet-metrics.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
+import { recordedOptions, type SimOptions } from './sim-options.js';
+
+export interface SimResult {
+  exitCode: number;
+  summary: RunSummary;
+  outDir: string;
+}
+
+type Log = (line: string) => void;
+
+/** Resolve `--cloud auto`: the local real control plane when its binaries can be had, never loopback. */
+function chooseCloud(o: SimOptions): Exclude<SimOptions['cloud'], 'auto'> {
+  if (o.cloud !== 'auto') return o.cloud;
+  const probe = probeBinaries();
+  if (probe.available || probe.buildable) return 'local';
+  throw new TwinlabError(
+    ErrorCodes.BinariesUnavailable,
+    'no real control plane available: the KubeEdge/Kubernetes binaries are not cached and Go is not installed to build them. ' +
+      'Run `pnpm build:controlplane` (needs Go), set TWINLAB_BIN_DIR, use --cloud attach for an existing cluster, ' +
+      'or --cloud loopback for a harness self-test (not a KubeEdge measurement).',
+    { missing: probe.missing },
+  );
+}
+
+async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOptions, outDir: string, log: Log): Promise<ControlPlane> {
+  const nodeLimit = o.nodeLimit ?? Math.max(1000, o.nodes + 100);
+  switch (kind) {
+    case 'loopback':
+      log(`cloud: loopback test peer — ${LOOPBACK_TITLE}. This measures the harness, NOT KubeEdge.`);
+      return startLoopbackControlPlane({ nodeLimit, kubeedgeVersion: o.kubeedgeVersion });
+    case 'attach':
+      log(`cloud: attach to ${o.cloudhub}`);
+      return attachControlPlane({
+        cloudhubUrl: o.cloudhub!,
+        certsUrl: o.certsUrl!,
+        kubeedgeVersion: o.kubeedgeVersion,
+        ...(o.kubeconfig ? { kubeconfigPath: o.kubeconfig } : {}),
+        ...(o.token ? { token: o.token } : {}),
+        ...(o.cloudcoreMetrics ? { cloudcoreMetricsUrl: o.cloudcoreMetrics } : {}),
+        ...(o.nodeLimit !== undefined ? { nodeLimit: o.nodeLimit } : {}),
+      });
+    case 'local':
+      if (o.kubeedgeVersion !== LOCAL_KUBEEDGE_VERSION) {
+        throw new TwinlabError(ErrorCodes.ConfigInvalid, `--cloud local builds cloudcore ${LOCAL_KUBEEDGE_VERSION}; --kubeedge-version ${o.kubeedgeVersion} needs --cloud attach`, {});
+      }
+      log(`cloud: local control plane (etcd + kube-apiserver + kube-controller-manager + cloudcore ${LOCAL_KUBEEDGE_VERSION}), nodeLimit ${nodeLimit}`);
+      return startLocalControlPlane({
+        runDir: path.join(outDir, 'controlplane'),
+        nodeLimit,
+        cloudhubPort: 'auto',
+        certsPort: 'auto',
+        onProgress: (line) => log(`  ${line}`),
+      });
+  }
+}
+
+function title(cloud: ControlPlane | undefined, kind: string): string {
+  if (!cloud || cloud.provider === 'loopback') return kind === 'loopback' ? LOOPBACK_TITLE : 'twinlab run';
+  return `KubeEdge ${cloud.kubeedgeVersion} cloudcore (${cloud.provider})`;
+}
+
+function progressMode(o: SimOptions): ProgressMode {
+  if (o.progress === 'auto') return process.stderr.isTTY ? 'tty' : 'plain';
+  return o.progress;
+}
+
+/** Create pods on the loopback peer at `podRate`/s: the harness self-test's workload. */
+async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, created: Map<string, number>, stopped: () => boolean): Promise<void> {
+  const total = o.nodes * o.podsPerNode;
+  const intervalMs = 1000 / o.podRate;
+  let next = Date.now();
+  for (let i = 0; i < total && !stopped(); i++) {
+    const node = nodeName(o.namePrefix, i % o.nodes);
+    const pod = {
+      metadata: { name: `twinlab-${i}`, namespace: 'default', labels: { app: 'twinlab' } },
+      spec: {
+        containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }],
+        tolerations: [{ operator: 'Exists' }],
+      },
+    };
+    const sentAt = Date.now();
+    const result = await cloud.peer.command({ kind: 'createPod', node, pod });
+    created.set(result.uid, sentAt);
+    next += intervalMs;
+    const wait = next - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.write(`${l}\n`)): Promise<SimResult> {
+  const startedAtMs = Date.now();
+  const outDir = path.resolve(o.outDir);
+  await mkdir(outDir, { recursive: true });
+  let cloud: ControlPlane | undefined;
+  let fleet: FleetController | undefined;
+  let fleetResult: FleetResult | undefined;
+  let live: FleetTotals | undefined;
+  let peakConnected = 0;
+  let error: RunSummary['error'] = null;
+  let interrupted = false;
+  let kind: Exclude<SimOptions['cloud'], 'auto'> | 'unknown' = 'unknown';
+  const joinMs: number[] = [];
+  const podCreated = new Map<string, number>();
+  const podStartupMs: number[] = [];
+  const warned = new Set<string>();
+  const progress = new ProgressLine(progressMode(o), o.nodes, startedAtMs);
+  let wake: (() => void) | undefined;
+  const onSignal = (): void => {
+    interrupted = true;
+    wake?.();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const metrics = new FleetMetrics();
+  let metricsServer: MetricsServer | undefined;
+
+  try {
+    metricsServer = await startMetricsServer({ host: o.metricsHost, port: o.metricsPort, registry: metrics.registry }).catch((e: unknown) => {
+      throw new TwinlabError(ErrorCodes.ConfigInvalid, `--metrics-port ${o.metricsPort}: cannot listen on ${o.metricsHost}:${o.metricsPort} (${e instanceof Error ? e.message : String(e)}); pick another port or 0`, { option: '--metrics-port' });
+    });
+    log(`metrics: ${metricsServer.url}`);
+    kind = chooseCloud(o);
+    cloud = await startCloud(kind, o, outDir, log);
+    if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
+    parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
+    log(`fleet: ${o.nodes} nodes in ${Math.min(o.shards, o.nodes)} shards, ramp ${o.rampPerSecond}/s, certs ${o.certs}, KubeEdge ${o.kubeedgeVersion}`);
+    fleet = await FleetController.start({
+      nodes: o.nodes,
+      shards: o.shards,
+      rampPerSecond: o.rampPerSecond,
+      namePrefix: o.namePrefix,
+      cloudhubUrl: cloud.cloudhubUrl,
+      certsUrl: cloud.certsUrl,
+      token: cloud.token,
+      certs: o.certs,
+      certCacheDir: o.certCacheDir,
+      dataDir: path.join(outDir, 'shards'),
+      kubeedgeVersion: o.kubeedgeVersion,
+      projectId: DEFAULT_PROJECT_ID,
+      podStartupDelayMs: o.podStartupDelayMs,
+      reconnectJitterMs: o.reconnectJitterMs,
+      snapshotIntervalMs: 1000,
+      insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
+    });
+    const f = fleet;
+    f.on('events', (events: ShardEvent[]) => {
+      for (const e of events) {
+        if (e.kind === 'node-ready') joinMs.push(e.joinMs);
+        else if (e.kind === 'pod-running') {
+          const at = podCreated.get(e.uid);
+          if (at !== undefined) {
+            podStartupMs.push(e.atMs - at);
+            podCreated.delete(e.uid);
+          }
+        } else if (e.kind === 'warn' && !warned.has(e.code)) {
+          warned.add(e.code);
+          log(`warning: ${e.node}: ${e.code}: ${e.message} (further ${e.code} warnings are counted, not printed)`);
+        }
+      }
+    });
+    f.on('snapshot', () => {
+      const t = f.totals();
+      metrics.update(t, f.latestSnapshots());
+      peakConnected = Math.max(peakConnected, t.connected);
+      progress.update(t);
+    });
+    f.on('shard-exit', (index, code) => {
+      if (code !== 0 && !interrupted && error === null) {
+        error = { code: ErrorCodes.ShardFailed, message: `shard ${index} exited with code ${code}` };
+        wake?.();
+      }
+    });
+
+    const deadline = startedAtMs + o.durationMs;
+    let workload: Promise<void> | undefined;
+    if (o.podsPerNode > 0 && cloud.provider === 'loopback') {
+      const lb = cloud as LoopbackControlPlane;
+      // Start the workload once every node is Ready (or a third of the run has passed).
+      const readyBy = startedAtMs + o.durationMs / 3;
+      workload = (async () => {
+        while (!interrupted && Date.now() < readyBy && f.totals().states.ready < o.nodes) await new Promise((r) => setTimeout(r, 250));
+        if (!interrupted) await driveLoopbackPods(lb, o, podCreated, () => interrupted || Date.now() >= deadline);
+      })();
+    }
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      t.unref?.();
+      if (interrupted || error !== null) resolve();
+    });
+    await workload?.catch((e: unknown) => log(`workload: ${e instanceof Error ? e.message : String(e)}`));
+  } catch (e) {
+    if (isTwinlabError(e)) error = { code: e.code, message: e.message };
+    else error = { code: ErrorCodes.ShardFailed, message: e instanceof Error ? e.message : String(e) };
+  } finally {
+    progress.finish();
+    if (fleet) {
+      live = fleet.totals();
+      fleetResult = await fleet.stop(true);
+    }
+    if (cloud) await cloud.stop().catch(() => undefined);
+    await metricsServer?.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const summary = buildSummary({
+    title: title(cloud, kind),
+    twinlabVersion: TWINLAB_VERSION,
+    runId: path.basename(outDir),
+    startedAtMs,
+    endedAtMs: Date.now(),
+    interrupted,
+    cloud: {
+      provider: cloud?.provider ?? (kind === 'unknown' ? 'loopback' : kind),
+      kubeedgeVersion: cloud?.kubeedgeVersion ?? o.kubeedgeVersion,
+      nodeLimit: cloud?.nodeLimit ?? null,
+      cloudhubUrl: cloud?.cloudhubUrl ?? '',
+    },
+    options: recordedOptions(o),
+    requestedNodes: o.nodes,
+    fleet: fleetResult,
+    live,
+    peakConnected,
+    joinMs,
+    podStartupMs,
+    error,
+  });
+  await writeFile(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(path.join(outDir, 'summary.md'), renderSummaryMarkdown(summary));
+  const exitCode = error ? (error.code === ErrorCodes.ConfigInvalid ? ExitCodes.InvalidInput : ExitCodes.HarnessError) : interrupted ? ExitCodes.Interrupted : ExitCodes.Ok;
+  return { exitCode, summary, outDir };
+}
