@@ -39,6 +39,20 @@ describe('twinlab CLI', () => {
     expect(u.stderr).toContain('nodez');
   }, 30_000);
 
+  it('fails bounded on an unreachable cloud and still writes summary.json, never the token', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-unreachable-'));
+    const out = path.join(dir, 'run');
+    const sig = Buffer.alloc(32).toString('base64url');
+    const token = `${'0'.repeat(64)}.eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjQxMDI0NDQ4MDB9.${sig}`;
+    const r = await run(['sim', '--cloud', 'attach', '--cloudhub', 'wss://127.0.0.1:9', '--certs-url', 'https://127.0.0.1:9', '--token', token, '--nodes', '3', '--metrics-port', '0', '--progress', 'off', '--cert-cache', path.join(dir, 'certs'), '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('TWL_CLOUD_UNREACHABLE');
+    const text = await readFile(path.join(out, 'summary.json'), 'utf8');
+    expect(JSON.parse(text).error.code).toBe('TWL_CLOUD_UNREACHABLE');
+    expect(text).not.toContain(sig);
+    expect(r.stderr + r.stdout).not.toContain(sig);
+  }, 60_000);
+
   it('stops cleanly on SIGINT and still writes summary.json', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-sigint-'));
     const out = path.join(dir, 'run');
