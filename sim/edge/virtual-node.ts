@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
 import { isTwinlabError } from '../errors.js';
+import { isWireError } from './codec/ack-policy.js';
 import { decodeMessage } from './codec/codec.js';
 import type { Message } from './codec/message.js';
 import { NodeState, resourceType, trafficKey } from './edge-counters.js';
@@ -45,6 +46,8 @@ const enum Req {
   LeaseInsert,
   LeaseUpdate,
   PodPatch,
+  /** The patch reporting a deleted pod's containers stopped; its reply releases the pod `delete`. */
+  PodTerminatedPatch,
   Query,
   PodDelete,
   NodeQuery,
@@ -69,8 +72,10 @@ const POD_TERMINATING = 2;
 /** A pod this node runs. Also a timer target for its startup delay. */
 class PodState implements TimerTarget, PodRef {
   phase = POD_CREATING;
-  /** Remote queries (configmaps, secrets, token) still unanswered. */
-  waiting = 0;
+  /** What the pod needs from the cloud, sent one at a time as edged's volume manager does. */
+  queries: readonly PodQuery[] = [];
+  nextQuery = 0;
+  queryFailed = false;
   startedAt = 0;
   timer: TimerId = NO_TIMER;
 
@@ -115,8 +120,12 @@ function frame(msgId: string, parentId: string | undefined, timestamp: number, s
   return `{"header":{"msg_id":"${msgId}"${parent},"timestamp":${timestamp}},"route":{"source":"${source}","group":"${group}","operation":"${operation}","resource":${goEscape(JSON.stringify(resource))}},"content":${goEscape(contentJson)}}\n`;
 }
 
+/**
+ * The failure a reply reports: an ObjectResp's `Err` (register, lease), or a Go error put in the
+ * content itself, `{"ErrStatus":{…}}` or `{}`, as query replies carry it (isWireError).
+ */
 function errReason(content: ObjectContent | undefined): string | undefined {
-  const err = asObject(content?.Err);
+  const err = asObject(content?.Err) ?? (isWireError(content) ? content : undefined);
   const status = asObject(err?.ErrStatus);
   return typeof status?.reason === 'string' ? status.reason : err ? 'Unknown' : undefined;
 }
@@ -584,6 +593,10 @@ export class VirtualNode implements TimerTarget, HubListener {
       case Req.PodDelete:
         if (failed !== undefined) this.rt.counters.errorReplies += 1;
         break;
+      case Req.PodTerminatedPatch:
+        if (failed !== undefined) this.rt.counters.errorReplies += 1;
+        if (p.pod) this.deletePod(p.pod);
+        break;
     }
   }
 
@@ -596,9 +609,9 @@ export class VirtualNode implements TimerTarget, HubListener {
       this.rt.counters.errorReplies += 1;
     }
     const pod = p.pod;
-    if (pod && pod.phase === POD_CREATING && failed === undefined) {
-      pod.waiting -= 1;
-      if (pod.waiting === 0) this.schedulePodStart(pod);
+    if (pod && pod.phase === POD_CREATING && this.pods?.get(`${pod.namespace}/${pod.name}`) === pod) {
+      if (failed !== undefined) pod.queryFailed = true;
+      this.sendNextPodQuery(pod);
     }
   }
 
@@ -699,14 +712,27 @@ export class VirtualNode implements TimerTarget, HubListener {
   private createPod(pod: PodState, content: ObjectContent): void {
     const now = Date.now();
     this.request(Req.PodPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podPendingPatch(pod, internalIp(this.index), now)), pod);
-    const queries: PodQuery[] = podQueries(content);
-    pod.waiting = queries.length;
-    for (const q of queries) {
+    pod.queries = podQueries(content);
+    this.sendNextPodQuery(pod);
+  }
+
+  /**
+   * The pod's next remote query, once the previous one was answered (pod-lifecycle.jsonl t=5.904 →
+   * 5.917 → 5.939 → 6.073: each query follows the reply to the one before). A ConfigMap or Secret
+   * the node already holds is read locally, as metamanager does (offline-pod.jsonl t=30.783: only
+   * the token is queried, kube-root-ca.crt is in the store). When none are left the pod starts.
+   */
+  private sendNextPodQuery(pod: PodState): void {
+    const store = this.rt.store;
+    while (pod.nextQuery < pod.queries.length) {
+      const q = pod.queries[pod.nextQuery++]!;
       const resource = `${pod.namespace}/${q.kind}/${q.name}`;
+      if (q.kind !== 'serviceaccounttoken' && store?.get(this.name, resource)) continue;
       const body = q.kind === 'serviceaccounttoken' ? JSON.stringify(serviceAccountTokenRequest(pod)) : 'null';
       this.request(Req.Query, 'query', resource, body, pod);
+      return;
     }
-    if (queries.length === 0) this.schedulePodStart(pod);
+    if (!pod.queryFailed) this.schedulePodStart(pod);
   }
 
   private schedulePodStart(pod: PodState): void {
@@ -733,7 +759,11 @@ export class VirtualNode implements TimerTarget, HubListener {
     this.cancelPodTimer(pod);
     pod.phase = POD_TERMINATING;
     const now = Date.now();
-    this.request(Req.PodPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podTerminatedPatch(pod, pod.startedAt || now, now)), pod);
+    this.request(Req.PodTerminatedPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podTerminatedPatch(pod, pod.startedAt || now, now)), pod);
+  }
+
+  /** kubelet's status manager deletes the pod once its final status is written (pod-lifecycle.jsonl t=57.373 → 57.693). */
+  private deletePod(pod: PodState): void {
     this.request(Req.PodDelete, 'delete', this.podResource(pod, 'pod'), JSON.stringify(podDeleteBody(pod.uid)), pod);
   }
 
