@@ -89,7 +89,7 @@ function progressMode(o: SimOptions): ProgressMode {
 }
 
 /** Create pods on the loopback peer at `podRate`/s: the harness self-test's workload. */
-async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, created: Map<string, number>, stopped: () => boolean): Promise<void> {
+async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, onCreated: (uid: string, sentAt: number) => void, stopped: () => boolean): Promise<void> {
   const total = o.nodes * o.podsPerNode;
   const intervalMs = 1000 / o.podRate;
   let next = Date.now();
@@ -104,7 +104,7 @@ async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, cre
     };
     const sentAt = Date.now();
     const result = await cloud.peer.command({ kind: 'createPod', node, pod });
-    created.set(result.uid, sentAt);
+    onCreated(result.uid, sentAt);
     next += intervalMs;
     const wait = next - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -126,6 +126,16 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
   const joinMs: number[] = [];
   const podCreated = new Map<string, number>();
   const podStartupMs: number[] = [];
+  const earlyRunning = new Map<string, number>();
+  const onPodCreated = (uid: string, sentAt: number): void => {
+    const runningAt = earlyRunning.get(uid);
+    if (runningAt === undefined) {
+      podCreated.set(uid, sentAt);
+    } else {
+      earlyRunning.delete(uid);
+      podStartupMs.push(runningAt - sentAt);
+    }
+  };
   const warned = new Set<string>();
   const progress = new ProgressLine(progressMode(o), o.nodes, startedAtMs);
   let wake: (() => void) | undefined;
@@ -175,6 +185,9 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
           if (at !== undefined) {
             podStartupMs.push(e.atMs - at);
             podCreated.delete(e.uid);
+          } else {
+            // The node can report Running before the create call has returned the uid.
+            earlyRunning.set(e.uid, e.atMs);
           }
         } else if (e.kind === 'warn' && !warned.has(e.code)) {
           warned.add(e.code);
@@ -203,7 +216,7 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
       const readyBy = startedAtMs + o.durationMs / 3;
       workload = (async () => {
         while (!interrupted && Date.now() < readyBy && f.totals().states.ready < o.nodes) await new Promise((r) => setTimeout(r, 250));
-        if (!interrupted) await driveLoopbackPods(lb, o, podCreated, () => interrupted || Date.now() >= deadline);
+        if (!interrupted) await driveLoopbackPods(lb, o, onPodCreated, () => interrupted || Date.now() >= deadline);
       })();
     }
     await new Promise<void>((resolve) => {

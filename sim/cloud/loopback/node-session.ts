@@ -8,7 +8,8 @@ import type { WebSocket } from 'ws';
 import { decodeMessage, encodeMessage } from '../../edge/codec/codec.js';
 import type { Message } from '../../edge/codec/message.js';
 import { AckLane, type AckLaneConfig, type AckLaneHost, type LaneMessage } from './ack-lane.js';
-import { downstreamRequiresAck, resourceType } from './downstream-ack-policy.js';
+import { cloudRequiresAck } from '../../edge/codec/ack-policy.js';
+import { resourceTypeOf } from '../../edge/codec/resource.js';
 import { rvNumber, type ObjectKind } from './loopback-objects.js';
 import type { ObjectSyncs } from './object-syncs.js';
 import type { PeerCounters } from './peer-stats.js';
@@ -117,11 +118,15 @@ export class NodeSession implements AckLaneHost {
       } else if (operation === 'response') {
         this.onResponse(m);
       } else if (operation !== undefined && RESERVED_OPERATIONS.has(operation)) {
-        this.send({
-          header: { msg_id: randomUUID(), parent_msg_id: m.header.msg_id, timestamp: Date.now() },
-          route: { ...m.route, operation: 'response' },
-          content: 'ack',
-        });
+        // viaduct answers on the socket itself, outside cloudhub's dispatcher and its lanes.
+        this.write(
+          encodeMessage({
+            header: { msg_id: randomUUID(), parent_msg_id: m.header.msg_id, timestamp: Date.now() },
+            route: { ...m.route, operation: 'response' },
+            content: 'ack',
+          }),
+          'response',
+        );
       } else {
         this.ctx.handler.handle(this, m);
       }
@@ -142,7 +147,7 @@ export class NodeSession implements AckLaneHost {
   /** Send a downstream message on the lane cloudcore would use for it. */
   send(m: Message): void {
     if (this.closed) return;
-    if (!downstreamRequiresAck(m)) {
+    if (!cloudRequiresAck(m)) {
       this.ctx.recentIds.remember(m.header.msg_id, 'no-ack-needed');
       this.write(encodeMessage(m), m.route.operation ?? '');
       return;
@@ -247,7 +252,7 @@ export class NodeSession implements AckLaneHost {
 
   private refOf(m: LaneMessage): { kind: ObjectKind; namespace: string; name: string } | undefined {
     const parts = m.resource.split('/');
-    const kind = KIND_BY_TYPE[resourceType(m.resource)];
+    const kind = KIND_BY_TYPE[resourceTypeOf(m.resource) ?? ''];
     if (!kind || parts.length < 3) return undefined;
     return { kind, namespace: parts[0] ?? '', name: parts.slice(2).join('/') };
   }
