@@ -6,6 +6,7 @@ import type { CloudProviderName } from '../cloud/control-plane.js';
 import type { FleetResult } from '../fleet/controller/fleet-controller.js';
 import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
 import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
+import type { Sli, SloResult } from './slo.js';
 
 export interface Percentiles {
   count: number;
@@ -73,6 +74,10 @@ export interface RunSummary {
     cpuSeconds: number;
     eventLoopLagP99Ms: number;
   };
+  /** Every SLI of the run: percentiles of sampled ones, the value of scalar ones. */
+  slis: Record<string, Percentiles | { value: number | null }>;
+  /** SLO verdicts, in the order given. */
+  slos: SloResult[];
   error: { code: string; message: string } | null;
 }
 
@@ -108,6 +113,8 @@ export interface SummaryInput {
   joinMs: readonly number[];
   podStartupMs: readonly number[];
   error: RunSummary['error'];
+  slis: Readonly<Record<string, Sli>>;
+  slos: SloResult[];
 }
 
 export function buildSummary(input: SummaryInput): RunSummary {
@@ -168,6 +175,12 @@ export function buildSummary(input: SummaryInput): RunSummary {
       cpuSeconds: input.fleet ? Math.round(input.fleet.shards.reduce((n, s) => n + s.cpuSeconds, 0) * 100) / 100 : 0,
       eventLoopLagP99Ms: input.fleet ? Math.round(Math.max(0, ...input.fleet.shards.map((s) => s.runEventLoopLagP99Ms)) * 100) / 100 : 0,
     },
+    slis: Object.fromEntries(
+      Object.entries(input.slis)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, sli]) => [name, sli.kind === 'samples' ? percentilesOf(sli.values) : { value: sli.value }]),
+    ),
+    slos: input.slos,
     error: input.error,
   };
 }

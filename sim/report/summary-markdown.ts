@@ -22,6 +22,14 @@ export function renderSummaryMarkdown(s: RunSummary): string {
   if (s.cloud.provider === 'loopback') {
     lines.push('> Measured against the loopback test peer: this checks the harness itself and is **not a KubeEdge measurement**.', '');
   }
+  if (s.slos.length > 0) {
+    lines.push('## SLOs', '');
+    for (const slo of s.slos) {
+      const mark = slo.pass ? '✓' : '✗';
+      lines.push(`- ${mark} \`${slo.sli}\` \`${slo.threshold}\` — ${slo.value === null ? 'no data' : slo.value}`);
+    }
+    lines.push('');
+  }
   if (s.error) lines.push(`**Run failed:** \`${s.error.code}\` — ${s.error.message}`, '');
   if (s.interrupted) lines.push('**Interrupted** before the planned duration; the numbers cover what ran.', '');
   lines.push(

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigInvalidError } from '../errors.js';
 import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
+import { KUBEEDGE_DEFAULT_SLOS, parseSloFlag, type SloSpec } from '../report/slo.js';
 
 export type CloudChoice = 'auto' | 'local' | 'loopback' | 'attach';
 
@@ -36,6 +37,8 @@ export interface SimOptions {
   cloudcoreMetrics: string | undefined;
   insecureSkipHostnameCheck: boolean;
   progress: 'auto' | 'tty' | 'plain' | 'off';
+  /** SLO assertions; KubeEdge's own unless --slo is given. */
+  slos: SloSpec[];
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
@@ -100,6 +103,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'cloudcore-metrics': { type: 'string' },
         'insecure-skip-hostname-check': { type: 'boolean' },
         progress: { type: 'string' },
+        slo: { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -140,6 +144,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     cloudcoreMetrics: v['cloudcore-metrics'],
     insecureSkipHostnameCheck: v['insecure-skip-hostname-check'] ?? false,
     progress: progress as SimOptions['progress'],
+    slos: v.slo && v.slo.length > 0 ? v.slo.map(parseSloFlag) : [...KUBEEDGE_DEFAULT_SLOS],
   };
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namePrefix) || options.namePrefix.length > 40) {
     throw new ConfigInvalidError(`--name-prefix ${JSON.stringify(options.namePrefix)} must be a DNS-1123 label of at most 40 characters`, { option: '--name-prefix' });

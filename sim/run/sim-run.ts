@@ -18,6 +18,7 @@ import type { FleetTotals } from '../fleet/controller/aggregate.js';
 import { ProgressLine, type ProgressMode } from '../fleet/controller/progress-line.js';
 import { nodeName, type ShardEvent } from '../fleet/ipc-messages.js';
 import { buildSummary, type RunSummary } from '../report/run-summary.js';
+import { evaluateSlos, type Sli, type SloResult } from '../report/slo.js';
 import { renderSummaryMarkdown } from '../report/summary-markdown.js';
 import { TWINLAB_VERSION } from '../version.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
@@ -127,6 +128,8 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
   const podCreated = new Map<string, number>();
   const podStartupMs: number[] = [];
   const earlyRunning = new Map<string, number>();
+  const apiMutatingMs: number[] = [];
+  const apiReadMs: number[] = [];
   const onPodCreated = (uid: string, sentAt: number): void => {
     const runningAt = earlyRunning.get(uid);
     if (runningAt === undefined) {
@@ -241,7 +244,24 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
     process.off('SIGTERM', onSignal);
   }
 
+  const slis: Record<string, Sli> = {
+    join_to_ready_ms: { kind: 'samples', values: joinMs },
+    pod_startup_ms: { kind: 'samples', values: podStartupMs },
+    api_mutating_ms: { kind: 'samples', values: apiMutatingMs },
+    api_read_ms: { kind: 'samples', values: apiReadMs },
+    nodes_not_ready: { kind: 'value', value: live ? o.nodes - live.states.ready : null },
+    messages_unanswered: { kind: 'value', value: fleetResult ? fleetResult.totals.unanswered : null },
+    messages_malformed: { kind: 'value', value: fleetResult ? fleetResult.totals.malformed : null },
+  };
+  let slos: SloResult[] = [];
+  try {
+    slos = evaluateSlos(o.slos, slis);
+  } catch (e) {
+    if (error === null && isTwinlabError(e)) error = { code: e.code, message: e.message };
+  }
   const summary = buildSummary({
+    slis,
+    slos,
     title: title(cloud, kind),
     twinlabVersion: TWINLAB_VERSION,
     runId: path.basename(outDir),
@@ -265,6 +285,15 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
   });
   await writeFile(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(path.join(outDir, 'summary.md'), renderSummaryMarkdown(summary));
-  const exitCode = error ? (error.code === ErrorCodes.ConfigInvalid ? ExitCodes.InvalidInput : ExitCodes.HarnessError) : interrupted ? ExitCodes.Interrupted : ExitCodes.Ok;
+  const breached = slos.some((x) => !x.pass);
+  const exitCode = error
+    ? error.code === ErrorCodes.ConfigInvalid
+      ? ExitCodes.InvalidInput
+      : ExitCodes.HarnessError
+    : interrupted
+      ? ExitCodes.Interrupted
+      : breached
+        ? ExitCodes.SloBreach
+        : ExitCodes.Ok;
   return { exitCode, summary, outDir };
 }

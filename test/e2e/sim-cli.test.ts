@@ -53,6 +53,22 @@ describe('twinlab CLI', () => {
     expect(r.stderr + r.stdout).not.toContain(sig);
   }, 60_000);
 
+  it('exits 3 when an SLO is breached, with the verdict first in summary.md', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-slo-'));
+    const out = path.join(dir, 'run');
+    const r = await run(['sim', '--cloud', 'loopback', '--nodes', '4', '--pods-per-node', '1', '--duration', '10s', '--certs', 'shared', '--slo', 'pod_startup_ms: max<0', '--slo', 'nodes_not_ready: value==0', '--metrics-port', '0', '--progress', 'off', '--cert-cache', path.join(dir, 'certs'), '--out', out]);
+    expect(r.code).toBe(3);
+    const s = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as { slos: Array<{ name: string; pass: boolean; value: number | null }> };
+    expect(s.slos.map((x) => [x.name, x.pass])).toEqual([
+      ['pod_startup_ms max<0', false],
+      ['nodes_not_ready value==0', true],
+    ]);
+    expect(s.slos[0]!.value).toBeGreaterThanOrEqual(0);
+    const md = await readFile(path.join(out, 'summary.md'), 'utf8');
+    expect(md.indexOf('## SLOs')).toBeLessThan(md.indexOf('## Nodes'));
+    expect(md).toContain('✗ `pod_startup_ms` `max<0`');
+  }, 60_000);
+
   it('stops cleanly on SIGINT and still writes summary.json', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-sigint-'));
     const out = path.join(dir, 'run');
