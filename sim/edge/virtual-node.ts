@@ -469,7 +469,12 @@ export class VirtualNode implements TimerTarget, HubListener {
     if (this.leaseState === 0) {
       this.request(Req.LeaseQuery, 'query', resource, 'null');
     } else if (this.leaseState === 1 || this.lease === '') {
-      this.request(Req.LeaseInsert, 'insert', resource, JSON.stringify(leaseInsertBody(this.name, this.nodeUid, Date.now())));
+      const body = leaseInsertBody(this.name, this.nodeUid, Date.now()) as { metadata: Record<string, unknown> };
+      // kubelet's lease controller sets the Node owner only when it can read its Node; with the uid
+      // unknown (register answered AlreadyExists, empty meta store) it omits the owner, and the
+      // API server refuses an owner with an empty uid.
+      if (!this.nodeUid) delete body.metadata.ownerReferences;
+      this.request(Req.LeaseInsert, 'insert', resource, JSON.stringify(body));
     } else {
       const renew = rfc3339Micro(Date.now());
       this.request(Req.LeaseUpdate, 'update', resource, this.lease.replace(/"renewTime":"[^"]*"/, `"renewTime":"${renew}"`));
