@@ -264,3 +264,18 @@ export function serviceAccountTokenRequest(pod: PodRef): object {
     status: { token: '', expirationTimestamp: null },
   };
 }
+
+/**
+ * The patch the kubelet's status manager sends when the API shows a running pod as not Ready
+ * (kube-controller-manager marks pods of an Unknown node Ready=False): Ready back to True with its
+ * original transition time (offline-pod.jsonl t=45.907).
+ */
+export function podReadyPatch(pod: PodRef, readySinceMs: number): string {
+  return JSON.stringify({
+    metadata: { uid: pod.uid },
+    status: {
+      $setElementOrder_conditions: null,
+      conditions: [{ lastTransitionTime: rfc3339(readySinceMs), status: 'True', type: 'Ready' }],
+    },
+  }).replace('"$setElementOrder_conditions":null', `"$setElementOrder/conditions":${JSON.stringify(POD_CONDITION_ORDER)}`);
+}

@@ -308,17 +308,12 @@ describe('VirtualNode against the kubeedge-v1.23.1 traces (whole session replaye
     });
   });
 
-  it('offline-pod: requests and ACKs match the trace except the Ready re-patch at t=45.907 and the ACK of its echo (t=45.914)', () => {
-    const mine = stream(nodeMessages('offline-pod'), 'requests');
-    const traced = stream(traceMessages('offline-pod'), 'requests');
-    // The third podpatch (Ready back to True after kube-controller-manager's Ready=False) is covered below.
-    const withoutRepatch = traced.filter((_, i) => i !== traced.findLastIndex((s) => s.startsWith('patch default/podpatch/')));
-    expect(mine).toEqual(withoutRepatch);
-    const tracedAcks = stream(traceMessages('offline-pod'), 'acks');
-    expect(stream(nodeMessages('offline-pod'), 'acks')).toEqual(tracedAcks.filter((s) => !s.includes('t=45.914')));
+  it('offline-pod: requests and ACKs match the trace, the Ready re-patch (t=45.907) and the ACK of its echo (t=45.914) included', () => {
+    expect(stream(nodeMessages('offline-pod'), 'requests')).toEqual(stream(traceMessages('offline-pod'), 'requests'));
+    expect(stream(nodeMessages('offline-pod'), 'acks')).toEqual(stream(traceMessages('offline-pod'), 'acks'));
   });
 
-  it.fails('offline-pod t=45.907: after the pod update with Ready=False (t=43.34) the edge re-patches Ready=True', () => {
+  it('offline-pod t=45.907: after the pod update with Ready=False (t=43.34) the edge re-patches Ready=True', () => {
     const patches = nodeFrames('offline-pod').filter((f) => f.message.route.resource === 'default/podpatch/trace-offline');
     expect(patches).toHaveLength(3);
     const repatch = JSON.parse(patches[2]!.message.content as string) as { status: { conditions: Array<{ type: string; status: string }> } };

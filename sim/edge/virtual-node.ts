@@ -19,6 +19,7 @@ import {
   nodeStatusPatch,
   podDeleteBody,
   podPendingPatch,
+  podReadyPatch,
   podRunningPatch,
   podTerminatedPatch,
   registerNodeBody,
@@ -77,6 +78,8 @@ class PodState implements TimerTarget, PodRef {
   nextQuery = 0;
   queryFailed = false;
   startedAt = 0;
+  /** The API shows this running pod as not Ready: the next status sync patches Ready back. */
+  readyDrift = false;
   timer: TimerId = NO_TIMER;
 
   constructor(
@@ -130,6 +133,17 @@ function errReason(content: ObjectContent | undefined): string | undefined {
   return typeof status?.reason === 'string' ? status.reason : err ? 'Unknown' : undefined;
 }
 
+/** status of the pod's Ready condition in a pod object, if it has one. */
+function readyCondition(pod: ObjectContent): string | undefined {
+  const conditions = asObject(pod.status)?.conditions;
+  if (!Array.isArray(conditions)) return undefined;
+  for (const c of conditions) {
+    const cond = asObject(c);
+    if (cond?.type === 'Ready') return typeof cond.status === 'string' ? cond.status : undefined;
+  }
+  return undefined;
+}
+
 function internalIp(index: number): string {
   // 198.18.0.0/15 is reserved for benchmarking; a node's address never routes anywhere.
   return `198.${18 + ((index >>> 16) & 1)}.${(index >>> 8) & 255}.${index & 255}`;
@@ -154,6 +168,8 @@ export class VirtualNode implements TimerTarget, HubListener {
   private leaseState = 0;
   private leaseInFlight = false;
   private statusDirty = false;
+  /** Some running pod shows Ready=False in the API (see PodState.readyDrift). */
+  private podsDrifted = false;
   /** The kubelet's status loop waits for its patch, like the lease controller. */
   private statusInFlight = false;
   private lastStatusReport = 0;
@@ -483,6 +499,7 @@ export class VirtualNode implements TimerTarget, HubListener {
 
   private syncStatus(now: number): void {
     if (!this.registered) return;
+    if (this.podsDrifted) this.repatchReady();
     if (this.rt.profile.remoteNodeQuery) this.request(Req.NodeQuery, 'query', this.nodeResource('node'), 'null');
     if (this.statusInFlight) return;
     if (this.statusDirty || now - this.lastStatusReport >= this.rt.config.timings.statusReportMs) {
@@ -491,6 +508,16 @@ export class VirtualNode implements TimerTarget, HubListener {
       this.lastStatusReport = now;
       const wall = Date.now();
       this.request(Req.NodePatch, 'patch', this.nodeResource('nodepatch'), JSON.stringify(nodeStatusPatch(wall, wall)));
+    }
+  }
+
+  private repatchReady(): void {
+    this.podsDrifted = false;
+    if (!this.pods) return;
+    for (const pod of this.pods.values()) {
+      if (!pod.readyDrift || pod.phase !== POD_RUNNING) continue;
+      pod.readyDrift = false;
+      this.request(Req.PodPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podReadyPatch(pod, pod.startedAt || Date.now())), pod);
     }
   }
 
@@ -708,6 +735,10 @@ export class VirtualNode implements TimerTarget, HubListener {
     }
     pod.resourceVersion = rv;
     if (terminating && pod.phase !== POD_TERMINATING) this.terminatePod(pod);
+    else if (pod.phase === POD_RUNNING && readyCondition(content) === 'False') {
+      pod.readyDrift = true;
+      this.podsDrifted = true;
+    }
   }
 
   private podResource(pod: PodState, type: string): string {
