@@ -124,11 +124,17 @@ describe('VirtualNode pods', () => {
   });
 
   it('deletion in the traced order: ACK, terminated podpatch, delete only after the patch reply, no ACK of the "OK", ACK of the downstream delete', async () => {
-    kit = new NodeKit();
+    kit = new NodeKit({ answerPodPatches: false });
     await kit.boot(kit.node());
     kit.cloud.link.deliver(cloudFrame({ operation: 'insert', resource: 'default/pod/web', rv: '10', content: podObject('web', 'uid-web', '10') }));
     kit.advance(10);
     expect(kit.counters.podsRunning).toBe(1);
+    // one status patch per pod in flight: Running goes out once the Pending patch is answered
+    expect(kit.cloud.frames('patch', 'podpatch')).toHaveLength(1);
+    reply(kit, kit.cloud.last('patch', 'podpatch'), { Object: podObject('web', 'uid-web', '11'), Err: null }, '11');
+    expect(kit.cloud.frames('patch', 'podpatch')).toHaveLength(2);
+    expect(kit.cloud.last('patch', 'podpatch').message.content as string).toContain('"phase":"Running"');
+    reply(kit, kit.cloud.last('patch', 'podpatch'), { Object: podObject('web', 'uid-web', '12'), Err: null }, '12');
     const marked = cloudFrame({ msgId: 'abababab-0000-4000-8000-000000000001', operation: 'update', resource: 'default/pod/web', rv: '20', content: podObject('web', 'uid-web', '20', { deletionTimestamp: '2026-11-25T12:01:00Z' }) });
     const mark = kit.cloud.sent.length;
     kit.cloud.link.deliver(marked);

@@ -185,6 +185,12 @@ export interface KitOptions {
   podStartupDelayMs?: number;
   /** Wall-clock ms at virtual time 0. */
   wallStart?: number;
+  /**
+   * Answer every podpatch on the next tick with an ObjectResp, as cloudcore does (default true).
+   * The node writes one status patch per pod at a time, so a test that leaves them unanswered
+   * holds the pod's next patch back. Trace replays answer with the traced replies instead.
+   */
+  answerPodPatches?: boolean;
 }
 
 /** A runtime on a manual wheel, its fake cloud, and what it reported. */
@@ -203,6 +209,16 @@ export class NodeKit {
   constructor(options: KitOptions = {}) {
     this.wallStart = options.wallStart ?? TRACE_WALL_START;
     this.cloud = new FakeCloud(this.wheel, () => this.wallNow());
+    if (options.answerPodPatches ?? true) {
+      let rv = 9000;
+      this.cloud.onFrame = (f) => {
+        if (f.message.route.operation !== 'patch' || resourceTypeOf(f.message.route.resource) !== 'podpatch') return;
+        const reply = cloudFrame({ parentId: f.message.header.msg_id, operation: 'response', resource: f.message.route.resource ?? '', rv: String(++rv), content: { Object: {}, Err: null } });
+        this.cloud.later(0, () => {
+          if (f.link.isOpen) f.link.deliver(reply);
+        });
+      };
+    }
     const config: EdgeConfig = {
       cloudhubUrl: 'wss://127.0.0.1:10000',
       projectId: 'e632aba927ea4ac2b575ec1603d56f10',

@@ -78,6 +78,13 @@ class PodState implements TimerTarget, PodRef {
   nextQuery = 0;
   queryFailed = false;
   startedAt = 0;
+  /**
+   * kubelet's status manager writes one pod's status at a time and waits for the reply; cloudcore
+   * applies podpatches on parallel workers, so two in flight could land out of order (a Running pod
+   * left Ready=False by a late Pending patch). The next patch waits here; a newer one replaces it.
+   */
+  patchInFlight = false;
+  queuedPatch: { kind: Req; body: string } | undefined;
   /** The API shows this running pod as not Ready: the next status sync patches Ready back. */
   readyDrift = false;
   timer: TimerId = NO_TIMER;
@@ -251,7 +258,14 @@ export class VirtualNode implements TimerTarget, HubListener {
    */
   stop(graceful: boolean): void {
     for (let k = 1; k < this.timers.length; k++) this.cancel(k);
-    if (this.pods) for (const pod of this.pods.values()) this.cancelPodTimer(pod);
+    if (this.pods) {
+      for (const pod of this.pods.values()) {
+        this.cancelPodTimer(pod);
+        // its pending requests are dropped below, so no reply will release the next patch
+        pod.patchInFlight = false;
+        pod.queuedPatch = undefined;
+      }
+    }
     const hub = this.hub;
     this.hub = undefined;
     if (hub) {
@@ -517,7 +531,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     for (const pod of this.pods.values()) {
       if (!pod.readyDrift || pod.phase !== POD_RUNNING) continue;
       pod.readyDrift = false;
-      this.request(Req.PodPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podReadyPatch(pod, pod.startedAt || Date.now())), pod);
+      this.sendPodPatch(pod, Req.PodPatch, JSON.stringify(podReadyPatch(pod, pod.startedAt || Date.now())));
     }
   }
 
@@ -622,12 +636,18 @@ export class VirtualNode implements TimerTarget, HubListener {
         if (failed !== undefined) this.rt.counters.errorReplies += 1;
         break;
       case Req.PodPatch:
+        if (failed !== undefined) this.rt.counters.errorReplies += 1;
+        if (p.pod) this.podPatchAnswered(p.pod);
+        break;
       case Req.PodDelete:
         if (failed !== undefined) this.rt.counters.errorReplies += 1;
         break;
       case Req.PodTerminatedPatch:
         if (failed !== undefined) this.rt.counters.errorReplies += 1;
-        if (p.pod) this.deletePod(p.pod);
+        if (p.pod) {
+          this.podPatchAnswered(p.pod);
+          this.deletePod(p.pod);
+        }
         break;
     }
   }
@@ -747,7 +767,7 @@ export class VirtualNode implements TimerTarget, HubListener {
 
   private createPod(pod: PodState, content: ObjectContent): void {
     const now = Date.now();
-    this.request(Req.PodPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podPendingPatch(pod, internalIp(this.index), now)), pod);
+    this.sendPodPatch(pod, Req.PodPatch, JSON.stringify(podPendingPatch(pod, internalIp(this.index), now)));
     pod.queries = podQueries(content);
     this.sendNextPodQuery(pod);
   }
@@ -786,7 +806,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     const now = Date.now();
     pod.phase = POD_RUNNING;
     pod.startedAt = now;
-    this.request(Req.PodPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podRunningPatch(pod, podIp(this.index, pod), now)), pod);
+    this.sendPodPatch(pod, Req.PodPatch, JSON.stringify(podRunningPatch(pod, podIp(this.index, pod), now)));
     this.rt.counters.podsRunning += 1;
     this.rt.events.podRunning?.(this.name, pod.uid, now);
   }
@@ -795,7 +815,26 @@ export class VirtualNode implements TimerTarget, HubListener {
     this.cancelPodTimer(pod);
     pod.phase = POD_TERMINATING;
     const now = Date.now();
-    this.request(Req.PodTerminatedPatch, 'patch', this.podResource(pod, 'podpatch'), JSON.stringify(podTerminatedPatch(pod, pod.startedAt || now, now)), pod);
+    this.sendPodPatch(pod, Req.PodTerminatedPatch, JSON.stringify(podTerminatedPatch(pod, pod.startedAt || now, now)));
+  }
+
+  /** One status patch per pod in flight; a patch made meanwhile waits, the newest replacing an older one. */
+  private sendPodPatch(pod: PodState, kind: Req, body: string): void {
+    if (pod.patchInFlight) {
+      pod.queuedPatch = { kind, body };
+      return;
+    }
+    pod.patchInFlight = true;
+    this.request(kind, 'patch', this.podResource(pod, 'podpatch'), body, pod);
+  }
+
+  private podPatchAnswered(pod: PodState): void {
+    pod.patchInFlight = false;
+    const next = pod.queuedPatch;
+    if (next) {
+      pod.queuedPatch = undefined;
+      this.sendPodPatch(pod, next.kind, next.body);
+    }
   }
 
   /** kubelet's status manager deletes the pod once its final status is written (pod-lifecycle.jsonl t=57.373 → 57.693). */
