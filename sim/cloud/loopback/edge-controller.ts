@@ -122,7 +122,9 @@ export class LoopbackEdgeController implements UpstreamHandler {
     }
     if (this.objects.getNode(name)) {
       session.send(
-        replyTo(m, { Object: null, Err: statusError('AlreadyExists', { kind: 'nodes', name }, `nodes "${name}" already exists`) }),
+        // cloudcore v1.23.1 answers with the Node it tried to create emptied but for the
+        // kubernetes.io labels it puts back, and the AlreadyExists error (seen against the real cloud).
+        replyTo(m, { Object: alreadyExistsNode(content), Err: statusError('AlreadyExists', { kind: 'nodes', name }, `nodes "${name}" already exists`) }),
       );
       return;
     }
@@ -293,4 +295,14 @@ export class LoopbackEdgeController implements UpstreamHandler {
       );
     }
   }
+}
+
+/** The Object cloudcore returns with an AlreadyExists register error: no name, no uid, only the kubernetes.io labels. */
+function alreadyExistsNode(content: unknown): JsonObject {
+  const labels: JsonObject = {};
+  const meta = content !== null && typeof content === 'object' ? (content as { metadata?: { labels?: Record<string, unknown> } }).metadata : undefined;
+  for (const [k, v] of Object.entries(meta?.labels ?? {})) {
+    if ((k.startsWith('kubernetes.io/') || /^[^/]*\.kubernetes\.io\//.test(k)) && typeof v === 'string') labels[k] = v;
+  }
+  return { metadata: { creationTimestamp: null, labels }, spec: {}, status: { daemonEndpoints: { kubeletEndpoint: { Port: 0 } }, nodeInfo: {} } };
 }
