@@ -7,6 +7,7 @@ import type { FleetResult } from '../fleet/controller/fleet-controller.js';
 import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
 import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
 import type { Sli, SloResult } from './slo.js';
+import type { ApiWorkloadSection } from '../run/api-workload.js';
 
 export interface Percentiles {
   count: number;
@@ -61,7 +62,7 @@ export interface RunSummary {
   latency: {
     /** Node start (bootstrap included) → register reply, ms. */
     joinToReadyMs: Percentiles;
-    /** Pod created by the driver → edge reported Running, ms (when a workload ran). */
+    /** Pod created by the driver → Running: observed by the API watch (real clouds) or reported by the node (loopback), ms. */
     podStartupMs: Percentiles;
     /** Downstream receipt → ACK written on the edge, ms. */
     ackMs: Percentiles;
@@ -78,8 +79,16 @@ export interface RunSummary {
   slis: Record<string, Percentiles | { value: number | null }>;
   /** SLO verdicts, in the order given. */
   slos: SloResult[];
+  /** CPU seconds and peak RSS per control-plane process during the run (local provider). */
+  controlPlane: ControlPlaneUsage | null;
+  /** cloudcore's own KubeEdge_CloudHub_connected_nodes over the run: [wall ms, value]. */
+  cloudcoreConnectedNodes: Array<[number, number]>;
+  /** The API-side workload against a real cloud, when one ran. */
+  workload: ApiWorkloadSection | null;
   error: { code: string; message: string } | null;
 }
+
+export type ControlPlaneUsage = Record<string, { cpuSeconds: number; peakRssBytes: number }>;
 
 export function percentilesOf(values: readonly number[]): Percentiles {
   if (values.length === 0) return { count: 0, p50: null, p90: null, p99: null, max: null };
@@ -115,6 +124,9 @@ export interface SummaryInput {
   error: RunSummary['error'];
   slis: Readonly<Record<string, Sli>>;
   slos: SloResult[];
+  controlPlane: ControlPlaneUsage | null;
+  cloudcoreConnectedNodes: Array<[number, number]>;
+  workload: ApiWorkloadSection | null;
 }
 
 export function buildSummary(input: SummaryInput): RunSummary {
@@ -178,9 +190,19 @@ export function buildSummary(input: SummaryInput): RunSummary {
     slis: Object.fromEntries(
       Object.entries(input.slis)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, sli]) => [name, sli.kind === 'samples' ? percentilesOf(sli.values) : { value: sli.value }]),
+        .map(([name, sli]) => [
+          name,
+          sli.kind === 'samples'
+            ? percentilesOf(sli.values)
+            : sli.kind === 'histogram'
+              ? { ...percentilesOfHistogram(sli.snapshot), max: sli.snapshot.count > 0 ? sli.max : null }
+              : { value: sli.value },
+        ]),
     ),
     slos: input.slos,
+    controlPlane: input.controlPlane,
+    cloudcoreConnectedNodes: input.cloudcoreConnectedNodes,
+    workload: input.workload,
     error: input.error,
   };
 }

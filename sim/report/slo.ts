@@ -5,6 +5,7 @@
  * (`p(N)`, `avg`, `min`, `med`, `max`, `count`, `rate`, `value`).
  */
 import { ConfigInvalidError } from '../errors.js';
+import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
 
 export interface SliSamples {
   kind: 'samples';
@@ -16,7 +17,14 @@ export interface SliValue {
   value: number | null;
 }
 
-export type Sli = SliSamples | SliValue;
+/** A fixed-bucket histogram (large sample counts); percentiles interpolate inside the bucket, capped at the largest value seen. */
+export interface SliHistogram {
+  kind: 'histogram';
+  snapshot: HistogramSnapshot;
+  max: number;
+}
+
+export type Sli = SliSamples | SliValue | SliHistogram;
 
 export interface SloSpec {
   sli: string;
@@ -71,6 +79,23 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 function aggregate(sli: Sli, t: ParsedThreshold): number | null {
   if (sli.kind === 'value') return t.aggregation === 'value' ? sli.value : null;
+  if (sli.kind === 'histogram') {
+    const h = sli.snapshot;
+    if (t.aggregation === 'count') return h.count;
+    if (h.count === 0) return null;
+    switch (t.aggregation) {
+      case 'p':
+        return Math.min(sli.max, quantile(h, t.percentile! / 100));
+      case 'med':
+        return Math.min(sli.max, quantile(h, 0.5));
+      case 'avg':
+        return h.sum / h.count;
+      case 'max':
+        return sli.max;
+      default:
+        return null;
+    }
+  }
   const v = sli.values;
   if (t.aggregation === 'count') return v.length;
   if (v.length === 0) return null;

@@ -46,7 +46,7 @@ export function renderSummaryMarkdown(s: RunSummary): string {
     '| what | value |',
     '|---|---|',
     `| join → Ready | ${ms(s.latency.joinToReadyMs)} |`,
-    `| pod startup (created → Running reported) | ${ms(s.latency.podStartupMs)} |`,
+    `| pod startup (created → Running${s.cloud.provider === 'loopback' ? ' reported by the node' : ' observed by the API watch'}) | ${ms(s.latency.podStartupMs)} |`,
     `| ACK (receipt → ACK written) | ${ms(s.latency.ackMs)} |`,
     `| bootstrap (certificates) | ${ms(s.latency.bootstrapSeconds, 's')} |`,
     '',
@@ -59,6 +59,8 @@ export function renderSummaryMarkdown(s: RunSummary): string {
     `Connections: ${n(s.connections.connects)} connects, ${n(s.connections.connectFailures)} failed dials, ${n(s.connections.reconnects)} reconnects, ${n(s.connections.disconnects)} disconnects, ${n(s.connections.keepalives)} keepalives.`,
     `Pods: ${n(s.pods.created)} created, ${n(s.pods.running)} reported Running, ${n(s.pods.deleted)} deleted.`,
     '',
+    ...workloadLines(s),
+    ...controlPlaneLines(s),
     '## Harness',
     '',
     '| shards | peak RSS | RSS per node (peak RSS / peak connected) | CPU | event-loop lag p99 |',
@@ -67,4 +69,32 @@ export function renderSummaryMarkdown(s: RunSummary): string {
     '',
   );
   return lines.join('\n');
+}
+
+function workloadLines(s: RunSummary): string[] {
+  const w = s.workload;
+  if (!w) return [];
+  const b = w.podStartupBreakdownMs;
+  const api = w.api;
+  return [
+    '## Workload (through the API server)',
+    '',
+    `Pods: ${n(w.pods.created)} created, ${n(w.pods.running)} Running observed, ${n(w.pods.dropped)} dropped by the arrival bound, ${n(w.pods.createFailed)} failed. ConfigMap updates: ${n(w.configMapUpdates)}.`,
+    '',
+    '| what | value |',
+    '|---|---|',
+    `| created → edge receipt | ${ms(b.createToEdgeReceipt)} |`,
+    `| edge receipt → Running reported | ${ms(b.edgeReceiptToStatusReported)} |`,
+    `| Running reported → Running observed | ${ms(b.statusReportedToRunningObserved)} |`,
+    `| API mutating calls | p50 ${api.mutating.p50Ms.toFixed(1)} ms · p99 ${api.mutating.p99Ms.toFixed(1)} ms (n=${n(api.mutating.count)}) |`,
+    `| API read calls | p50 ${api.read.p50Ms.toFixed(1)} ms · p99 ${api.read.p99Ms.toFixed(1)} ms (n=${n(api.read.count)}) |`,
+    '',
+  ];
+}
+
+function controlPlaneLines(s: RunSummary): string[] {
+  const cp = s.controlPlane;
+  if (!cp) return [];
+  const rows = Object.entries(cp).map(([name, u]) => `| ${name} | ${u.cpuSeconds} s | ${mib(u.peakRssBytes)} |`);
+  return ['## Control plane', '', '| process | CPU | peak RSS |', '|---|---:|---:|', ...rows, ''];
 }

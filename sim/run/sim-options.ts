@@ -25,6 +25,10 @@ export interface SimOptions {
   reconnectJitterMs: number;
   podsPerNode: number;
   podRate: number;
+  /** Most pod creations in flight (k6 constant-arrival-rate's preAllocatedVUs): one due beyond it is dropped and counted. */
+  podConcurrency: number;
+  /** Pods reference a per-node ConfigMap and Secret (queried by the edge; the ConfigMap is updated mid-run). */
+  podRefs: boolean;
   metricsPort: number;
   metricsHost: string;
   namePrefix: string;
@@ -91,6 +95,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'reconnect-jitter': { type: 'string' },
         'pods-per-node': { type: 'string' },
         'pod-rate': { type: 'string' },
+        'pod-concurrency': { type: 'string' },
+        'plain-pods': { type: 'boolean' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
         'name-prefix': { type: 'string' },
@@ -132,6 +138,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     reconnectJitterMs: v['reconnect-jitter'] === undefined ? 0 : parseDuration(v['reconnect-jitter'], '--reconnect-jitter'),
     podsPerNode: int(v['pods-per-node'], '--pods-per-node', 0, 0, 110),
     podRate: int(v['pod-rate'], '--pod-rate', 100, 1, 100_000),
+    podConcurrency: int(v['pod-concurrency'], '--pod-concurrency', 50, 1, 10_000),
+    podRefs: !(v['plain-pods'] ?? false),
     metricsPort: int(v['metrics-port'], '--metrics-port', 9464, 0, 65535),
     metricsHost: v['metrics-host'] ?? '127.0.0.1',
     namePrefix: v['name-prefix'] ?? 'vn',
@@ -152,8 +160,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
   if (cloud === 'attach' && (!options.cloudhub || !options.certsUrl)) {
     throw new ConfigInvalidError('--cloud attach needs --cloudhub wss://HOST:10000 and --certs-url https://HOST:10002 (and --kubeconfig or --token)', { option: '--cloud' });
   }
-  if (options.podsPerNode > 0 && cloud === 'attach') {
-    throw new ConfigInvalidError('--pods-per-node drives the loopback peer; against a real cloud the workload driver creates pods through the API', { option: '--pods-per-node' });
+  if (options.podsPerNode > 0 && cloud === 'attach' && !options.kubeconfig) {
+    throw new ConfigInvalidError('--pods-per-node against --cloud attach needs --kubeconfig: pods are created through the API server', { option: '--pods-per-node' });
   }
   return options;
 }
@@ -171,6 +179,8 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     podStartupDelayMs: o.podStartupDelayMs,
     reconnectJitterMs: o.reconnectJitterMs,
     podsPerNode: o.podsPerNode,
+    podRate: o.podRate,
+    podRefs: o.podRefs,
     projectId: DEFAULT_PROJECT_ID,
   };
 }

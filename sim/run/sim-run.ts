@@ -21,6 +21,10 @@ import { buildSummary, type RunSummary } from '../report/run-summary.js';
 import { evaluateSlos, type Sli, type SloResult } from '../report/slo.js';
 import { renderSummaryMarkdown } from '../report/summary-markdown.js';
 import { TWINLAB_VERSION } from '../version.js';
+import { ApiWorkload, type ApiWorkloadSection } from './api-workload.js';
+import { ProcessUsageSampler, type UsageSnapshot } from '../cloud/process-usage.js';
+import { MetricsScraper } from '../cloud/metrics-scraper.js';
+import type { ControlPlaneUsage } from '../report/run-summary.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
 import { recordedOptions, type SimOptions } from './sim-options.js';
@@ -120,6 +124,11 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
   let fleet: FleetController | undefined;
   let fleetResult: FleetResult | undefined;
   let live: FleetTotals | undefined;
+  let apiWorkload: ApiWorkload | undefined;
+  let usage: ProcessUsageSampler | undefined;
+  let usageBase: UsageSnapshot | undefined;
+  let scraper: MetricsScraper | undefined;
+  let controlPlane: ControlPlaneUsage | undefined;
   let peakConnected = 0;
   let error: RunSummary['error'] = null;
   let interrupted = false;
@@ -128,8 +137,9 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
   const podCreated = new Map<string, number>();
   const podStartupMs: number[] = [];
   const earlyRunning = new Map<string, number>();
-  const apiMutatingMs: number[] = [];
-  const apiReadMs: number[] = [];
+  let apiSlis: Record<string, Sli> = {};
+  let workloadSection: ApiWorkloadSection | undefined;
+  let cloudcoreConnected: Array<[number, number]> = [];
   const onPodCreated = (uid: string, sentAt: number): void => {
     const runningAt = earlyRunning.get(uid);
     if (runningAt === undefined) {
@@ -213,7 +223,30 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
 
     const deadline = startedAtMs + o.durationMs;
     let workload: Promise<void> | undefined;
-    if (o.podsPerNode > 0 && cloud.provider === 'loopback') {
+    if (cloud.processes.length > 0 && cloud.provider === 'local') {
+      usage = new ProcessUsageSampler(cloud.processes, { intervalMs: 1000 });
+      usageBase = usage.start();
+    }
+    if (cloud.metricsTargets.length > 0) {
+      scraper = new MetricsScraper({ targets: cloud.metricsTargets, metrics: ['KubeEdge_CloudHub_connected_nodes'], intervalMs: 5000 });
+      scraper.start();
+    }
+    if (cloud.kubeconfigPath && cloud.provider !== 'loopback') {
+      const names = Array.from({ length: o.nodes }, (_, i) => nodeName(o.namePrefix, i));
+      const w = await ApiWorkload.open({
+        kubeconfigPath: cloud.kubeconfigPath,
+        nodes: names,
+        podsPerNode: o.podsPerNode,
+        podRate: o.podRate,
+        concurrency: o.podConcurrency,
+        namespace: 'twinlab',
+        withRefs: o.podRefs,
+      });
+      apiWorkload = w;
+      f.on('events', (events: ShardEvent[]) => w.onShardEvents(events));
+      workload = w.run(startedAtMs + o.durationMs / 3, deadline, () => interrupted);
+    }
+    else if (o.podsPerNode > 0 && cloud.provider === 'loopback') {
       const lb = cloud as LoopbackControlPlane;
       // Start the workload once every node is Ready (or a third of the run has passed).
       const readyBy = startedAtMs + o.durationMs / 3;
@@ -234,21 +267,43 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
     else error = { code: ErrorCodes.ShardFailed, message: e instanceof Error ? e.message : String(e) };
   } finally {
     progress.finish();
-    if (fleet) {
-      live = fleet.totals();
-      fleetResult = await fleet.stop(true);
+    if (fleet) live = fleet.totals();
+    if (usage && usageBase) {
+      usage.sample();
+      const cpu = usage.cpuSecondsSince(usageBase);
+      const peak = usage.peak;
+      usage.stop();
+      controlPlane = Object.fromEntries(
+        Object.keys(cpu).map((name) => [name, { cpuSeconds: round2(cpu[name] ?? 0), peakRssBytes: peak[name]?.rssBytes ?? 0 }]),
+      );
     }
+    if (scraper) {
+      await scraper.stop();
+      const text = scraper.lastText('cloudcore');
+      if (text) await writeFile(path.join(outDir, 'cloudcore-metrics.prom'), text).catch(() => undefined);
+      cloudcoreConnected = scraper.seriesOf('cloudcore', 'KubeEdge_CloudHub_connected_nodes').map((p) => [p.atMs, p.value] as [number, number]);
+    }
+    if (apiWorkload) {
+      workloadSection = apiWorkload.section();
+      apiSlis = apiWorkload.slis();
+    }
+    if (fleet) fleetResult = await fleet.stop(true);
+    if (apiWorkload) await apiWorkload.stop(cloud?.provider === 'attach');
     if (cloud) await cloud.stop().catch(() => undefined);
     await metricsServer?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 
+  const harnessCpu = fleetResult ? fleetResult.shards.reduce((n, sh) => n + sh.cpuSeconds, 0) : 0;
+  const cloudcoreCpu = controlPlane?.cloudcore?.cpuSeconds;
   const slis: Record<string, Sli> = {
     join_to_ready_ms: { kind: 'samples', values: joinMs },
     pod_startup_ms: { kind: 'samples', values: podStartupMs },
-    api_mutating_ms: { kind: 'samples', values: apiMutatingMs },
-    api_read_ms: { kind: 'samples', values: apiReadMs },
+    api_mutating_ms: { kind: 'samples', values: [] },
+    api_read_ms: { kind: 'samples', values: [] },
+    ...apiSlis,
+    harness_to_cloudcore_cpu_ratio: { kind: 'value', value: cloudcoreCpu ? round2(harnessCpu / cloudcoreCpu) : null },
     nodes_not_ready: { kind: 'value', value: live ? o.nodes - live.states.ready : null },
     messages_unanswered: { kind: 'value', value: fleetResult ? fleetResult.totals.unanswered : null },
     messages_malformed: { kind: 'value', value: fleetResult ? fleetResult.totals.malformed : null },
@@ -280,8 +335,11 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
     live,
     peakConnected,
     joinMs,
-    podStartupMs,
+    podStartupMs: apiWorkload ? apiWorkload.podStartupMs : podStartupMs,
     error,
+    controlPlane: controlPlane ?? null,
+    cloudcoreConnectedNodes: cloudcoreConnected,
+    workload: workloadSection ?? null,
   });
   await writeFile(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(path.join(outDir, 'summary.md'), renderSummaryMarkdown(summary));
@@ -296,4 +354,8 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
         ? ExitCodes.SloBreach
         : ExitCodes.Ok;
   return { exitCode, summary, outDir };
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
 }
