@@ -4,9 +4,14 @@
  * `node_id`, `project_id` and `ConnectionUse: msg` headers in Go's canonical spelling, the node's
  * client certificate, the CA pinned, no compression and no subprotocol. Events go to one listener
  * object (the node) rather than per-node closures where avoidable.
+ *
+ * Two clients put the same bytes on the wire: the lean TlsHubLink (default: about 20 KB less
+ * memory per node, see bench/README.md) and HubConnection on the `ws` package
+ * (`TWINLAB_HUB_CLIENT=ws`, kept as the reference the lean one is tested against).
  */
 import type { SecureContext } from 'node:tls';
 import { WebSocket, type ClientOptions } from 'ws';
+import { hubHeaders, TlsHubLink } from './transport/tls-hub-link.js';
 
 export interface HubListener {
   onHubOpen(hub: HubLink): void;
@@ -40,7 +45,26 @@ export interface HubLink {
 
 export type HubDialer = (options: HubDialOptions, listener: HubListener) => HubLink;
 
-export const dialHub: HubDialer = (options, listener) => new HubConnection(options, listener);
+/** Dial with the `ws` package. */
+export const dialWsHub: HubDialer = (options, listener) => new HubConnection(options, listener);
+
+/** Dial with the lean client: the same request, TLS and frames, a fraction of the memory. */
+export const dialTlsHub: HubDialer = (options, listener) => {
+  const base = new URL(options.cloudhubUrl);
+  const host = base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname;
+  const port = base.port === '' ? 443 : Number(base.port);
+  const path = new URL(hubUrl(options.cloudhubUrl, options.projectId, options.nodeName)).pathname;
+  return new TlsHubLink({ host, port, path, hostHeader: base.host }, options, hubHeaders(options), listener);
+};
+
+export type HubClientKind = 'lean' | 'ws';
+
+/** The client a shard uses: the lean one unless `TWINLAB_HUB_CLIENT=ws` (read once per process). */
+export function hubClientKind(env: NodeJS.ProcessEnv = process.env): HubClientKind {
+  return env.TWINLAB_HUB_CLIENT === 'ws' ? 'ws' : 'lean';
+}
+
+export const dialHub: HubDialer = hubClientKind() === 'ws' ? dialWsHub : dialTlsHub;
 
 export class HubConnection implements HubLink {
   private readonly ws: WebSocket;

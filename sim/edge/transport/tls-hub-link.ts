@@ -1,0 +1,217 @@
+/**
+ * A lean CloudHub WebSocket client: `tls.connect`, the opening handshake written and checked by
+ * hand (same request bytes as the `ws` client), and frames through FrameDecoder/encodeClientFrame.
+ * It exists for memory: no http.ClientRequest, no stream-based Receiver/Sender, no per-connection
+ * buffers while idle — only the TLS socket and a few fields per node. What crosses the wire is the
+ * same as with `ws`: TLS with the node's client certificate, the same upgrade request, masked frames.
+ */
+import { isIP } from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
+import type { HubDialOptions, HubLink, HubListener } from '../hub-connection.js';
+import {
+  CLOSE_NO_STATUS,
+  FrameDecoder,
+  OP_PONG,
+  OP_TEXT,
+  type FrameSink,
+} from './ws-frame-decoder.js';
+import { encodeClientClose, encodeClientFrame } from './ws-frame-encoder.js';
+import { checkUpgradeResponse, MAX_RESPONSE_HEAD_BYTES, newWebSocketKey, upgradeRequest } from './upgrade-handshake.js';
+
+/**
+ * Bytes per TLS write. Node's TLSWrap encrypts into a ring of buffers whose first one is 1 KiB;
+ * a record that does not fit (or one written while the previous is still queued) adds a 16 KiB
+ * buffer that stays for the connection's life. Writing at most this much (plus ≤ 69 bytes of
+ * record overhead, CBC-SHA256 being the worst cloudcore allows) and waiting for each write to
+ * drain keeps that buffer from being allocated — about 11–16 KB per node. TLS record
+ * boundaries are invisible to the WebSocket peer; the frames are byte-identical.
+ */
+export const TLS_WRITE_CHUNK = 950;
+
+const HANDSHAKE = 0;
+const OPEN = 1;
+const CLOSED = 2;
+
+/** What a hub dial needs beyond the options: the request head's fixed headers, as the ws client sends them. */
+export function hubHeaders(options: Pick<HubDialOptions, 'nodeName' | 'projectId'>): Array<readonly [string, string]> {
+  return [
+    ['User-Agent', 'Go-http-client/1.1'],
+    ['Connectionuse', 'msg'],
+    ['Node_id', options.nodeName],
+    ['Project_id', options.projectId],
+  ];
+}
+
+export interface TlsHubLinkTarget {
+  host: string;
+  port: number;
+  /** Request path, e.g. `/<projectID>/<node>/events`. */
+  path: string;
+  /** The Host header: `host[:port]` as dialled. */
+  hostHeader: string;
+}
+
+export class TlsHubLink implements HubLink, FrameSink {
+  private readonly socket: TLSSocket;
+  private phase = HANDSHAKE;
+  /** Sec-WebSocket-Key until the response has been checked. */
+  private key: string | undefined;
+  /** Partial response head while the upgrade is in flight. */
+  private head: Buffer | undefined;
+  private decoder: FrameDecoder | undefined;
+  /** Bytes waiting for the write in flight to drain; undefined when none. */
+  private queue: Buffer[] | undefined;
+  private writing = false;
+  /** End the socket once the queue has drained (after a close frame). */
+  private endWhenDrained = false;
+  private readonly onWritten = (err?: Error | null): void => this.written(err);
+
+  constructor(
+    target: TlsHubLinkTarget,
+    options: Pick<HubDialOptions, 'secureContext' | 'handshakeTimeoutMs' | 'checkServerIdentity'>,
+    headers: ReadonlyArray<readonly [string, string]>,
+    private readonly listener: HubListener,
+  ) {
+    const key = newWebSocketKey();
+    this.key = key;
+    const socket = tls.connect({
+      host: target.host,
+      port: target.port,
+      // As ws does: SNI with a name, none with an address.
+      servername: isIP(target.host) ? '' : target.host,
+      secureContext: options.secureContext,
+      ...(options.checkServerIdentity ? { checkServerIdentity: options.checkServerIdentity } : {}),
+    });
+    this.socket = socket;
+    socket.setTimeout(options.handshakeTimeoutMs);
+    // In TLS 1.3 the client is connected before its last flight has drained; writing in the
+    // same tick would overflow TLSWrap's first output buffer (see TLS_WRITE_CHUNK).
+    socket.once('secureConnect', () =>
+      setImmediate(() => {
+        if (this.phase === HANDSHAKE) this.write(Buffer.from(upgradeRequest(target.path, target.hostHeader, headers, key), 'latin1'));
+      }),
+    );
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.once('timeout', () => {
+      if (this.phase === HANDSHAKE) this.fail('Opening handshake has timed out');
+    });
+    socket.on('error', (err: Error) => this.finish(err.message));
+    socket.once('close', () => this.finish(`closed (1006)`));
+  }
+
+  get isOpen(): boolean {
+    return this.phase === OPEN && !this.socket.destroyed;
+  }
+
+  send(text: string): boolean {
+    if (!this.isOpen) return false;
+    this.write(encodeClientFrame(OP_TEXT, text));
+    return true;
+  }
+
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  onFrameMessage(data: Buffer): void {
+    if (this.phase === OPEN) this.listener.onHubMessage(this, data);
+  }
+
+  onFramePing(data: Buffer): void {
+    if (this.isOpen) this.write(encodeClientFrame(OP_PONG, data));
+  }
+
+  onFramePong(): void {}
+
+  /** Answer the close as ws does (echo the code and reason, then end the socket). */
+  onFrameClose(code: number, reason: Buffer): void {
+    if (this.isOpen) this.closeWith(encodeClientClose(code === CLOSE_NO_STATUS ? undefined : code, reason));
+    this.finish(reason.length > 0 ? reason.toString() : `closed (${code})`);
+  }
+
+  onFrameError(code: number, message: string): void {
+    if (this.isOpen) this.closeWith(encodeClientClose(code));
+    this.finish(message);
+  }
+
+  private closeWith(frame: Buffer): void {
+    this.write(frame);
+    this.endWhenDrained = true;
+    if (!this.writing) this.socket.end();
+  }
+
+  /** Queue bytes; they go out in TLS_WRITE_CHUNK pieces, one write in flight at a time. */
+  private write(bytes: Buffer): void {
+    if (this.writing) (this.queue ??= []).push(bytes);
+    else this.writeChunk(bytes);
+  }
+
+  private writeChunk(bytes: Buffer): void {
+    let chunk = bytes;
+    if (bytes.length > TLS_WRITE_CHUNK) {
+      chunk = bytes.subarray(0, TLS_WRITE_CHUNK);
+      (this.queue ??= []).unshift(bytes.subarray(TLS_WRITE_CHUNK));
+    }
+    this.writing = true;
+    this.socket.write(chunk, this.onWritten);
+  }
+
+  private written(err: Error | null | undefined): void {
+    this.writing = false;
+    if (err || this.socket.destroyed) {
+      this.queue = undefined;
+      return;
+    }
+    const next = this.queue?.shift();
+    if (next) {
+      if (this.queue!.length === 0) this.queue = undefined;
+      this.writeChunk(next);
+    } else if (this.endWhenDrained) {
+      this.socket.end();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.phase === OPEN) {
+      this.decoder!.push(chunk);
+      return;
+    }
+    if (this.phase !== HANDSHAKE) return;
+    const head = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (head.length > MAX_RESPONSE_HEAD_BYTES) this.fail('Invalid HTTP response: head too large');
+      else this.head = head;
+      return;
+    }
+    this.head = undefined;
+    const verdict = checkUpgradeResponse(head.toString('latin1', 0, end), this.key!);
+    this.key = undefined;
+    if (!verdict.ok) {
+      this.fail(verdict.reason);
+      return;
+    }
+    this.phase = OPEN;
+    this.decoder = new FrameDecoder(this);
+    this.socket.setTimeout(0);
+    this.socket.setNoDelay(true);
+    this.listener.onHubOpen(this);
+    const rest = head.subarray(end + 4);
+    if (rest.length > 0 && this.phase === OPEN) this.decoder.push(rest);
+  }
+
+  private fail(reason: string): void {
+    this.finish(reason);
+    this.socket.destroy();
+  }
+
+  private finish(reason: string): void {
+    if (this.phase === CLOSED) return;
+    const opened = this.phase === OPEN;
+    this.phase = CLOSED;
+    this.key = undefined;
+    this.head = undefined;
+    this.decoder = undefined;
+    this.listener.onHubClosed(this, opened, reason);
+  }
+}
