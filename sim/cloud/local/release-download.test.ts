@@ -353,6 +353,18 @@ describe.skipIf(skipReason !== '')(`release download from a local server${skipRe
     expect(filesUnder(controlplaneDir(env2))).toEqual([]);
   });
 
+  it('fetches the CRDs alone on any platform, binaries only where an official build exists', async () => {
+    const env = freshEnv();
+    const crds = await downloadRelease(opts(env, [], { only: ['crds'], platform: 'darwin', arch: 'arm64' }));
+    expect(crds.downloaded).toEqual(['crds']);
+    expect(server.hits.every((h) => h.includes('/build/crds/'))).toBe(true);
+    const again = await downloadRelease(opts(env, [], { only: ['crds'], platform: 'darwin', arch: 'arm64' }));
+    expect(again.cached).toEqual(['crds']);
+    const bins = (await downloadRelease(opts(env, [], { only: ['cloudcore'], platform: 'darwin', arch: 'arm64' })).catch((e: unknown) => e)) as ReleaseDownloadError;
+    expect(bins).toBeInstanceOf(ReleaseDownloadError);
+    expect(bins.detail).toContain('no official release build for darwin/arm64');
+  });
+
   it('removes a staging dir left by a killed run', async () => {
     const env = freshEnv();
     const dead = join(controlplaneDir(env), `.${v.kubeedge}-release.staging-999999999-abc`);

@@ -509,12 +509,12 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
-/** Parts already in the release cache for this platform. */
+/** Parts already in the release cache: binaries for this platform, and the (platform-free) CRDs. */
 export function cachedReleaseParts(env: NodeJS.ProcessEnv = process.env, arch: ReleaseArch | null = releaseArch()): ReleasePart[] {
   const dir = releaseCacheDir(env);
   const manifest = readManifest(join(dir, 'manifest.json'));
-  if (arch === null || (manifest !== null && manifest.platform !== `linux/${arch}`)) return [];
-  const have: ReleasePart[] = RELEASE_BINARIES.filter((b) => isExecutableFile(join(dir, 'bin', b)));
+  const binariesUsable = arch !== null && (manifest === null || manifest.platform === `linux/${arch}`);
+  const have: ReleasePart[] = binariesUsable ? RELEASE_BINARIES.filter((b) => isExecutableFile(join(dir, 'bin', b))) : [];
   if (existsSync(join(dir, 'crds', '.complete'))) have.push('crds');
   return have;
 }
@@ -592,7 +592,8 @@ export async function downloadRelease(opts: DownloadReleaseOptions = {}): Promis
   const wanted: ReleasePart[] = [...new Set(opts.only ?? [...RELEASE_BINARIES, 'crds' as const])];
   const platform = opts.platform ?? process.platform;
   const arch = releaseArch(platform, opts.arch ?? process.arch);
-  if (arch === null) {
+  // The CRDs are the same everywhere (the containers provider wants them on macOS too).
+  if (arch === null && wanted.some((p) => p !== 'crds')) {
     throw new ReleaseDownloadError(missingEntries(wanted, dir), '(none)', `no official release build for ${platform}/${opts.arch ?? process.arch}; releases exist for linux amd64, arm64 and arm`);
   }
   const have = new Set(cachedReleaseParts(env, arch));
@@ -602,7 +603,7 @@ export async function downloadRelease(opts: DownloadReleaseOptions = {}): Promis
 
   const progress = opts.progress ?? Progress.auto();
   const timeouts: DownloadTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-  const artifacts = releaseArtifacts(releaseSources(env), arch, opts.crds).filter((a) => todo.includes(a.part));
+  const artifacts = releaseArtifacts(releaseSources(env), arch ?? 'amd64', opts.crds).filter((a) => todo.includes(a.part));
 
   const root = dirname(dir);
   mkdirSync(root, { recursive: true });
@@ -615,9 +616,9 @@ export async function downloadRelease(opts: DownloadReleaseOptions = {}): Promis
     kubeedgeVersion: RELEASE_VERSIONS.kubeedge,
     kubernetesVersion: RELEASE_VERSIONS.kubernetes,
     etcdVersion: RELEASE_VERSIONS.etcd,
-    platform: `linux/${arch}`,
+    platform: arch !== null ? `linux/${arch}` : (previous?.platform ?? 'none (CRDs only)'),
     note: 'official release builds; kube-apiserver and kube-controller-manager are upstream Kubernetes, not the KubeEdge fork',
-    artifacts: previous?.platform === `linux/${arch}` ? { ...previous.artifacts } : {},
+    artifacts: previous && (arch === null || previous.platform === `linux/${arch}`) ? { ...previous.artifacts } : {},
   };
   let current = '(none)';
   try {
