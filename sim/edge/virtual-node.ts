@@ -755,7 +755,9 @@ export class VirtualNode implements TimerTarget, HubListener {
     }
     pod.resourceVersion = rv;
     if (terminating && pod.phase !== POD_TERMINATING) this.terminatePod(pod);
-    else if (pod.phase === POD_RUNNING && readyCondition(content) === 'False') {
+    // With a patch of ours still in flight or waiting, the API may simply not have it yet (the
+    // echo of the Pending patch arrives while Running waits); only a settled pod can drift.
+    else if (pod.phase === POD_RUNNING && !pod.patchInFlight && pod.queuedPatch === undefined && readyCondition(content) === 'False') {
       pod.readyDrift = true;
       this.podsDrifted = true;
     }
