@@ -10,7 +10,7 @@ import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
 import { KUBEEDGE_DEFAULT_SLOS, parseSloFlag, type SloSpec } from '../report/slo.js';
 
-export type CloudChoice = 'auto' | 'local' | 'loopback' | 'attach';
+export type CloudChoice = 'auto' | 'local' | 'containers' | 'loopback' | 'attach';
 
 export interface SimOptions {
   nodes: number;
@@ -73,7 +73,7 @@ export function defaultRunId(now = new Date()): string {
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-const CLOUDS: readonly CloudChoice[] = ['auto', 'local', 'loopback', 'attach'];
+const CLOUDS: readonly CloudChoice[] = ['auto', 'local', 'containers', 'loopback', 'attach'];
 
 export function parseSimOptions(argv: readonly string[]): SimOptions {
   let parsed;

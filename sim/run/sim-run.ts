@@ -8,6 +8,10 @@ import path from 'node:path';
 import type { ControlPlane } from '../cloud/control-plane.js';
 import { attachControlPlane } from '../cloud/attach/attach-control-plane.js';
 import { probeBinaries } from '../cloud/local/control-plane-binaries.js';
+import { dockerAvailable } from '../cloud/containers/docker-available.js';
+import { startContainersControlPlane, type ContainersControlPlane } from '../cloud/containers/containers-control-plane.js';
+import type { ContainerSample } from '../cloud/containers/container-stats.js';
+import { CONTAINERS_KUBEEDGE_VERSION } from '../cloud/containers/container-specs.js';
 import { LOCAL_KUBEEDGE_VERSION, startLocalControlPlane } from '../cloud/local/local-control-plane.js';
 import { LOOPBACK_TITLE, startLoopbackControlPlane, type LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
 import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
@@ -37,15 +41,21 @@ export interface SimResult {
 
 type Log = (line: string) => void;
 
-/** Resolve `--cloud auto`: the local real control plane when its binaries can be had, never loopback. */
-function chooseCloud(o: SimOptions): Exclude<SimOptions['cloud'], 'auto'> {
+/**
+ * Resolve `--cloud auto`: the local real control plane when its binaries are cached, buildable or
+ * downloadable; else k3s + the cloudcore image on Docker; never the loopback test peer.
+ */
+async function chooseCloud(o: SimOptions): Promise<Exclude<SimOptions['cloud'], 'auto'>> {
   if (o.cloud !== 'auto') return o.cloud;
   const probe = probeBinaries();
-  if (probe.available || probe.buildable) return 'local';
+  if (probe.available || probe.buildable || probe.downloadable) return 'local';
+  const docker = await dockerAvailable();
+  if (docker.available) return 'containers';
   throw new TwinlabError(
     ErrorCodes.BinariesUnavailable,
-    'no real control plane available: the KubeEdge/Kubernetes binaries are not cached and Go is not installed to build them. ' +
-      'Run `pnpm build:controlplane` (needs Go), set TWINLAB_BIN_DIR, use --cloud attach for an existing cluster, ' +
+    'no real control plane available: the KubeEdge/Kubernetes binaries are not cached, Go is not installed to build them, ' +
+      `no release download is possible (TWINLAB_NO_DOWNLOAD=1 or not Linux), and ${docker.reason}. ` +
+      'Run `pnpm build:controlplane` (needs Go), set TWINLAB_BIN_DIR, start Docker, use --cloud attach for an existing cluster, ' +
       'or --cloud loopback for a harness self-test (not a KubeEdge measurement).',
     { missing: probe.missing },
   );
@@ -67,6 +77,18 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
         ...(o.token ? { token: o.token } : {}),
         ...(o.cloudcoreMetrics ? { cloudcoreMetricsUrl: o.cloudcoreMetrics } : {}),
         ...(o.nodeLimit !== undefined ? { nodeLimit: o.nodeLimit } : {}),
+      });
+    case 'containers':
+      if (o.kubeedgeVersion !== CONTAINERS_KUBEEDGE_VERSION) {
+        throw new TwinlabError(ErrorCodes.ConfigInvalid, `--cloud containers runs cloudcore ${CONTAINERS_KUBEEDGE_VERSION}; --kubeedge-version ${o.kubeedgeVersion} needs --cloud attach`, {});
+      }
+      log(`cloud: containers (k3s + kubeedge/cloudcore:${CONTAINERS_KUBEEDGE_VERSION} on Docker), nodeLimit ${nodeLimit}`);
+      return startContainersControlPlane({
+        runDir: path.join(outDir, 'controlplane'),
+        nodeLimit,
+        cloudhubPort: 'auto',
+        certsPort: 'auto',
+        onProgress: (line) => log(`  ${line}`),
       });
     case 'local':
       if (o.kubeedgeVersion !== LOCAL_KUBEEDGE_VERSION) {
@@ -129,6 +151,7 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
   let usageBase: UsageSnapshot | undefined;
   let scraper: MetricsScraper | undefined;
   let controlPlane: ControlPlaneUsage | undefined;
+  let containerBase: ContainerSample | undefined;
   let peakConnected = 0;
   let error: RunSummary['error'] = null;
   let interrupted = false;
@@ -166,7 +189,7 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
       throw new TwinlabError(ErrorCodes.ConfigInvalid, `--metrics-port ${o.metricsPort}: cannot listen on ${o.metricsHost}:${o.metricsPort} (${e instanceof Error ? e.message : String(e)}); pick another port or 0`, { option: '--metrics-port' });
     });
     log(`metrics: ${metricsServer.url}`);
-    kind = chooseCloud(o);
+    kind = await chooseCloud(o);
     cloud = await startCloud(kind, o, outDir, log);
     if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
@@ -227,6 +250,10 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
       usage = new ProcessUsageSampler(cloud.processes, { intervalMs: 1000 });
       usageBase = usage.start();
     }
+    if (cloud.provider === 'containers') {
+      const c = cloud as ContainersControlPlane;
+      containerBase = await c.sampleUsage().catch(() => undefined);
+    }
     if (cloud.metricsTargets.length > 0) {
       scraper = new MetricsScraper({ targets: cloud.metricsTargets, metrics: ['KubeEdge_CloudHub_connected_nodes'], intervalMs: 5000 });
       scraper.start();
@@ -276,6 +303,15 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
       controlPlane = Object.fromEntries(
         Object.keys(cpu).map((name) => [name, { cpuSeconds: round2(cpu[name] ?? 0), peakRssBytes: peak[name]?.rssBytes ?? 0 }]),
       );
+    }
+    if (containerBase && cloud?.provider === 'containers') {
+      // The container runtime's stats API: CPU since the first sample, RSS at the end (no peak tracking).
+      const end = await (cloud as ContainersControlPlane).sampleUsage().catch(() => undefined);
+      if (end) {
+        controlPlane = Object.fromEntries(
+          Object.values(end.usage).map((u) => [u.name, { cpuSeconds: round2(u.cpuSeconds - (containerBase?.usage[u.name]?.cpuSeconds ?? 0)), peakRssBytes: u.rssBytes }]),
+        );
+      }
     }
     if (scraper) {
       await scraper.stop();
