@@ -5,6 +5,7 @@
  * as deletions. Objects reach the handlers as `unknown`; the caller parses the few fields it needs.
  */
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { pick as field } from '../util/json-pick.js';
 
 export interface ListPage {
   items: unknown[];
@@ -212,14 +213,6 @@ export class ListWatch {
   }
 }
 
-function field(v: unknown, ...path: string[]): unknown {
-  let cur = v;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
 
 function uidOf(obj: unknown): string | undefined {
   const uid = field(obj, 'metadata', 'uid');

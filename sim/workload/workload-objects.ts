@@ -4,6 +4,7 @@
  * the few fields the driver needs out of objects arriving from a watch as `unknown`.
  */
 import type { V1ConfigMap, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { pick as field } from '../util/json-pick.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'twinlab';
@@ -126,14 +127,6 @@ export function readNode(obj: unknown): NodeView | undefined {
   return { name, ready };
 }
 
-function field(v: unknown, ...path: string[]): unknown {
-  let cur = v;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';

@@ -10,20 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminApi, pick } from '../../sim/cloud/local/admin-api.js';
-import { probeBinaries } from '../../sim/cloud/local/control-plane-binaries.js';
 import { portIsFree } from '../../sim/cloud/local/free-port.js';
 import { startLocalControlPlane, type LocalControlPlane } from '../../sim/cloud/local/local-control-plane.js';
 import { probeGet } from '../../sim/cloud/local/readiness.js';
+import { buildAllowed, skipReason, START_TIMEOUT_MS } from './support/real-control-plane.js';
 
-const probe = probeBinaries();
-const buildAllowed = process.env.TWINLAB_E2E_BUILD === '1' && probe.buildable;
-const skipReason = probe.available
-  ? ''
-  : buildAllowed
-    ? ''
-    : probe.buildable
-      ? `binaries not in the build cache (${probe.binDir ?? '?'}); run \`node scripts/build-controlplane.mjs\` first or set TWINLAB_E2E_BUILD=1`
-      : `binaries not available (${probe.missing.map((m) => m.name).join(', ') || 'cache dir unknown'}) and no \`go\` to build them`;
 if (skipReason) console.warn(`[local-control-plane e2e] SKIPPED: ${skipReason}`);
 
 function alive(pid: number): boolean {
@@ -68,7 +59,7 @@ describe.skipIf(skipReason !== '')(
         certFile: join(runDir, 'pki', 'admin.crt'),
         keyFile: join(runDir, 'pki', 'admin.key'),
       });
-    }, buildAllowed && !probe.available ? 1_800_000 : 120_000);
+    }, START_TIMEOUT_MS);
 
     afterAll(async () => {
       api?.close();

@@ -7,16 +7,14 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { probeBinaries } from '../../sim/cloud/local/control-plane-binaries.js';
+import { skipReason as reason } from './support/real-control-plane.js';
 import type { RunSummary } from '../../sim/report/run-summary.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 import { runSim } from '../../sim/run/sim-run.js';
 
-const probe = probeBinaries();
-const reason = probe.available ? '' : `real control plane binaries not available (${probe.binDir ?? 'no cache'}): run pnpm build:controlplane`;
 if (reason) console.warn(`[sim-local e2e] SKIPPED: ${reason}`);
 
-describe.skipIf(!probe.available)(`pnpm sim --cloud local${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describe.skipIf(reason !== '')(`pnpm sim --cloud local${reason ? ` (skipped: ${reason})` : ''}`, () => {
   it('20 nodes Ready in the API, a pod each Running, SLIs and control-plane usage in the summary', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-local-'));
     const options = parseSimOptions([

@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeBinaries } from '../../sim/cloud/local/control-plane-binaries.js';
 import { startLocalControlPlane, type LocalControlPlane } from '../../sim/cloud/local/local-control-plane.js';
 import { MetricsScraper } from '../../sim/cloud/metrics-scraper.js';
 import { ProcessUsageSampler, type UsageSnapshot } from '../../sim/cloud/process-usage.js';
@@ -19,16 +18,8 @@ import { DEFAULT_PROJECT_ID } from '../../sim/edge/codec/message.js';
 import { nodeName, type ShardConfig, type ShardEvent } from '../../sim/fleet/ipc-messages.js';
 import { Shard } from '../../sim/fleet/shard/shard.js';
 import { WorkloadDriver, type ConfigMapUpdate } from '../../sim/workload/workload-driver.js';
+import { buildAllowed, skipReason, START_TIMEOUT_MS } from './support/real-control-plane.js';
 
-const probe = probeBinaries();
-const buildAllowed = process.env.TWINLAB_E2E_BUILD === '1' && probe.buildable;
-const skipReason = probe.available
-  ? ''
-  : buildAllowed
-    ? ''
-    : probe.buildable
-      ? `binaries not in the build cache (${probe.binDir ?? '?'}); run \`node scripts/build-controlplane.mjs\` first or set TWINLAB_E2E_BUILD=1`
-      : `binaries not available (${probe.missing.map((m) => m.name).join(', ') || 'cache dir unknown'}) and no \`go\` to build them`;
 if (skipReason) console.warn(`[workload-local e2e] SKIPPED: ${skipReason}`);
 
 const NODES = 20;
@@ -99,7 +90,7 @@ describe.skipIf(skipReason !== '')(
       };
       shard = await Shard.open(config, { snapshot: () => undefined, events: (batch) => edgeEvents.push(...batch) });
       shard.start();
-    }, buildAllowed && !probe.available ? 1_800_000 : 120_000);
+    }, START_TIMEOUT_MS);
 
     afterAll(async () => {
       await scraper?.stop();

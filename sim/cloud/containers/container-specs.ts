@@ -4,6 +4,7 @@
  * out of k3s's kubeconfig. Kept free of Docker so it can be tested without an engine.
  */
 import { parse, stringify } from 'yaml';
+import { pick as field } from '../../util/json-pick.js';
 
 /** Same k3s as compose.yaml (Kubernetes v1.32.9; the local provider runs v1.32.10). */
 export const DEFAULT_K3S_IMAGE = 'rancher/k3s:v1.32.9-k3s1';
@@ -133,14 +134,6 @@ export interface KubeconfigCredentials {
   keyPem: string;
 }
 
-function field(obj: unknown, ...path: string[]): unknown {
-  let cur = obj;
-  for (const k of path) {
-    if (typeof cur !== 'object' || cur === null) return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
-}
 
 /** The server and the inline client-certificate credentials of a kubeconfig's current context (k3s writes them inline). */
 export function kubeconfigCredentials(text: string): KubeconfigCredentials {

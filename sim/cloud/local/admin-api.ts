@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { request, Agent } from 'node:https';
+import { pick } from '../../util/json-pick.js';
+export { pick };
 
 export interface ApiResponse {
   status: number;
@@ -87,11 +89,3 @@ function parseJson(text: string): unknown {
 }
 
 /** `obj.a.b.c` when each step is an object, else undefined. */
-export function pick(obj: unknown, ...path: string[]): unknown {
-  let cur: unknown = obj;
-  for (const key of path) {
-    if (typeof cur !== 'object' || cur === null) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}

@@ -4,6 +4,7 @@
  * ObjectSyncs), each returning `undefined` for NotFound rather than throwing.
  */
 import { ApiException, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1ConfigMap, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { pick as field } from '../../../sim/util/json-pick.js';
 
 export const RELIABLESYNCS = { group: 'reliablesyncs.kubeedge.io', version: 'v1alpha1' } as const;
 
@@ -16,14 +17,6 @@ export interface ObjectSyncView {
   objectResourceVersion: string;
 }
 
-function field(v: unknown, ...path: string[]): unknown {
-  let cur = v;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
 
 function text(v: unknown): string {
   return typeof v === 'string' ? v : '';

@@ -11,7 +11,8 @@ import { probeBinaries } from '../../../sim/cloud/local/control-plane-binaries.j
 import { startLocalControlPlane, type LocalControlPlane } from '../../../sim/cloud/local/local-control-plane.js';
 
 const probe = probeBinaries();
-const buildAllowed = process.env.TWINLAB_E2E_BUILD === '1' && probe.buildable;
+/** TWINLAB_E2E_BUILD=1: a test may build the binaries itself (a cold build is ≈ 11–18 min). */
+export const buildAllowed = process.env.TWINLAB_E2E_BUILD === '1' && probe.buildable;
 
 /** '' when a real control plane can be started; otherwise why not (shown in the skipped suite's name). */
 export const skipReason: string = probe.available
