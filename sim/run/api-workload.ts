@@ -79,7 +79,8 @@ export class ApiWorkload {
         const start = e.atMs - e.joinMs;
         this.nodeStart.set(e.node, start);
         const api = this.nodeApiReady.get(e.node);
-        if (api !== undefined) this.joinToApiReadyMs.push(api - start);
+        // A node already Ready before this run started it (attach to a cluster that kept it) tells nothing.
+        if (api !== undefined && api >= start) this.joinToApiReadyMs.push(api - start);
       } else if (e.kind === 'object' && e.type === 'pod') {
         const t = this.podTimes(e.uid);
         if (t.receivedAt === undefined) t.receivedAt = e.atMs;

@@ -193,6 +193,18 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
     cloud = await startCloud(kind, o, outDir, log);
     if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
+    if (cloud.kubeconfigPath && cloud.provider !== 'loopback') {
+      // Opened before the fleet, so it sees every node's start and Ready from the first one on.
+      apiWorkload = await ApiWorkload.open({
+        kubeconfigPath: cloud.kubeconfigPath,
+        nodes: Array.from({ length: o.nodes }, (_, i) => nodeName(o.namePrefix, i)),
+        podsPerNode: o.podsPerNode,
+        podRate: o.podRate,
+        concurrency: o.podConcurrency,
+        namespace: 'twinlab',
+        withRefs: o.podRefs,
+      });
+    }
     log(`fleet: ${o.nodes} nodes in ${Math.min(o.shards, o.nodes)} shards, ramp ${o.rampPerSecond}/s, certs ${o.certs}, KubeEdge ${o.kubeedgeVersion}`);
     fleet = await FleetController.start({
       nodes: o.nodes,
@@ -214,6 +226,7 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
     });
     const f = fleet;
     f.on('events', (events: ShardEvent[]) => {
+      apiWorkload?.onShardEvents(events);
       for (const e of events) {
         if (e.kind === 'node-ready') joinMs.push(e.joinMs);
         else if (e.kind === 'pod-running') {
@@ -258,19 +271,8 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
       scraper = new MetricsScraper({ targets: cloud.metricsTargets, metrics: ['KubeEdge_CloudHub_connected_nodes'], intervalMs: 5000 });
       scraper.start();
     }
-    if (cloud.kubeconfigPath && cloud.provider !== 'loopback') {
-      const names = Array.from({ length: o.nodes }, (_, i) => nodeName(o.namePrefix, i));
-      const w = await ApiWorkload.open({
-        kubeconfigPath: cloud.kubeconfigPath,
-        nodes: names,
-        podsPerNode: o.podsPerNode,
-        podRate: o.podRate,
-        concurrency: o.podConcurrency,
-        namespace: 'twinlab',
-        withRefs: o.podRefs,
-      });
-      apiWorkload = w;
-      f.on('events', (events: ShardEvent[]) => w.onShardEvents(events));
+    if (apiWorkload) {
+      const w = apiWorkload;
       workload = w.run(startedAtMs + o.durationMs / 3, deadline, () => interrupted);
     }
     else if (o.podsPerNode > 0 && cloud.provider === 'loopback') {
