@@ -5,7 +5,7 @@
  * client certificate, the CA pinned, no compression and no subprotocol. Events go to one listener
  * object (the node) rather than per-node closures where avoidable.
  *
- * Two clients put the same bytes on the wire: the lean TlsHubLink (default: about 20 KB less
+ * Two clients put the same bytes on the wire: the lean TlsHubLink (default: about 17 KB less
  * memory per node, see bench/README.md) and HubConnection on the `ws` package
  * (`TWINLAB_HUB_CLIENT=ws`, kept as the reference the lean one is tested against).
  */
