@@ -273,7 +273,7 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
     }
     if (apiWorkload) {
       const w = apiWorkload;
-      workload = w.run(startedAtMs + o.durationMs / 3, deadline, () => interrupted);
+      workload = w.run(startedAtMs + o.durationMs / 2, deadline, () => interrupted);
     }
     else if (o.podsPerNode > 0 && cloud.provider === 'loopback') {
       const lb = cloud as LoopbackControlPlane;

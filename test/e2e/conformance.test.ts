@@ -127,7 +127,8 @@ describe.skipIf(skipReason !== '')(
       // applied out of order by cloudcore's parallel patch workers. Eventually Ready is what counts.
       if (runningNotReady > 0) console.warn(`[conformance e2e] p1 was seen Running with Ready!=True ${runningNotReady}× before Ready`);
       expect(pod?.status?.containerStatuses?.[0]?.ready).toBe(true);
-      expect(mainShard().objects({ type: 'pod', uid: p1Uid }).length).toBeGreaterThan(0);
+      // shard events arrive in 250 ms batches: the receipt may still be on its way when the API shows Running
+      await waitFor('the edge receipt of p1', () => (mainShard().objects({ type: 'pod', uid: p1Uid }).length > 0 ? done(true) : notYet('none yet')), { timeoutMs: 5_000 });
       // A pod with the default service-account volume makes the node fetch the token and kube-root-ca.crt.
       expect(mainShard().sent('query', 'serviceaccounttoken')).toBeGreaterThanOrEqual(1);
       expect(mainShard().sent('query', 'configmap')).toBeGreaterThanOrEqual(1);

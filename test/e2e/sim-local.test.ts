@@ -18,7 +18,7 @@ describe.skipIf(reason !== '')(`pnpm sim --cloud local${reason ? ` (skipped: ${r
   it('20 nodes Ready in the API, a pod each Running, SLIs and control-plane usage in the summary', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-local-'));
     const options = parseSimOptions([
-      '--cloud', 'local', '--nodes', '20', '--pods-per-node', '1', '--pod-rate', '20', '--duration', '45s',
+      '--cloud', 'local', '--nodes', '20', '--pods-per-node', '1', '--pod-rate', '20', '--duration', '60s',
       '--certs', 'per-node', '--metrics-port', '0', '--progress', 'off', '--node-limit', '50',
       '--slo', 'pod_startup_ms: count==20', '--slo', 'nodes_not_ready: value==0',
       '--cert-cache', path.join(dir, 'certs'), '--out', path.join(dir, 'run'),
@@ -28,7 +28,7 @@ describe.skipIf(reason !== '')(`pnpm sim --cloud local${reason ? ` (skipped: ${r
     expect(s.error).toBeNull();
     expect(s.title).toBe('KubeEdge v1.23.1 cloudcore (local)');
     expect(s.nodes.ready).toBe(20);
-    expect(s.slos.every((x) => x.pass)).toBe(true);
+    expect(s.slos.filter((x) => !x.pass)).toEqual([]);
     expect(result.exitCode).toBe(0);
     expect(s.workload?.pods.running).toBe(20);
     expect(s.workload?.configMapUpdates).toBe(20);
@@ -40,5 +40,5 @@ describe.skipIf(reason !== '')(`pnpm sim --cloud local${reason ? ` (skipped: ${r
     expect((s.slis.harness_to_cloudcore_cpu_ratio as { value: number | null }).value).toBeGreaterThan(0);
     expect(s.cloudcoreConnectedNodes.at(-1)?.[1]).toBe(20);
     expect(s.messages.malformed).toBe(0);
-  }, 150_000);
+  }, 180_000);
 });
