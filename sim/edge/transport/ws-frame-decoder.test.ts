@@ -143,24 +143,40 @@ describe('FrameDecoder', () => {
     }
   });
 
-  it('agrees with ws on mutated valid streams (differential fuzz)', async () => {
+  it('fails a reserved opcode before its extended length has arrived, as ws does', async () => {
+    const bytes = Buffer.from('877f', 'hex');
+    expect(decode(bytes, [], 1 << 20)).toEqual(await decodeWithWs(bytes, 1 << 20));
+    expect(decode(bytes, [], 1 << 20)).toEqual([{ kind: 'error', code: 1002 }]);
+  });
+
+  it('agrees with ws on mutated valid streams (differential fuzz, seeded)', async () => {
+    // Seeded so a failure reproduces; TWINLAB_FUZZ_SEED picks another stream of cases.
+    let state = Number(process.env.TWINLAB_FUZZ_SEED ?? 0x7a1b2c3d) >>> 0;
+    const rnd = (): number => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const prngBytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
     const ops = [OP_TEXT, OP_BINARY, OP_PING, OP_PONG];
     for (let i = 0; i < 1500; i++) {
       const frames: Buffer[] = [];
-      for (let f = 0; f < 1 + Math.floor(Math.random() * 4); f++) {
-        const opcode = ops[Math.floor(Math.random() * ops.length)]!;
-        const size = opcode >= OP_CLOSE ? Math.floor(Math.random() * 20) : [0, 5, 130, 300][Math.floor(Math.random() * 4)]!;
-        if (opcode < OP_CLOSE && Math.random() < 0.3) {
-          frames.push(wsFrame(randomBytes(size), { opcode, fin: false }), wsFrame(randomBytes(3), { opcode: OP_CONTINUATION }));
+      for (let f = 0; f < 1 + Math.floor(rnd() * 4); f++) {
+        const opcode = ops[Math.floor(rnd() * ops.length)]!;
+        const size = opcode >= OP_CLOSE ? Math.floor(rnd() * 20) : [0, 5, 130, 300][Math.floor(rnd() * 4)]!;
+        if (opcode < OP_CLOSE && rnd() < 0.3) {
+          frames.push(wsFrame(prngBytes(size), { opcode, fin: false }), wsFrame(prngBytes(3), { opcode: OP_CONTINUATION }));
         } else {
-          frames.push(wsFrame(randomBytes(size), { opcode }));
+          frames.push(wsFrame(prngBytes(size), { opcode }));
         }
       }
-      if (Math.random() < 0.2) frames.push(wsFrame(Buffer.from([0x03, 0xe8, 0x41]), { opcode: OP_CLOSE }));
+      if (rnd() < 0.2) frames.push(wsFrame(Buffer.from([0x03, 0xe8, 0x41]), { opcode: OP_CLOSE }));
       const bytes = Buffer.concat(frames);
-      for (let m = 0; m < 1 + Math.floor(Math.random() * 3); m++) {
-        const at = Math.floor(Math.random() * bytes.length);
-        bytes[at] = Math.floor(Math.random() * 256);
+      for (let m = 0; m < 1 + Math.floor(rnd() * 3); m++) {
+        const at = Math.floor(rnd() * bytes.length);
+        bytes[at] = Math.floor(rnd() * 256);
       }
       const ours = decode(bytes, [], 1 << 20);
       const theirs = await decodeWithWs(bytes, 1 << 20);

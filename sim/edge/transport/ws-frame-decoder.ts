@@ -93,8 +93,9 @@ export class FrameDecoder {
     let headerLength = 2;
     if (length === 126) headerLength = 4;
     else if (length === 127) headerLength = 10;
-    if (this.buffered < headerLength) return false;
 
+    // The first two bytes decide the opcode and FIN checks; judge them before waiting for an
+    // extended length, as ws does (a bad opcode fails at once, not when more bytes arrive).
     if (opcode === OP_CLOSE || opcode === OP_PING || opcode === OP_PONG) {
       if (!fin) return this.fail(CLOSE_PROTOCOL_ERROR, 'FIN must be set');
       if (length > 125) return this.fail(CLOSE_PROTOCOL_ERROR, `invalid payload length ${length}`);
@@ -105,6 +106,7 @@ export class FrameDecoder {
     } else {
       return this.fail(CLOSE_PROTOCOL_ERROR, `invalid opcode ${opcode}`);
     }
+    if (this.buffered < headerLength) return false;
 
     if (length === 126) {
       length = head.readUInt16BE(2);
