@@ -146,8 +146,18 @@ export interface PodRef {
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
-  /** Container names and images from spec.containers. */
-  readonly containers: ReadonlyArray<{ readonly name: string; readonly image: string }>;
+  /** Container names, images and volume mounts from spec.containers. */
+  readonly containers: ReadonlyArray<{
+    readonly name: string;
+    readonly image: string;
+    readonly volumeMounts?: ReadonlyArray<{ readonly name: string; readonly mountPath: string; readonly readOnly: boolean }>;
+  }>;
+}
+
+/** containerStatuses[].volumeMounts as the kubelet reports them (pod-lifecycle.jsonl t=5.784). */
+function statusMounts(c: PodRef['containers'][number]): object | undefined {
+  if (!c.volumeMounts || c.volumeMounts.length === 0) return undefined;
+  return c.volumeMounts.map((m) => (m.readOnly ? { mountPath: m.mountPath, name: m.name, readOnly: true, recursiveReadOnly: 'Disabled' } : { mountPath: m.mountPath, name: m.name }));
 }
 
 /** First pod status patch: Pending, containers creating (pod-lifecycle.jsonl t=5.784). */
@@ -173,6 +183,7 @@ export function podPendingPatch(pod: PodRef, hostIp: string, nowMs: number): str
         restartCount: 0,
         started: false,
         state: { waiting: { reason: 'ContainerCreating' } },
+        volumeMounts: statusMounts(c),
       })),
       hostIP: hostIp,
       hostIPs: [{ ip: hostIp }],
@@ -209,6 +220,7 @@ export function podRunningPatch(pod: PodRef, podIp: string, nowMs: number): stri
         restartCount: 0,
         started: true,
         state: { running: { startedAt: t } },
+        volumeMounts: statusMounts(c),
       })),
       phase: 'Running',
       podIP: podIp,
@@ -241,6 +253,7 @@ export function podTerminatedPatch(pod: PodRef, startedMs: number, nowMs: number
         restartCount: 0,
         started: false,
         state: { terminated: { containerID: containerId(pod, c.name), exitCode: 0, finishedAt: t, startedAt: started } },
+        volumeMounts: statusMounts(c),
       })),
       phase: 'Succeeded',
     },

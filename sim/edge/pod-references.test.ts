@@ -51,6 +51,6 @@ describe('podQueries', () => {
   it('returns nothing for garbage instead of throwing', () => {
     expect(podQueries(null)).toEqual([]);
     expect(podQueries({ spec: { volumes: 'x', containers: [null, 3] } })).toEqual([]);
-    expect(podContainers({ spec: { containers: [{ name: 'c', image: 'nginx' }, {}] } })).toEqual([{ name: 'c', image: 'nginx' }]);
+    expect(podContainers({ spec: { containers: [{ name: 'c', image: 'nginx', volumeMounts: [{ name: 'v' }, 7] }, {}] } })).toEqual([{ name: 'c', image: 'nginx', volumeMounts: [] }]);
   });
 });

@@ -88,14 +88,34 @@ export function podQueries(pod: unknown): PodQuery[] {
   return out;
 }
 
-/** Container names and images, for status patches. */
-export function podContainers(pod: unknown): Array<{ name: string; image: string }> {
+export interface ContainerMount {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly readOnly: boolean;
+}
+
+export interface PodContainer {
+  readonly name: string;
+  readonly image: string;
+  readonly volumeMounts: readonly ContainerMount[];
+}
+
+/** Container names, images and volume mounts, for status patches. */
+export function podContainers(pod: unknown): PodContainer[] {
   const spec = obj(obj(pod)?.spec);
-  const out: Array<{ name: string; image: string }> = [];
+  const out: PodContainer[] = [];
   for (const c of arr(spec?.containers)) {
     const container = obj(c);
     const name = str(container?.name);
-    if (name) out.push({ name, image: str(container?.image) ?? '' });
+    if (!name) continue;
+    const volumeMounts: ContainerMount[] = [];
+    for (const m of arr(container?.volumeMounts)) {
+      const mount = obj(m);
+      const mountName = str(mount?.name);
+      const mountPath = str(mount?.mountPath);
+      if (mountName && mountPath) volumeMounts.push({ name: mountName, mountPath, readOnly: mount?.readOnly === true });
+    }
+    out.push({ name, image: str(container?.image) ?? '', volumeMounts });
   }
   return out;
 }
