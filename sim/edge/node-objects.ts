@@ -198,66 +198,65 @@ function containerId(pod: PodRef, container: string): string {
   return `fakeRuntime://${pod.name}_${pod.namespace}_${pod.uid}_0_${container}_0`;
 }
 
+/**
+ * A pod status patch as JSON text. `$setElementOrder/conditions` goes first in `status`, as the
+ * kubelet's strategic-merge patch writes it; a placeholder key keeps that position through stringify.
+ */
+function podPatchText(pod: PodRef, status: Record<string, unknown>): string {
+  return JSON.stringify({ metadata: { uid: pod.uid }, status: { $setElementOrder_conditions: null, ...status } }).replace(
+    '"$setElementOrder_conditions":null',
+    `"$setElementOrder/conditions":${JSON.stringify(POD_CONDITION_ORDER)}`,
+  );
+}
+
+/** containerStatuses[] entry of a container that has started (Running or terminated after running). */
+function startedContainerStatus(pod: PodRef, c: PodRef['containers'][number], running: boolean, state: object): object {
+  return {
+    containerID: containerId(pod, c.name),
+    image: c.image,
+    imageID: c.image,
+    lastState: {},
+    name: c.name,
+    ready: running,
+    restartCount: 0,
+    started: running,
+    state,
+    volumeMounts: statusMounts(c),
+  };
+}
+
 /** Pod status patch reporting Running (pod-lifecycle.jsonl t=6.63). */
 export function podRunningPatch(pod: PodRef, podIp: string, nowMs: number): string {
   const t = rfc3339(nowMs);
-  return JSON.stringify({
-    metadata: { uid: pod.uid },
-    status: {
-      $setElementOrder_conditions: null,
-      conditions: [
-        { lastTransitionTime: t, status: 'True', type: 'PodReadyToStartContainers' },
-        { lastTransitionTime: t, message: null, reason: null, status: 'True', type: 'Ready' },
-        { lastTransitionTime: t, message: null, reason: null, status: 'True', type: 'ContainersReady' },
-      ],
-      containerStatuses: pod.containers.map((c) => ({
-        containerID: containerId(pod, c.name),
-        image: c.image,
-        imageID: c.image,
-        lastState: {},
-        name: c.name,
-        ready: true,
-        restartCount: 0,
-        started: true,
-        state: { running: { startedAt: t } },
-        volumeMounts: statusMounts(c),
-      })),
-      phase: 'Running',
-      podIP: podIp,
-      podIPs: [{ ip: podIp }],
-    },
-  }).replace('"$setElementOrder_conditions":null', `"$setElementOrder/conditions":${JSON.stringify(POD_CONDITION_ORDER)}`);
+  return podPatchText(pod, {
+    conditions: [
+      { lastTransitionTime: t, status: 'True', type: 'PodReadyToStartContainers' },
+      { lastTransitionTime: t, message: null, reason: null, status: 'True', type: 'Ready' },
+      { lastTransitionTime: t, message: null, reason: null, status: 'True', type: 'ContainersReady' },
+    ],
+    containerStatuses: pod.containers.map((c) => startedContainerStatus(pod, c, true, { running: { startedAt: t } })),
+    phase: 'Running',
+    podIP: podIp,
+    podIPs: [{ ip: podIp }],
+  });
 }
 
 /** Pod status patch after its containers were stopped for deletion (pod-lifecycle.jsonl t=57.361). */
 export function podTerminatedPatch(pod: PodRef, startedMs: number, nowMs: number): string {
   const t = rfc3339(nowMs);
   const started = rfc3339(startedMs);
-  return JSON.stringify({
-    metadata: { uid: pod.uid },
-    status: {
-      $setElementOrder_conditions: null,
-      conditions: [
-        { lastTransitionTime: t, status: 'False', type: 'PodReadyToStartContainers' },
-        { reason: 'PodCompleted', type: 'Initialized' },
-        { lastTransitionTime: t, reason: 'PodCompleted', status: 'False', type: 'Ready' },
-        { lastTransitionTime: t, reason: 'PodCompleted', status: 'False', type: 'ContainersReady' },
-      ],
-      containerStatuses: pod.containers.map((c) => ({
-        containerID: containerId(pod, c.name),
-        image: c.image,
-        imageID: c.image,
-        lastState: {},
-        name: c.name,
-        ready: false,
-        restartCount: 0,
-        started: false,
-        state: { terminated: { containerID: containerId(pod, c.name), exitCode: 0, finishedAt: t, startedAt: started } },
-        volumeMounts: statusMounts(c),
-      })),
-      phase: 'Succeeded',
-    },
-  }).replace('"$setElementOrder_conditions":null', `"$setElementOrder/conditions":${JSON.stringify(POD_CONDITION_ORDER)}`);
+  return podPatchText(pod, {
+    conditions: [
+      { lastTransitionTime: t, status: 'False', type: 'PodReadyToStartContainers' },
+      { reason: 'PodCompleted', type: 'Initialized' },
+      { lastTransitionTime: t, reason: 'PodCompleted', status: 'False', type: 'Ready' },
+      { lastTransitionTime: t, reason: 'PodCompleted', status: 'False', type: 'ContainersReady' },
+    ],
+    containerStatuses: pod.containers.map((c) =>
+      startedContainerStatus(pod, c, false, { terminated: { containerID: containerId(pod, c.name), exitCode: 0, finishedAt: t, startedAt: started } }),
+    ),
+    phase: 'Succeeded',
+  });
 }
 
 /** Body of the edge's pod `delete` (pod-lifecycle.jsonl t=57.693): an object, never a string. */
@@ -284,11 +283,5 @@ export function serviceAccountTokenRequest(pod: PodRef): object {
  * original transition time (offline-pod.jsonl t=45.907).
  */
 export function podReadyPatch(pod: PodRef, readySinceMs: number): string {
-  return JSON.stringify({
-    metadata: { uid: pod.uid },
-    status: {
-      $setElementOrder_conditions: null,
-      conditions: [{ lastTransitionTime: rfc3339(readySinceMs), status: 'True', type: 'Ready' }],
-    },
-  }).replace('"$setElementOrder_conditions":null', `"$setElementOrder/conditions":${JSON.stringify(POD_CONDITION_ORDER)}`);
+  return podPatchText(pod, { conditions: [{ lastTransitionTime: rfc3339(readySinceMs), status: 'True', type: 'Ready' }] });
 }
