@@ -29,4 +29,10 @@ describe('metric catalogue', () => {
     const doc = readFileSync(fileURLToPath(new URL('../../docs/metrics.md', import.meta.url)), 'utf8');
     expect(doc).toContain(catalogueMarkdownTable());
   });
+
+  it('is what the README catalogue shows, row for row', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const rows = catalogueMarkdownTable().split('\n').filter((l) => l.startsWith('| `'));
+    for (const row of rows) expect(readme).toContain(row);
+  });
 });
