@@ -8,6 +8,7 @@ import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
 import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
 import type { Sli, SloResult } from './slo.js';
 import type { ApiWorkloadSection } from '../run/api-workload.js';
+import type { Distribution, FaultRecord, LedgerSection, ScenarioSection, TimeSeries } from './run-sections.js';
 
 export interface Percentiles {
   count: number;
@@ -85,6 +86,16 @@ export interface RunSummary {
   cloudcoreConnectedNodes: Array<[number, number]>;
   /** The API-side workload against a real cloud, when one ran. */
   workload: ApiWorkloadSection | null;
+  /** The scenario that drove the run and its phases as they ran; null for a plain `twinlab sim`. */
+  scenario: ScenarioSection | null;
+  /** Link faults applied during the run, in start order. */
+  faults: FaultRecord[];
+  /** What the workload changed on nodes against what the nodes saw; null when nothing was tracked. */
+  ledger: LedgerSection | null;
+  /** Per-second fleet series for charts; null when the run produced no snapshots. */
+  timeseries: TimeSeries | null;
+  /** Latency distributions (bucket counts) for histograms, by SLI name. */
+  distributions: Record<string, Distribution>;
   error: { code: string; message: string } | null;
 }
 
@@ -127,6 +138,11 @@ export interface SummaryInput {
   controlPlane: ControlPlaneUsage | null;
   cloudcoreConnectedNodes: Array<[number, number]>;
   workload: ApiWorkloadSection | null;
+  scenario?: ScenarioSection | null;
+  faults?: FaultRecord[];
+  ledger?: LedgerSection | null;
+  timeseries?: TimeSeries | null;
+  distributions?: Record<string, Distribution>;
 }
 
 export function buildSummary(input: SummaryInput): RunSummary {
@@ -203,6 +219,11 @@ export function buildSummary(input: SummaryInput): RunSummary {
     controlPlane: input.controlPlane,
     cloudcoreConnectedNodes: input.cloudcoreConnectedNodes,
     workload: input.workload,
+    scenario: input.scenario ?? null,
+    faults: input.faults ?? [],
+    ledger: input.ledger ?? null,
+    timeseries: input.timeseries ?? null,
+    distributions: input.distributions ?? {},
     error: input.error,
   };
 }
