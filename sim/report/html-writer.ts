@@ -1,0 +1,381 @@
+/**
+ * report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched) that a
+ * person opens from a CI artifact. SLO verdicts first, then the run drawn over time with the
+ * fault timeline on top, latency histograms, then the scenario, ledger and totals as tables.
+ */
+import { escapeMarkup as e } from './markup-escape.js';
+import type { ReportWriter } from './report-writer.js';
+import type { Percentiles, RunSummary } from './run-summary.js';
+import type { LedgerCounts } from './run-sections.js';
+import { count, kib, mib, percentiles, recovery, seconds, span, value, NO_DATA } from './report-format.js';
+import { histogramSvg, timeChartSvg, type LineSeries, type TimeBand, type TimeMarker } from './svg-chart.js';
+
+export class HtmlWriter implements ReportWriter {
+  readonly format = 'html';
+  readonly fileName = 'report.html';
+
+  render(summary: RunSummary): string {
+    return renderReportHtml(summary);
+  }
+}
+
+/** Text is escaped; `{ html }` is markup this module built. */
+type Cell = string | { html: string };
+
+const COLORS = {
+  connected: '#2563eb',
+  ready: '#16a34a',
+  reconnecting: '#ea580c',
+  sent: '#7c3aed',
+  received: '#0891b2',
+  cloudcore: '#db2777',
+};
+
+const CSS = `
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827; margin: 0 auto; padding: 24px; max-width: 1000px; }
+h1 { font-size: 22px; margin: 0 0 8px; }
+h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #e5e7eb; padding-bottom: 4px; }
+h3 { font-size: 14px; margin: 16px 0 6px; }
+.meta { color: #4b5563; margin: 0 0 12px; }
+.banner { background: #fef3c7; border: 1px solid #f59e0b; padding: 8px 12px; border-radius: 4px; }
+.alert { background: #fee2e2; border: 1px solid #dc2626; padding: 8px 12px; border-radius: 4px; }
+.headline { font-weight: 600; }
+.headline.fail, .fail { color: #b91c1c; }
+.headline.pass, .pass { color: #15803d; }
+table { border-collapse: collapse; margin: 6px 0 12px; }
+th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f9fafb; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
+.no-data { color: #6b7280; font-style: italic; }
+svg.chart { display: block; max-width: 100%; height: auto; }
+footer { margin-top: 32px; color: #6b7280; font-size: 12px; }
+`;
+
+function cellHtml(c: Cell): string {
+  return typeof c === 'string' ? e(c) : c.html;
+}
+
+function table(header: readonly string[], rows: readonly (readonly Cell[])[], numeric: readonly number[] = []): string {
+  const cls = (i: number): string => (numeric.includes(i) ? ' class="num"' : '');
+  return [
+    '<table>',
+    `<thead><tr>${header.map((h, i) => `<th${cls(i)}>${e(h)}</th>`).join('')}</tr></thead>`,
+    '<tbody>',
+    ...rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${cellHtml(c)}</td>`).join('')}</tr>`),
+    '</tbody>',
+    '</table>',
+  ].join('\n');
+}
+
+function codeCell(text: string): Cell {
+  return { html: `<code>${e(text)}</code>` };
+}
+
+function noData(why: string): string {
+  return `<p class="no-data">no data: ${e(why)}</p>`;
+}
+
+function section(title: string, body: string, id?: string): string {
+  return `<section${id ? ` id="${e(id)}"` : ''}>\n<h2>${e(title)}</h2>\n${body}\n</section>`;
+}
+
+export function renderReportHtml(s: RunSummary): string {
+  const body = [
+    header(s),
+    sloSection(s),
+    ...notices(s),
+    ...chartSections(s),
+    scenarioSection(s),
+    faultSection(s),
+    ledgerSection(s),
+    totalsSection(s),
+    `<footer>twinlab ${e(s.twinlabVersion)} · run ${e(s.runId)} · generated from summary.json</footer>`,
+  ];
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${e(s.title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head>',
+    '<body>',
+    ...body,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+function header(s: RunSummary): string {
+  const limit = s.cloud.nodeLimit !== null ? `, nodeLimit ${count(s.cloud.nodeLimit)}` : '';
+  return [
+    '<header>',
+    `<h1>${e(s.title)}</h1>`,
+    s.cloud.provider === 'loopback'
+      ? '<p class="banner">Measured against the loopback test peer: this checks the harness itself and is <strong>not a KubeEdge measurement</strong>.</p>'
+      : '',
+    `<p class="meta">Run <code>${e(s.runId)}</code> · ${e(s.startedAt)} → ${e(s.endedAt)} · ${e(value(s.durationSeconds))} s · cloud <code>${e(s.cloud.provider)}</code> (KubeEdge ${e(s.cloud.kubeedgeVersion)}${e(limit)}) · twinlab ${e(s.twinlabVersion)}</p>`,
+    '</header>',
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+function sloSection(s: RunSummary): string {
+  if (s.slos.length === 0) return section('SLOs', '<p class="no-data">No SLOs were set for this run.</p>', 'slos');
+  const failed = s.slos.filter((x) => !x.pass);
+  const headline =
+    failed.length === 0
+      ? `<p class="headline pass">✓ all ${s.slos.length} SLOs passed</p>`
+      : `<p class="headline fail">✗ ${failed.length} of ${s.slos.length} SLOs failed</p>`;
+  const rows = s.slos.map((x): Cell[] => [
+    codeCell(x.sli),
+    codeCell(x.threshold),
+    value(x.value),
+    { html: x.pass ? `<span class="pass">✓ pass${x.value === null ? ' (no data)' : ''}</span>` : '<span class="fail">✗ fail</span>' },
+  ]);
+  return section('SLOs', `${headline}\n${table(['SLO', 'threshold', 'value', 'verdict'], rows, [2])}`, 'slos');
+}
+
+function notices(s: RunSummary): string[] {
+  const out: string[] = [];
+  if (s.error) out.push(`<p class="alert"><strong>Run failed:</strong> <code>${e(s.error.code)}</code> — ${e(s.error.message)}</p>`);
+  if (s.interrupted) out.push('<p class="alert"><strong>Interrupted</strong> before the planned duration; the numbers cover what ran.</p>');
+  return out;
+}
+
+function faultBands(s: RunSummary): TimeBand[] {
+  return s.faults.map((f) => ({
+    label: `${f.kind} · ${f.group}`,
+    detail: `${f.id} ${f.kind} on ${f.group} (${count(f.nodes)} nodes), ${span(f.startS, f.endS)}: ${f.detail}`,
+    startS: f.startS,
+    endS: f.endS,
+  }));
+}
+
+function phaseMarkers(s: RunSummary): TimeMarker[] {
+  return (s.scenario?.phases ?? []).map((p) => ({ label: p.name, atS: p.startS }));
+}
+
+function chartSections(s: RunSummary): string[] {
+  const ts = s.timeseries;
+  const bands = faultBands(s);
+  const markers = phaseMarkers(s);
+  const noSeries = noData('the run produced no per-second snapshots');
+  const out: string[] = [];
+
+  out.push(
+    section(
+      'Nodes over time',
+      ts && ts.atS.length > 0
+        ? timeChartSvg({
+            label: `Nodes connected, Ready and reconnecting per second over ${value(ts.atS.length)} s, with ${bands.length} link faults shaded and ${markers.length} phase starts marked`,
+            xs: ts.atS,
+            yUnit: 'nodes',
+            series: [
+              { name: 'connected', key: 'connected', color: COLORS.connected, values: ts.connected },
+              { name: 'Ready', key: 'ready', color: COLORS.ready, values: ts.ready },
+              { name: 'reconnecting', key: 'reconnecting', color: COLORS.reconnecting, values: ts.reconnecting },
+            ],
+            bands,
+            markers,
+            xEnd: s.durationSeconds,
+          })
+        : noSeries,
+      'chart-nodes',
+    ),
+  );
+
+  out.push(
+    section(
+      'Messages per second',
+      ts && ts.atS.length > 0
+        ? timeChartSvg({
+            label: `Messages sent and received by the fleet per second over ${value(ts.atS.length)} s, with link faults shaded and phase starts marked`,
+            xs: ts.atS,
+            yUnit: 'msg/s',
+            series: [
+              { name: 'sent', key: 'sent', color: COLORS.sent, values: ts.sentPerS },
+              { name: 'received', key: 'received', color: COLORS.received, values: ts.receivedPerS },
+            ],
+            bands,
+            markers,
+            xEnd: s.durationSeconds,
+          })
+        : noSeries,
+      'chart-messages',
+    ),
+  );
+
+  const cloudcore = cloudcoreSeries(s);
+  out.push(
+    section(
+      'cloudcore connected nodes',
+      cloudcore
+        ? `<p class="meta">cloudcore's own <code>KubeEdge_CloudHub_connected_nodes</code> beside the sockets twinlab had open.</p>\n${timeChartSvg({
+            label: `cloudcore's KubeEdge_CloudHub_connected_nodes against twinlab's connected nodes over the run, with link faults shaded`,
+            xs: cloudcore.xs,
+            yUnit: 'nodes',
+            series: cloudcore.series,
+            bands,
+            markers,
+            xEnd: s.durationSeconds,
+          })}`
+        : noData("cloudcore's KubeEdge_CloudHub_connected_nodes was not scraped in this run"),
+      'chart-cloudcore',
+    ),
+  );
+
+  const dists = Object.entries(s.distributions);
+  if (dists.length === 0) out.push(section('Latency histograms', noData('no latency distributions were recorded'), 'chart-latency'));
+  for (const [name, d] of dists) {
+    const total = d.counts.reduce((a, b) => a + b, 0);
+    const sli = s.slis[name];
+    const summaryLine = sli && 'count' in sli ? `<p class="meta">${e(percentiles(sli, d.unit))}</p>\n` : '';
+    out.push(
+      section(
+        `Latency: ${name}`,
+        total > 0
+          ? `${summaryLine}${histogramSvg({ label: `Histogram of ${name}: ${count(total)} samples in ${d.counts.length} buckets (${d.unit})`, unit: d.unit, bounds: d.bounds, counts: d.counts })}`
+          : noData(`no samples of ${name}`),
+        `chart-${name}`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** cloudcore's series at the time series' instants, or from its own scrape times when only those exist. */
+function cloudcoreSeries(s: RunSummary): { xs: number[]; series: LineSeries[] } | null {
+  const ts = s.timeseries;
+  if (ts && ts.cloudcoreConnected.some((v) => v !== null)) {
+    return {
+      xs: ts.atS,
+      series: [
+        { name: 'cloudcore connected_nodes', key: 'cloudcore', color: COLORS.cloudcore, values: ts.cloudcoreConnected },
+        { name: 'twinlab connected', key: 'connected', color: COLORS.connected, values: ts.connected },
+      ],
+    };
+  }
+  if (s.cloudcoreConnectedNodes.length === 0) return null;
+  const startMs = Date.parse(s.startedAt);
+  return {
+    xs: s.cloudcoreConnectedNodes.map(([ms]) => Math.round((ms - startMs) / 100) / 10),
+    series: [{ name: 'cloudcore connected_nodes', key: 'cloudcore', color: COLORS.cloudcore, values: s.cloudcoreConnectedNodes.map(([, v]) => v) }],
+  };
+}
+
+function scenarioSection(s: RunSummary): string {
+  const sc = s.scenario;
+  if (!sc) return section('Scenario', noData('a plain run, no scenario'), 'scenario');
+  const rows = sc.phases.map((p): Cell[] => {
+    const rec = Object.entries(p.recovery).map(([k, v]) => recovery(k, v));
+    return [p.name, p.kind, span(p.startS, p.endS), seconds(Math.round((p.endS - p.startS) * 1000) / 1000), rec.length > 0 ? rec.join(', ') : NO_DATA];
+  });
+  return section(
+    `Scenario: ${sc.name}`,
+    `<p>${e(sc.description)} <span class="meta">(<code>${e(sc.source)}</code>)</span></p>\n${rows.length > 0 ? table(['phase', 'kind', 'from–to', 'duration', 'recovery'], rows, [2, 3]) : noData('no phases ran')}`,
+    'scenario',
+  );
+}
+
+function faultSection(s: RunSummary): string {
+  if (s.faults.length === 0) return section('Faults', '<p class="no-data">No link faults were applied.</p>', 'faults');
+  const rows = s.faults.map((f): Cell[] => [span(f.startS, f.endS), f.phase, f.kind, f.detail, f.group, count(f.nodes)]);
+  return section('Faults', table(['when', 'phase', 'kind', 'detail', 'group', 'nodes'], rows, [0, 5]), 'faults');
+}
+
+const LEDGER_HEADER = ['expected', 'delivered', 'lost', 'duplicated', 'reordered', 'resurrected'];
+
+function countsCells(c: LedgerCounts): Cell[] {
+  return [count(c.expected), count(c.delivered), { html: `<span class="${c.lost > 0 ? 'fail' : 'pass'}">${e(count(c.lost))}</span>` }, count(c.duplicated), count(c.reordered), count(c.resurrected)];
+}
+
+function ledgerSection(s: RunSummary): string {
+  const l = s.ledger;
+  if (!l) return section('Delivery ledger', noData('nothing was tracked'), 'ledger');
+  const parts = [
+    `<p>What the workload changed against what the nodes saw, after a ${e(seconds(l.graceSeconds))} grace period. Delivery latency: ${e(percentiles(l.deliveryLatencyMs))}. Upstream requests never answered: ${e(count(l.unansweredUpstream))}.</p>`,
+    table(LEDGER_HEADER, [countsCells(l.totals)], [0, 1, 2, 3, 4, 5]),
+    '<h3>By phase</h3>',
+    l.byPhase.length > 0 ? table(['phase', ...LEDGER_HEADER], l.byPhase.map((p) => [p.phase, ...countsCells(p)]), [1, 2, 3, 4, 5, 6]) : noData('no phases'),
+    '<h3>Lost objects</h3>',
+  ];
+  if (l.lostObjects.length === 0 && l.lostNotListed === 0) parts.push('<p class="pass">None lost.</p>');
+  else {
+    parts.push(
+      table(
+        ['node', 'object', 'uid', 'expected', 'last seen', 'phase'],
+        l.lostObjects.map((o): Cell[] => [o.node, `${o.kind} ${o.namespace}/${o.name}`, codeCell(o.uid), o.expected, o.lastSeen, o.phase]),
+      ),
+    );
+    if (l.lostNotListed > 0) parts.push(`<p>…and ${e(count(l.lostNotListed))} more not listed.</p>`);
+  }
+  return section('Delivery ledger', parts.join('\n'), 'ledger');
+}
+
+function latencyRow(label: string, p: Percentiles, unit = 'ms'): Cell[] {
+  return [label, percentiles(p, unit)];
+}
+
+function totalsSection(s: RunSummary): string {
+  const m = s.messages;
+  const c = s.connections;
+  const h = s.harness;
+  const parts = [
+    '<h3>Nodes</h3>',
+    table(['requested', 'started', 'connected', 'ready', 'peak connected'], [[s.nodes.requested, s.nodes.started, s.nodes.connected, s.nodes.ready, s.nodes.peakConnected].map(count)], [0, 1, 2, 3, 4]),
+    '<h3>Latency</h3>',
+    table(
+      ['what', 'value'],
+      [
+        latencyRow('join → Ready', s.latency.joinToReadyMs),
+        latencyRow(`pod startup (created → Running${s.cloud.provider === 'loopback' ? ' reported by the node' : ' observed by the API watch'})`, s.latency.podStartupMs),
+        latencyRow('ACK (receipt → ACK written)', s.latency.ackMs),
+        latencyRow('bootstrap (certificates)', s.latency.bootstrapSeconds, 's'),
+      ],
+    ),
+    '<h3>Messages</h3>',
+    table(
+      ['sent', 'received', 'acked', 'duplicates', 'malformed', 'unanswered', 'pending at stop', 'error replies', 'send failures'],
+      [[m.sent, m.received, m.acked, m.duplicates, m.malformed, m.unanswered, m.pendingAtStop, m.errorReplies, m.sendFailures].map(count)],
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    ),
+    `<p>Connections: ${e(count(c.connects))} connects, ${e(count(c.connectFailures))} failed dials, ${e(count(c.reconnects))} reconnects, ${e(count(c.disconnects))} disconnects, ${e(count(c.keepalives))} keepalives. Pods: ${e(count(s.pods.created))} created, ${e(count(s.pods.running))} reported Running, ${e(count(s.pods.deleted))} deleted.</p>`,
+  ];
+  const w = s.workload;
+  if (w) {
+    const b = w.podStartupBreakdownMs;
+    parts.push(
+      '<h3>Workload (through the API server)</h3>',
+      `<p>Pods: ${e(count(w.pods.created))} created, ${e(count(w.pods.running))} Running observed, ${e(count(w.pods.dropped))} dropped by the arrival bound, ${e(count(w.pods.createFailed))} failed. ConfigMap updates: ${e(count(w.configMapUpdates))}.</p>`,
+      table(
+        ['what', 'value'],
+        [
+          latencyRow('created → edge receipt', b.createToEdgeReceipt),
+          latencyRow('edge receipt → Running reported', b.edgeReceiptToStatusReported),
+          latencyRow('Running reported → Running observed', b.statusReportedToRunningObserved),
+          ['API mutating calls', `p50 ${w.api.mutating.p50Ms.toFixed(1)} ms · p99 ${w.api.mutating.p99Ms.toFixed(1)} ms (n=${count(w.api.mutating.count)})`],
+          ['API read calls', `p50 ${w.api.read.p50Ms.toFixed(1)} ms · p99 ${w.api.read.p99Ms.toFixed(1)} ms (n=${count(w.api.read.count)})`],
+        ],
+      ),
+    );
+    if (w.errors.length > 0) parts.push(`<ul>${w.errors.map((x) => `<li>${e(x)}</li>`).join('')}</ul>`);
+  }
+  if (s.controlPlane) {
+    parts.push('<h3>Control plane</h3>', table(['process', 'CPU', 'peak RSS'], Object.entries(s.controlPlane).map(([name, u]) => [name, seconds(u.cpuSeconds), mib(u.peakRssBytes)]), [1, 2]));
+  }
+  parts.push(
+    '<h3>Harness</h3>',
+    table(
+      ['shards', 'peak RSS', 'RSS per node (peak RSS / peak connected)', 'CPU', 'event-loop lag p99'],
+      [[String(h.shards), mib(h.peakRssBytes), kib(h.rssBytesPerNode), seconds(h.cpuSeconds), `${value(h.eventLoopLagP99Ms)} ms`]],
+      [0, 1, 2, 3, 4],
+    ),
+  );
+  return section('Totals', parts.join('\n'), 'totals');
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { emptySummary, sampleSummary } from './fixtures/sample-summary.js';
+import { MarkdownWriter } from './markdown-writer.js';
+import type { RunSummary } from './run-summary.js';
+import { renderSummaryMarkdown } from './summary-markdown.js';
+
+const render = (s: RunSummary): string => new MarkdownWriter().render(s);
+
+describe('markdown writer', () => {
+  const md = render(sampleSummary);
+
+  it('renders the fixed run, pinned by a snapshot', async () => {
+    await expect(md).toMatchFileSnapshot('./__snapshots__/sample-summary.md');
+  });
+
+  it('keeps renderSummaryMarkdown under its old import path, rendering the same text', () => {
+    expect(renderSummaryMarkdown(sampleSummary)).toBe(md);
+  });
+
+  it('puts SLO verdicts first, then scenario, ledger and faults, then the totals', () => {
+    const order = ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Nodes', '## Latency', '## Messages', '## Workload', '## Control plane', '## Harness'].map((h) => md.indexOf(h));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('names each failing SLO in the headline and marks every SLO in the table', () => {
+    expect(md).toContain('**✗ 2 of 6 SLOs failed:** ✗ `nodes_not_ready` `value==0` · ✗ `ledger_lost` `value==0`');
+    const rows = md.split('\n').filter((l) => /^\| `[a-z_]+` \| `/.test(l));
+    expect(rows).toHaveLength(6);
+    expect(rows.filter((r) => r.endsWith('| ✗ |'))).toHaveLength(2);
+    expect(rows.find((r) => r.startsWith('| `storm_all_ready_s`'))).toContain('no data');
+    const allPass = render({ ...sampleSummary, slos: sampleSummary.slos.filter((x) => x.pass) });
+    expect(allPass).toContain('**✓ all 4 SLOs passed**');
+  });
+
+  it('lists recovery times, lost objects and the count of those not listed', () => {
+    expect(md).toContain('| storm | storm | 60–85 s | 25 s | firstReconnect 6.2 s, allConnected 18 s, allReady never |');
+    expect(md).toContain('| twin-0412 | Pod default/load-twin-0412-1 |');
+    expect(md).toContain('…and 1 more not listed.');
+    expect(md).toContain('| 112 s – end | heal | delay | delay 200±50 ms both | edge-east | 100 |');
+  });
+
+  it('keeps the loopback banner and the run error; leaves out sections the run does not have', () => {
+    const empty = render(emptySummary);
+    expect(empty).toContain('**not a KubeEdge measurement**');
+    expect(md).not.toContain('not a KubeEdge measurement');
+    expect(empty).toContain('**Run failed:** `TWL_CLOUD_UNREACHABLE` — cloudhub wss://127.0.0.1:9 refused the connection');
+    for (const h of ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Workload', '## Control plane']) expect(empty).not.toContain(h);
+    expect(empty).toContain('## Nodes');
+  });
+
+  it('escapes pipes and newlines so a table row keeps its columns', () => {
+    const s: RunSummary = {
+      ...sampleSummary,
+      faults: [{ ...sampleSummary.faults[0]!, detail: 'loss 5% | dup\n1%' }],
+    };
+    const row = render(s)
+      .split('\n')
+      .find((l) => l.startsWith('| 60–66 s'))!;
+    expect(row).toContain('loss 5% \\| dup 1%');
+    expect(row.split(/(?<!\\)\|/).length - 2).toBe(6);
+  });
+});
