@@ -3,6 +3,7 @@
  * snapshot over IPC; the controller sums shards and exposes them as `twinlab_*` metrics.
  */
 import { BucketHistogram, DURATION_S_BOUNDS, LATENCY_MS_BOUNDS, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
+import { DeviceCounters, type DeviceCountersSnapshot } from './device-twin/device-counters.js';
 
 export const NodeState = {
   Idle: 0,
@@ -49,6 +50,8 @@ export interface EdgeCountersSnapshot {
   podsCreated: number;
   podsRunning: number;
   podsDeleted: number;
+  /** The nodes' devicetwins and mappers; absent in snapshots from before devices were counted. */
+  devices?: DeviceCountersSnapshot;
 }
 
 export class EdgeCounters {
@@ -75,6 +78,7 @@ export class EdgeCounters {
   readonly received = new Map<string, number>();
   readonly ackLatencyMs = new BucketHistogram(LATENCY_MS_BOUNDS);
   readonly bootstrapSeconds = new BucketHistogram(DURATION_S_BOUNDS);
+  readonly devices = new DeviceCounters();
 
   transition(from: NodeState, to: NodeState): void {
     this.states[from]! -= 1;
@@ -118,6 +122,7 @@ export class EdgeCounters {
       podsCreated: this.podsCreated,
       podsRunning: this.podsRunning,
       podsDeleted: this.podsDeleted,
+      devices: this.devices.snapshot(),
     };
   }
 }

@@ -10,6 +10,7 @@ import type { EdgeCounters } from './edge-counters.js';
 import type { VersionProfile } from './version-profile.js';
 import type { NodeCapacity } from './node-objects.js';
 import type { HubDialer } from './hub-connection.js';
+import type { DeviceRuntime } from './device-twin/device-runtime.js';
 
 /** Timings, all in ms. The defaults are edgecore's. */
 export interface EdgeTimings {
@@ -86,4 +87,6 @@ export interface EdgeRuntime {
   /** Opens a node's CloudHub link (the real WebSocket; tests pass a fake). */
   dial: HubDialer;
   random(): number;
+  /** Device twins and mapper loops; without it nodes ignore device messages, as edgemark does. */
+  readonly devices?: DeviceRuntime;
 }

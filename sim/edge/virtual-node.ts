@@ -28,6 +28,7 @@ import {
   type PodRef,
 } from './node-objects.js';
 import { podContainers, podQueries, type PodQuery } from './pod-references.js';
+import { NodeDevices } from './device-twin/node-devices.js';
 import { NO_TIMER, type TimerId, type TimerTarget } from './scheduler/timer-wheel.js';
 
 /** Timer kinds a node schedules on the shard wheel. */
@@ -187,6 +188,8 @@ export class VirtualNode implements TimerTarget, HubListener {
   private readonly recent: string[] = ['', '', '', ''];
   private recentNext = 0;
   private warnedMalformed = false;
+  /** devicetwin and the mappers; made when the first device message arrives (runtime with devices only). */
+  private devices: NodeDevices | undefined;
   private startedAt = 0;
 
   constructor(
@@ -277,6 +280,8 @@ export class VirtualNode implements TimerTarget, HubListener {
       this.rt.counters.pendingRequests -= this.pending.size;
       this.pending.clear();
     }
+    this.devices?.stop();
+    this.devices = undefined;
     this.setState(NodeState.Stopped);
   }
 
@@ -355,6 +360,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     this.dialAttempt = 0;
     this.sendKeepalive();
     this.arm(T_KEEPALIVE, this.rt.config.timings.keepaliveMs);
+    this.devices?.onConnected();
     if (this.registered) {
       this.setState(NodeState.Ready);
     } else {
@@ -374,6 +380,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     }
     c.connected -= 1;
     c.disconnects += 1;
+    this.devices?.onDisconnected();
     // edgehub learns of a dead link only when its next send fails; until then it keeps going.
     this.linkLost = true;
     this.setState(NodeState.Reconnecting);
@@ -563,7 +570,14 @@ export class VirtualNode implements TimerTarget, HubListener {
         this.pending!.delete(parent);
         c.pendingRequests -= 1;
         this.onReply(p, m);
+      } else if (route.group === 'twin') {
+        this.devices?.onConfirm(parent);
       }
+      return;
+    }
+    // ── devicetwin: devicecontroller's membership pushes (group twin, never ACKed)
+    if (route.group === 'twin') {
+      this.deviceTwin()?.onTwinMessage(m);
       return;
     }
     if ((operation === 'insert' || operation === 'update' || operation === 'delete') && route.group === 'resource') {
@@ -680,6 +694,8 @@ export class VirtualNode implements TimerTarget, HubListener {
       return;
     }
     if (type === 'node') this.observeNode(content);
+    // ── devicetwin: metamanager hands DeviceModels and Devices on once stored and ACKed
+    if (type === 'device' || type === 'devicemodel') this.deviceTwin()?.onObject(type, operation, content, Date.now());
     if (operation === 'delete') {
       this.rt.store?.remove(this.name, resource);
     } else if (content) {
@@ -715,6 +731,13 @@ export class VirtualNode implements TimerTarget, HubListener {
       body: JSON.stringify(content),
       updatedAt: Date.now(),
     });
+  }
+
+  /** This node's devicetwin, made on first use when the shard runs device twins. */
+  private deviceTwin(): NodeDevices | undefined {
+    const rt = this.rt.devices;
+    if (!rt || this.state === NodeState.Stopped) return undefined;
+    return (this.devices ??= new NodeDevices(rt, this.rt.counters.devices, { nodeName: this.name, transmit: (t, o, r) => this.transmit(t, o, r) }, this.hub?.isOpen ?? false));
   }
 
   // ---------------------------------------------------------------- pods

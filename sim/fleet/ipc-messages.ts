@@ -58,6 +58,8 @@ export type ShardEvent =
   | { kind: 'node-ready'; node: string; atMs: number; joinMs: number }
   | { kind: 'object'; node: string; type: string; operation: string; uid: string; resourceVersion: string; atMs: number }
   | { kind: 'pod-running'; node: string; uid: string; atMs: number }
+  /** A desired value from the cloud written to a device (`ok` false: the write failed); `device` is `<ns>/<name>`. */
+  | { kind: 'device-write'; node: string; device: string; property: string; value: string; receivedAtMs: number; writtenAtMs: number; ok: boolean }
   | { kind: 'warn'; node: string; code: string; message: string };
 
 export type ControllerToShard =

@@ -4,6 +4,7 @@ import { NODE_STATE_NAMES } from '../../edge/edge-counters.js';
 import { mergeSnapshots, emptySnapshot } from '../../metrics/bucket-histogram.js';
 import { DURATION_S_BOUNDS, LATENCY_MS_BOUNDS } from '../../metrics/bucket-histogram.js';
 import type { ShardSnapshot } from '../ipc-messages.js';
+import { mergeDeviceCounters, type DeviceCountersSnapshot } from '../../edge/device-twin/device-counters.js';
 
 export interface FleetTotals extends EdgeCountersSnapshot {
   shards: number;
@@ -16,7 +17,7 @@ export interface FleetTotals extends EdgeCountersSnapshot {
 }
 
 type NumericKey = {
-  [K in keyof EdgeCountersSnapshot]: EdgeCountersSnapshot[K] extends number ? K : never;
+  [K in keyof EdgeCountersSnapshot]-?: EdgeCountersSnapshot[K] extends number ? K : never;
 }[keyof EdgeCountersSnapshot];
 
 const NUMERIC: NumericKey[] = [
@@ -49,6 +50,8 @@ export function aggregate(snapshots: readonly ShardSnapshot[]): FleetTotals {
       ? mergeSnapshots(DURATION_S_BOUNDS, snapshots.map((s) => s.counters.bootstrapSeconds))
       : emptySnapshot(DURATION_S_BOUNDS),
   };
+  const devices = snapshots.map((s) => s.counters.devices).filter((d): d is DeviceCountersSnapshot => d !== undefined);
+  if (devices.length > 0) totals.devices = mergeDeviceCounters(devices);
   for (const s of snapshots) {
     const c = s.counters;
     for (const name of NODE_STATE_NAMES) states[name] += c.states[name];

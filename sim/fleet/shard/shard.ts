@@ -15,6 +15,7 @@ import { DEFAULT_CAPACITY } from '../../edge/node-objects.js';
 import { TimerWheel, type TimerTarget } from '../../edge/scheduler/timer-wheel.js';
 import { profileFor } from '../../edge/version-profile.js';
 import { VirtualNode } from '../../edge/virtual-node.js';
+import { DeviceRuntime } from '../../edge/device-twin/device-runtime.js';
 import { nodeName, type ShardConfig, type ShardEvent, type ShardSnapshot } from '../ipc-messages.js';
 import { ProcessSampler } from './process-sampler.js';
 
@@ -34,6 +35,8 @@ export interface ShardSinks {
 export class Shard implements TimerTarget {
   readonly nodes: VirtualNode[];
   private readonly wheel: TimerWheel;
+  /** Device twins and mapper loops of every node, and their device connections. */
+  private readonly devices: DeviceRuntime;
   private readonly counters = new EdgeCounters();
   private readonly sampler = new ProcessSampler();
   private readonly contexts = new Map<string, Promise<SecureContext>>();
@@ -67,6 +70,13 @@ export class Shard implements TimerTarget {
       podRunning: (node, uid, atMs) => this.pendingEvents.push({ kind: 'pod-running', node, uid, atMs }),
       warn: (node, code, message) => this.pendingEvents.push({ kind: 'warn', node, code, message }),
     };
+    this.devices = new DeviceRuntime({
+      wheel: this.wheel,
+      events: {
+        desiredWritten: (node, device, property, value, receivedAtMs, writtenAtMs, ok) =>
+          this.pendingEvents.push({ kind: 'device-write', node, device, property, value, receivedAtMs, writtenAtMs, ok }),
+      },
+    });
     const runtime: EdgeRuntime = {
       wheel: this.wheel,
       profile,
@@ -77,6 +87,7 @@ export class Shard implements TimerTarget {
       secureContextFor: (name) => this.secureContextFor(name),
       dial: dialHub,
       random: Math.random,
+      devices: this.devices,
     };
     const restored = new Map<string, MetaRecord[]>();
     for (const group of store.loadAll()) restored.set(group.node, group.records);
@@ -166,6 +177,7 @@ export class Shard implements TimerTarget {
     const unanswered = this.unanswered();
     this.stopped = true;
     for (const node of this.nodes) node.stop(graceful);
+    this.devices.close();
     this.flushEvents();
     const snapshot = this.snapshot();
     this.wheel.stop();
