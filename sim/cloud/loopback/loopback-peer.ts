@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { CLOUDCORE_ACK_LANE, type AckLaneConfig } from './ack-lane.js';
 import { LoopbackEdgeController } from './edge-controller.js';
+import { LoopbackDevices, type CreatedDevice, type LoopbackDeviceStatus } from './loopback-devices.js';
 import { HubServer } from './hub-server.js';
 import { LoopbackObjects, type PodChange, type PodInput, type StoredObject } from './loopback-objects.js';
 import type { SessionCloseReason } from './node-session.js';
@@ -85,6 +86,7 @@ export class LoopbackPeer extends EventEmitter<PeerEvents> {
   private readonly syncs = new ObjectSyncs();
   private objects: LoopbackObjects | undefined;
   private controller: LoopbackEdgeController | undefined;
+  private devices: LoopbackDevices | undefined;
   private hub: HubServer | undefined;
   private reconcileTimer: TimerTarget | undefined;
   private closed = false;
@@ -110,6 +112,8 @@ export class LoopbackPeer extends EventEmitter<PeerEvents> {
       { nodeEcho: pushesNodeEcho(options.kubeedgeVersion ?? 'v1.23.1') },
     );
     this.controller = controller;
+    const devices = new LoopbackDevices((node) => this.hub?.session(node), pushesNodeEcho(options.kubeedgeVersion ?? 'v1.23.1') ? 'devicestatuses' : 'devices');
+    this.devices = devices;
     const hub = new HubServer(
       {
         host,
@@ -128,7 +132,8 @@ export class LoopbackPeer extends EventEmitter<PeerEvents> {
         recentIds: new RecentMessageIds(),
         laneConfig,
         fragmentBytes: options.fragmentBytes ?? 4082,
-        handler: controller,
+        // devicecontroller takes device twin, state and membership messages; edgecontroller the rest.
+        handler: { handle: (s, m) => void (devices.handle(s, m) || controller.handle(s, m)) },
         onKeepalive: (s) => this.hub?.touch(s),
         onAcked: (s, m, latencyMs) =>
           this.emit('ack', { node: s.nodeId, msgId: m.msgId, operation: m.operation, resource: m.resource, latencyMs }),
@@ -220,6 +225,33 @@ export class LoopbackPeer extends EventEmitter<PeerEvents> {
     const gone = objects.removeSecret(namespace, name);
     if (gone) for (const node of controller.subscribers(gone.metadata.uid)) controller.dispatch(node, 'delete', 'Secret', gone);
     return gone !== undefined;
+  }
+
+  /**
+   * Create a DeviceModel (or reuse an identical one) and a Device bound to `device.spec.nodeName`;
+   * membership, the model and the Device go down as devicecontroller sends them.
+   */
+  createDevice(model: Record<string, unknown>, device: Record<string, unknown>): CreatedDevice {
+    return this.deviceController().createDevice(model, device);
+  }
+
+  /** Change one property's desired value; the Device (and its model) go down as `update`. */
+  setDesired(namespace: string, name: string, property: string, value: string): CreatedDevice | undefined {
+    return this.deviceController().setDesired(namespace, name, property, value);
+  }
+
+  deleteDevice(namespace: string, name: string): boolean {
+    return this.deviceController().deleteDevice(namespace, name);
+  }
+
+  /** The twins and state the node reported for a device, as devicecontroller merged them. */
+  deviceStatus(namespace: string, name: string): LoopbackDeviceStatus | undefined {
+    return this.deviceController().status(namespace, name);
+  }
+
+  private deviceController(): LoopbackDevices {
+    this.parts();
+    return this.devices!;
   }
 
   getPod(namespace: string, name: string): StoredObject | undefined {

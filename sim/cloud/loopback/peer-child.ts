@@ -37,6 +37,14 @@ function run(c: PeerCommand): PeerCommandResults[keyof PeerCommandResults] {
     }
     case 'deleteSecret':
       return peer.deleteSecret(c.namespace, c.name);
+    case 'createDevice':
+      return peer.createDevice(c.model, c.device);
+    case 'setDesired':
+      return peer.setDesired(c.namespace, c.name, c.property, c.value) ?? null;
+    case 'deleteDevice':
+      return peer.deleteDevice(c.namespace, c.name);
+    case 'deviceStatus':
+      return peer.deviceStatus(c.namespace, c.name) ?? null;
     case 'nodes':
       return peer.nodes();
     case 'reconcileNow':

@@ -5,6 +5,7 @@
 import type { PeerEvents, LoopbackPeerOptions, NodeView } from './loopback-peer.js';
 import type { PeerStats } from './peer-stats.js';
 import type { PodChange, PodInput } from './loopback-objects.js';
+import type { CreatedDevice, LoopbackDeviceStatus } from './loopback-devices.js';
 
 /** Start options as they cross IPC (no functions: the child logs to its stderr). */
 export type PeerProcessConfig = Omit<LoopbackPeerOptions, 'log'> & {
@@ -22,6 +23,10 @@ export type PeerCommand =
   | { kind: 'deleteConfigMap'; namespace: string; name: string }
   | { kind: 'upsertSecret'; namespace: string; name: string; data: Record<string, string> }
   | { kind: 'deleteSecret'; namespace: string; name: string }
+  | { kind: 'createDevice'; model: Record<string, unknown>; device: Record<string, unknown> }
+  | { kind: 'setDesired'; namespace: string; name: string; property: string; value: string }
+  | { kind: 'deleteDevice'; namespace: string; name: string }
+  | { kind: 'deviceStatus'; namespace: string; name: string }
   | { kind: 'nodes' }
   | { kind: 'reconcileNow' };
 
@@ -34,6 +39,10 @@ export interface PeerCommandResults {
   deleteConfigMap: boolean;
   upsertSecret: { uid: string; resourceVersion: string };
   deleteSecret: boolean;
+  createDevice: CreatedDevice;
+  setDesired: CreatedDevice | null;
+  deleteDevice: boolean;
+  deviceStatus: LoopbackDeviceStatus | null;
   nodes: NodeView[];
   reconcileNow: null;
 }

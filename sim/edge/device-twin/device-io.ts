@@ -22,8 +22,11 @@ export interface DeviceIo {
 }
 
 export interface DeviceIoFactory {
-  /** A driver for the device, or undefined when its protocol or endpoint is not one the mapper speaks. */
-  open(device: DeviceSpec): DeviceIo | undefined;
+  /**
+   * A driver for the device, or undefined when its protocol or endpoint is not one the mapper
+   * speaks. `node` scopes connections: each node runs its own mapper, with its own clients.
+   */
+  open(device: DeviceSpec, node: string): DeviceIo | undefined;
 }
 
 export function failure(kind: IoErrorKind, message: string): IoResult {

@@ -73,7 +73,7 @@ export class DeviceRuntime {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
       this.pool = pool;
       this.agent = agent;
-      this.io = { open: (device) => openNetworkIo(device, pool, agent, this.wheel, this.timings.requestTimeoutMs) };
+      this.io = { open: (device, node) => openNetworkIo(device, node, pool, agent, this.wheel, this.timings.requestTimeoutMs) };
     }
   }
 
@@ -84,9 +84,9 @@ export class DeviceRuntime {
   }
 }
 
-function openNetworkIo(device: DeviceSpec, pool: ModbusPool, agent: http.Agent, wheel: TimerWheel, requestTimeoutMs: number): DeviceIo | undefined {
+function openNetworkIo(device: DeviceSpec, node: string, pool: ModbusPool, agent: http.Agent, wheel: TimerWheel, requestTimeoutMs: number): DeviceIo | undefined {
   const ep = device.endpoint;
   if (!ep) return undefined;
-  if (ep.protocol === 'modbus') return pool.open(ep);
+  if (ep.protocol === 'modbus') return pool.open(ep, node);
   return new OnvifDeviceIo(ep, wheel, agent, requestTimeoutMs);
 }

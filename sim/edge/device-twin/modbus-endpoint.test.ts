@@ -124,6 +124,10 @@ describe('ModbusEndpoint', () => {
     expect(results.every((r) => r.ok && r.value === '1')).toBe(true);
     expect(s.units).toEqual([3, 4, 3, 4]);
     expect(s.server.socks.size).toBe(1);
+    // another node's mapper has its own connection
+    const c = pool.open({ protocol: 'modbus', host: '127.0.0.1', port: s.port, unitId: 3 }, 'vn-2');
+    expect(pool.size).toBe(2);
+    c.close();
     a.close();
     expect(pool.size).toBe(1);
     b.close();

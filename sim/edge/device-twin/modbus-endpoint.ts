@@ -275,7 +275,10 @@ function later(done: IoCallback, result: IoResult): void {
   queueMicrotask(() => done(result, 0));
 }
 
-/** The shard's Modbus endpoints, one per host:port, closed when the last device using one goes. */
+/**
+ * The shard's Modbus connections: one per node and host:port (a node's mapper keeps its clients;
+ * the unit ids behind one port share its connection), closed when the last device using one goes.
+ */
 export class ModbusPool {
   private readonly endpoints = new Map<string, ModbusEndpoint>();
 
@@ -288,16 +291,17 @@ export class ModbusPool {
     return this.endpoints.size;
   }
 
-  /** A driver for one device (unit) behind the endpoint. */
-  open(spec: ModbusEndpointSpec): DeviceIo {
-    const key = `${spec.host}:${spec.port}`;
+  /** A driver for one device (unit) behind the endpoint, on `scope`'s connection (a node name). */
+  open(spec: ModbusEndpointSpec, scope = ''): DeviceIo {
+    const key = `${scope}|${spec.host}:${spec.port}`;
     let ep = this.endpoints.get(key);
     if (!ep) {
       ep = new ModbusEndpoint(spec.host, spec.port, this.wheel, this.timings);
       this.endpoints.set(key, ep);
     }
     ep.refs += 1;
-    return new ModbusDeviceIo(ep, spec.unitId, () => this.release(ep));
+    const owned = ep;
+    return new ModbusDeviceIo(ep, spec.unitId, () => this.release(key, owned));
   }
 
   closeAll(): void {
@@ -305,11 +309,11 @@ export class ModbusPool {
     this.endpoints.clear();
   }
 
-  private release(ep: ModbusEndpoint): void {
+  private release(key: string, ep: ModbusEndpoint): void {
     ep.refs -= 1;
     if (ep.refs > 0) return;
     ep.close();
-    if (this.endpoints.get(ep.key) === ep) this.endpoints.delete(ep.key);
+    if (this.endpoints.get(key) === ep) this.endpoints.delete(key);
   }
 }
 

@@ -148,10 +148,10 @@ export class NodeDevices implements TimerTarget, MapperHost {
       // edgecore's DMI worker passes an update on only when the spec changed.
       if (entry.specKey === specKey) return;
       entry.specKey = specKey;
-      entry.mapper.update(spec, () => this.rt.io.open(spec), receivedAtMs);
+      entry.mapper.update(spec, () => this.rt.io.open(spec, this.uplink.nodeName), receivedAtMs);
       return;
     }
-    const io = this.rt.io.open(spec);
+    const io = this.rt.io.open(spec, this.uplink.nodeName);
     if (!io) return; // no mapper speaks this protocol: edgecore's RegisterDevice fails and nothing runs
     const mapper = new DeviceMapper(spec, io, this);
     this.mappers.set(id, { mapper, specKey });
