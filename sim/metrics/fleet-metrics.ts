@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { NODE_STATE_NAMES } from '../edge/edge-counters.js';
+import { emptyDeviceCounters, IO_ERROR_KINDS, type DeviceCountersSnapshot, type IoErrorKind } from '../edge/device-twin/device-counters.js';
 import { aggregate, type FleetTotals } from '../fleet/controller/aggregate.js';
 import type { ShardSnapshot } from '../fleet/ipc-messages.js';
 import type { HistogramSnapshot } from './bucket-histogram.js';
@@ -57,6 +58,15 @@ function traffic(direction: 'up' | 'down', map: Readonly<Record<string, number>>
 
 const msToSeconds = (ms: number): number => ms / 1000;
 
+/** The fleet's device counters (zeros before any shard counted devices). */
+const devicesOf = (t: FleetTotals): DeviceCountersSnapshot => t.devices ?? (EMPTY_DEVICES ??= emptyDeviceCounters());
+let EMPTY_DEVICES: DeviceCountersSnapshot | undefined;
+
+const byKind = (read: (d: DeviceCountersSnapshot) => Readonly<Record<IoErrorKind, number>>): Reading => ({
+  kind: 'samples',
+  read: (v) => IO_ERROR_KINDS.map((kind) => ({ labels: { kind }, value: read(devicesOf(v.totals))[kind] })),
+});
+
 /** A histogram snapshot with every bound and the sum mapped to another unit (counts unchanged). */
 export function rescaleHistogram(s: HistogramSnapshot, scale: (v: number) => number): HistogramSnapshot {
   return { bounds: s.bounds.map(scale), counts: s.counts, sum: scale(s.sum), count: s.count };
@@ -103,6 +113,35 @@ const READINGS: Record<MetricName, Reading> = {
   twinlab_shard_event_loop_lag_p99_seconds: perShard((s) => msToSeconds(s.process.eventLoopLagP99Ms)),
   twinlab_shard_heap_used_bytes: perShard((s) => s.process.heapUsedBytes),
   twinlab_meta_store_rows_written_total: one((t) => t.metaStoreRows),
+  twinlab_devices: one((t) => devicesOf(t).devices),
+  twinlab_devices_online: one((t) => devicesOf(t).online),
+  twinlab_device_reads_total: one((t) => devicesOf(t).reads),
+  twinlab_device_read_errors_total: byKind((d) => d.readErrors),
+  twinlab_device_writes_total: one((t) => devicesOf(t).writes),
+  twinlab_device_write_errors_total: byKind((d) => d.writeErrors),
+  twinlab_device_reports_total: {
+    kind: 'samples',
+    read: (v) => [
+      { labels: { kind: 'twin' }, value: devicesOf(v.totals).twinReports },
+      { labels: { kind: 'state' }, value: devicesOf(v.totals).stateReports },
+    ],
+  },
+  twinlab_device_reports_confirmed_total: one((t) => devicesOf(t).reportsConfirmed),
+  twinlab_device_reports_resent_total: one((t) => devicesOf(t).reportsResent),
+  twinlab_device_reports_dropped_total: {
+    kind: 'samples',
+    read: (v) => {
+      const d = devicesOf(v.totals);
+      return [
+        { labels: { reason: 'offline' }, value: d.reportsDroppedOffline },
+        { labels: { reason: 'not_member' }, value: d.reportsNotMember },
+        { labels: { reason: 'rate_limited' }, value: d.reportsRateLimited },
+        { labels: { reason: 'overflow' }, value: d.unconfirmedOverflow },
+      ];
+    },
+  },
+  twinlab_device_read_latency_seconds: histogram((t) => rescaleHistogram(devicesOf(t).readLatencyMs, msToSeconds)),
+  twinlab_device_report_confirm_seconds: histogram((t) => rescaleHistogram(devicesOf(t).confirmLatencyMs, msToSeconds)),
 };
 
 interface HistogramSeries {

@@ -111,6 +111,36 @@ export const METRIC_CATALOGUE = [
     labels: [],
     unit: 'rows',
   },
+  { name: 'twinlab_devices', type: 'gauge', help: 'Devices with a mapper loop running on a virtual node.', labels: [], unit: 'devices' },
+  { name: 'twinlab_devices_online', type: 'gauge', help: 'Devices whose last read or write reached the device.', labels: [], unit: 'devices' },
+  { name: 'twinlab_device_reads_total', type: 'counter', help: 'Property reads the virtual mappers completed over the wire (Modbus TCP, ONVIF).', labels: [], unit: 'reads' },
+  {
+    name: 'twinlab_device_read_errors_total',
+    type: 'counter',
+    help: 'Device reads that failed, by kind (timeout, refused, unreachable, reset, exception, protocol, decode, http, other).',
+    labels: ['kind'],
+    unit: 'reads',
+  },
+  { name: 'twinlab_device_writes_total', type: 'counter', help: 'Desired values the virtual mappers wrote to devices.', labels: [], unit: 'writes' },
+  { name: 'twinlab_device_write_errors_total', type: 'counter', help: 'Desired-value writes that failed, by kind.', labels: ['kind'], unit: 'writes' },
+  {
+    name: 'twinlab_device_reports_total',
+    type: 'counter',
+    help: 'Device reports sent upstream by kind (twin: twin/edge_updated, state: state/update), re-sends excluded.',
+    labels: ['kind'],
+    unit: 'messages',
+  },
+  { name: 'twinlab_device_reports_confirmed_total', type: 'counter', help: 'Device reports the cloud answered with "OK".', labels: [], unit: 'messages' },
+  { name: 'twinlab_device_reports_resent_total', type: 'counter', help: 'Unconfirmed device reports sent again by devicetwin\'s confirm loop.', labels: [], unit: 'messages' },
+  {
+    name: 'twinlab_device_reports_dropped_total',
+    type: 'counter',
+    help: 'Device reports the edge did not send, by reason (offline, not_member, rate_limited, overflow).',
+    labels: ['reason'],
+    unit: 'messages',
+  },
+  { name: 'twinlab_device_read_latency_seconds', type: 'histogram', help: 'Device round trip of a read: request written to answer decoded.', labels: [], unit: 'seconds' },
+  { name: 'twinlab_device_report_confirm_seconds', type: 'histogram', help: 'Device report sent to the cloud\'s "OK".', labels: [], unit: 'seconds' },
 ] as const satisfies readonly MetricSpec[];
 
 export type MetricName = (typeof METRIC_CATALOGUE)[number]['name'];

@@ -9,6 +9,7 @@ import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js
 import type { Sli, SloResult } from './slo.js';
 import type { ApiWorkloadSection } from '../run/api-workload.js';
 import type { Distribution, FaultRecord, LedgerSection, ScenarioSection, TimeSeries } from './run-sections.js';
+import type { DevicesSection } from './devices-section.js';
 
 export interface Percentiles {
   count: number;
@@ -96,6 +97,8 @@ export interface RunSummary {
   timeseries: TimeSeries | null;
   /** Latency distributions (bucket counts) for histograms, by SLI name. */
   distributions: Record<string, Distribution>;
+  /** Devices: mapper reads and errors, device reports, and read → API and desired → reported latencies; null without devices. */
+  devices?: DevicesSection | null;
   error: { code: string; message: string } | null;
 }
 
@@ -143,6 +146,7 @@ export interface SummaryInput {
   ledger?: LedgerSection | null;
   timeseries?: TimeSeries | null;
   distributions?: Record<string, Distribution>;
+  devices?: DevicesSection | null;
 }
 
 export function buildSummary(input: SummaryInput): RunSummary {
@@ -224,6 +228,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
     ledger: input.ledger ?? null,
     timeseries: input.timeseries ?? null,
     distributions: input.distributions ?? {},
+    devices: input.devices ?? null,
     error: input.error,
   };
 }
