@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import {
   CoreV1Api,
+  CustomObjectsApi,
   KubeConfig,
   ResponseContext,
   ServerConfiguration,
@@ -36,6 +37,8 @@ interface RawResponse {
 export class KubeHttp {
   readonly kubeConfig: KubeConfig;
   readonly core: CoreV1Api;
+  /** CRDs (devices.kubeedge.io) over the same agent, deadline and latency accounting. */
+  readonly custom: CustomObjectsApi;
   readonly server: string;
   private readonly agent: http.Agent;
   private closed = false;
@@ -57,6 +60,7 @@ export class KubeHttp {
       httpApi: wrapHttpLibrary(library),
     });
     this.core = new CoreV1Api(configuration);
+    this.custom = new CustomObjectsApi(configuration);
   }
 
   static async open(kubeconfigPath: string, latency: ApiLatency, opts: KubeHttpOptions): Promise<KubeHttp> {
