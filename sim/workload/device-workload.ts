@@ -26,6 +26,7 @@ import {
   readDeviceStatus,
   reportShows,
   type DeviceCycles,
+  type DeviceStatusView,
   type ModbusPointSpec,
   type OnvifPropertySpec,
 } from './device-objects.js';
@@ -108,6 +109,8 @@ interface DeviceTrack {
   /** Property → `reported.metadata.timestamp` of the last report seen. */
   lastReport: Map<string, number>;
   pending: Map<string, PendingDesired>;
+  /** The status as the watch last saw it. */
+  last: DeviceStatusView | undefined;
 }
 
 const MAX_ERRORS = 20;
@@ -198,6 +201,11 @@ export class DeviceWorkload {
     return n;
   }
 
+  /** A device's twins and state as the API showed them last (undefined before any status). */
+  status(name: string): DeviceStatusView | undefined {
+    return this.tracks.get(name)?.last;
+  }
+
   /** Desired values set and not yet shown by a report. */
   get desiredPending(): number {
     let n = 0;
@@ -251,7 +259,7 @@ export class DeviceWorkload {
             : onvifDeviceManifest({ name, namespace: ns, node, model: ONVIF_MODEL, host: ep.host, port: ep.port, userName: ep.userName, password: ep.password, properties: onvif, collectCycleMs: o.collectCycleMs, reportCycleMs: o.reportCycleMs, stateReportCycleMs: o.stateReportCycleMs });
         const names = ep.protocol === 'modbus' ? points.map((p) => p.name) : onvif.map((p) => p.name);
         // Tracked before the POST: the watch can see the first status before the POST's answer is read.
-        this.tracks.set(name, { name, node, protocol: ep.protocol, props: new Map(names.map((n, idx) => [n, idx])), lastReport: new Map(), pending: new Map() });
+        this.tracks.set(name, { name, node, protocol: ep.protocol, props: new Map(names.map((n, idx) => [n, idx])), lastReport: new Map(), pending: new Map(), last: undefined });
         try {
           await this.http.custom.createNamespacedCustomObject({ group: DEVICES_GROUP, version: DEVICES_VERSION, namespace: ns, plural: 'devices', body });
         } catch (error) {
@@ -384,6 +392,7 @@ export class DeviceWorkload {
     if (!s) return;
     const t = this.tracks.get(s.name);
     if (!t) return;
+    t.last = s;
     for (const twin of s.twins) {
       if (twin.reportedAtMs === undefined || twin.reported === undefined) continue;
       const last = t.lastReport.get(twin.property);
