@@ -7,7 +7,7 @@
  * Created by a virtual node only once a device message reaches it, so a node without devices
  * costs nothing and sends nothing a node without devicetwin would not.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Message } from '../codec/message.js';
 import { pick } from '../../util/json-pick.js';
 import type { DeviceCounters } from './device-counters.js';
@@ -143,7 +143,8 @@ export class NodeDevices implements TimerTarget, MapperHost {
     const modelName = pick(content, 'spec', 'deviceModelRef', 'name');
     const spec = parseDevice(content, typeof modelName === 'string' ? this.models.get(`${namespace}/${modelName}`) : undefined);
     if (!spec) return;
-    const specKey = JSON.stringify(pick(content, 'spec') ?? null);
+    // A digest, not the text: a node may hold many devices, and only "did the spec change" is asked of it.
+    const specKey = createHash('sha1').update(JSON.stringify(pick(content, 'spec') ?? null)).digest('base64');
     if (entry) {
       // edgecore's DMI worker passes an update on only when the spec changed.
       if (entry.specKey === specKey) return;
