@@ -276,4 +276,24 @@ describe('VirtualNode device twins: the mapper loop and twin reports', () => {
     expect(k.counters.devices.unconfirmed).toBe(0);
     expect(io.closed).toBe(1);
   });
+
+  it('a restarted node runs the devices its meta store kept: members again, reports once connected, membership detail asked', async () => {
+    kit = new NodeKit();
+    const io = new ScriptedDevices();
+    const { node } = deviceNode(kit, io);
+    const record = (type: string, name: string, body: Record<string, unknown>) => ({
+      key: `default/${type}/${name}`, type, namespace: 'default', name, uid: `${type}-${name}`, resourceVersion: '1', body: JSON.stringify(body), updatedAt: kit.wallNow(),
+    });
+    node.restore([
+      record('device', 'thermo-1', deviceObject('thermo-1', 'thermo-model', 'vn-test-1', PROPS)),
+      record('devicemodel', 'thermo-model', modelObject('thermo-model', PROPS)),
+    ]);
+    expect(kit.counters.devices.members).toBe(1);
+    expect(kit.counters.devices.devices).toBe(1);
+    await kit.boot(node);
+    expect(kit.cloud.sent.some((f) => f.message.route.resource === 'membership/detail')).toBe(true);
+    await run(kit, 1_000);
+    expect(twinFrames(kit)).toHaveLength(2);
+  });
 });
+

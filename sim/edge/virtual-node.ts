@@ -231,6 +231,9 @@ export class VirtualNode implements TimerTarget, HubListener {
         (this.pods ??= new Map()).set(`${r.namespace}/${r.name}`, pod);
       }
     }
+    // ── devicetwin: the devices this node held run again, as edgecore reloads them from its database
+    const devices = records.filter((r) => r.type === 'device' || r.type === 'devicemodel');
+    if (devices.length > 0) this.deviceTwin()?.restore(devices);
   }
 
   /** Bootstrap (if needed), then dial. */

@@ -9,6 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Message } from '../codec/message.js';
+import type { MetaRecord } from '../meta-store.js';
 import { pick } from '../../util/json-pick.js';
 import type { DeviceCounters } from './device-counters.js';
 import { DeviceMapper, type MapperHost } from './device-mapper.js';
@@ -157,6 +158,31 @@ export class NodeDevices implements TimerTarget, MapperHost {
     const mapper = new DeviceMapper(spec, io, this);
     this.mappers.set(id, { mapper, specKey });
     mapper.start(receivedAtMs);
+  }
+
+  /**
+   * A restarted node: the DeviceModels and Devices its meta store kept. edgecore's devicetwin keeps
+   * its device list (the membership) in the same database, so a stored Device is a member again and
+   * its mapper starts; reports wait for the hub as any report made offline does.
+   */
+  restore(records: readonly MetaRecord[]): void {
+    const parsed = records.flatMap((r) => {
+      try {
+        return [{ type: r.type, body: JSON.parse(r.body) as unknown, at: r.updatedAt }];
+      } catch {
+        return [];
+      }
+    });
+    for (const r of parsed) if (r.type === 'devicemodel') this.onObject('devicemodel', 'insert', r.body, r.at);
+    for (const r of parsed) {
+      if (r.type !== 'device') continue;
+      const id = deviceIdOf(r.body);
+      if (id && !this.members.has(id)) {
+        this.members.set(id, new Map());
+        this.counters.members += 1;
+      }
+      this.onObject('device', 'insert', r.body, r.at);
+    }
   }
 
   /**
