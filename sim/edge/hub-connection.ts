@@ -64,7 +64,10 @@ export function hubClientKind(env: NodeJS.ProcessEnv = process.env): HubClientKi
   return env.TWINLAB_HUB_CLIENT === 'ws' ? 'ws' : 'lean';
 }
 
-export const dialHub: HubDialer = hubClientKind() === 'ws' ? dialWsHub : dialTlsHub;
+/** The client this process dials with. Link faults (sim/chaos) need the lean one: a shard on `ws` refuses fault commands. */
+export const HUB_CLIENT: HubClientKind = hubClientKind();
+
+export const dialHub: HubDialer = HUB_CLIENT === 'ws' ? dialWsHub : dialTlsHub;
 
 export class HubConnection implements HubLink {
   private readonly ws: WebSocket;

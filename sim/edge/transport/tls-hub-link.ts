@@ -42,6 +42,20 @@ export function hubHeaders(options: Pick<HubDialOptions, 'nodeName' | 'projectId
   ];
 }
 
+/**
+ * The fault layer's hold on one link (sim/chaos): set on a link only while a fault shapes it, so
+ * an unfaulted link pays one field check per write and per read. Bytes given to it come back, in
+ * order, through `passOut` and `passIn`.
+ */
+export interface LinkChaos {
+  /** Frame bytes on their way out (the upgrade request, frames, pongs, close frames). */
+  outbound(link: TlsHubLink, bytes: Buffer): void;
+  /** Decrypted bytes read from the socket (the upgrade response, then frames). */
+  inbound(link: TlsHubLink, chunk: Buffer): void;
+  /** False once the edge has half-closed the link: sends fail as on a socket shut for writing. */
+  readonly sendable: boolean;
+}
+
 export interface TlsHubLinkTarget {
   host: string;
   port: number;
@@ -65,6 +79,8 @@ export class TlsHubLink implements HubLink, FrameSink {
   /** End the socket once the queue has drained (after a close frame). */
   private endWhenDrained = false;
   private readonly onWritten = (err?: Error | null): void => this.written(err);
+  /** The fault layer on this link, or undefined (the common case: no fault). */
+  chaos: LinkChaos | undefined = undefined;
 
   constructor(
     target: TlsHubLinkTarget,
@@ -100,7 +116,7 @@ export class TlsHubLink implements HubLink, FrameSink {
   }
 
   get isOpen(): boolean {
-    return this.phase === OPEN && !this.socket.destroyed;
+    return this.phase === OPEN && !this.socket.destroyed && (this.chaos === undefined || this.chaos.sendable);
   }
 
   send(text: string): boolean {
@@ -142,7 +158,8 @@ export class TlsHubLink implements HubLink, FrameSink {
 
   /** Queue bytes; they go out in TLS_WRITE_CHUNK pieces, one write in flight at a time. */
   private write(bytes: Buffer): void {
-    if (this.writing) (this.queue ??= []).push(bytes);
+    if (this.chaos !== undefined) this.chaos.outbound(this, bytes);
+    else if (this.writing) (this.queue ??= []).push(bytes);
     else this.writeChunk(bytes);
   }
 
@@ -172,6 +189,11 @@ export class TlsHubLink implements HubLink, FrameSink {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.chaos !== undefined) this.chaos.inbound(this, chunk);
+    else this.receive(chunk);
+  }
+
+  private receive(chunk: Buffer): void {
     if (this.phase === OPEN) {
       this.decoder!.push(chunk);
       return;
@@ -198,6 +220,81 @@ export class TlsHubLink implements HubLink, FrameSink {
     this.listener.onHubOpen(this);
     const rest = head.subarray(end + 4);
     if (rest.length > 0 && this.phase === OPEN) this.decoder.push(rest);
+  }
+
+  // ---- for the fault layer (sim/chaos) ----
+
+  /** Bytes the fault layer releases: written in order behind anything already queued. Dropped once the link has closed. */
+  passOut(bytes: Buffer): void {
+    if (this.phase === CLOSED || this.socket.destroyed || this.socket.writableEnded) return;
+    if (this.writing) (this.queue ??= []).push(bytes);
+    else this.writeChunk(bytes);
+  }
+
+  /** Bytes the fault layer releases to the handshake or the frame decoder. */
+  passIn(chunk: Buffer): void {
+    if (this.phase !== CLOSED) this.receive(chunk);
+  }
+
+  /**
+   * Stop reading the socket: TCP's window closes, the peer's writes back up, and a FIN or RST from
+   * the peer goes unnoticed; the socket stays open. `pause()` alone only stops 'data' events (the
+   * handle reads on, up to the stream's high-water mark, and an EOF still ends the socket), so the
+   * TLS handle's reading is stopped too, as net.Socket itself does for backpressure. Returns
+   * whether the handle was stopped (and must be restarted).
+   */
+  pauseInbound(): boolean {
+    this.socket.pause();
+    const handle = this.handle();
+    if (!handle?.reading || typeof handle.readStop !== 'function') return false;
+    handle.reading = false;
+    handle.readStop();
+    return true;
+  }
+
+  resumeInbound(restartHandle: boolean): void {
+    if (this.socket.destroyed) return;
+    const handle = this.handle();
+    if (restartHandle && handle && !handle.reading && typeof handle.readStart === 'function') {
+      handle.reading = true;
+      handle.readStart();
+    }
+    this.socket.resume();
+  }
+
+  private handle(): { reading?: boolean; readStop?: () => number; readStart?: () => number } | null | undefined {
+    return (this.socket as unknown as { _handle?: { reading?: boolean; readStop?: () => number; readStart?: () => number } | null })._handle;
+  }
+
+  /** Whether the link has not closed yet (open or still in its handshake). */
+  get live(): boolean {
+    return this.phase !== CLOSED && !this.socket.destroyed;
+  }
+
+  /**
+   * Destroy the socket with a TCP RST. Node offers `resetAndDestroy()` only on a plain TCP socket
+   * (nodejs/node#49484), so the TLS socket's TCP handle is closed with its `reset` in place of
+   * `close`. Returns false when that handle is not there (a runtime without it) and the socket
+   * was only destroyed; a socket still connecting has nothing to reset and is just destroyed.
+   */
+  reset(): boolean {
+    if (this.socket.destroyed || this.socket.connecting) {
+      // Nothing established to reset: the dial is simply abandoned.
+      this.socket.destroy();
+      return true;
+    }
+    const tcp = (this.socket as unknown as { _handle?: { _parent?: { reset?: unknown; close?: unknown } } | null })._handle?._parent;
+    const rst = tcp !== undefined && typeof tcp.reset === 'function';
+    if (rst) tcp.close = tcp.reset;
+    this.socket.destroy();
+    return rst;
+  }
+
+  /** Send TLS close_notify and FIN once what is queued has been written; reading goes on. */
+  halfClose(): void {
+    if (this.socket.destroyed || this.socket.writableEnded) return;
+    this.endWhenDrained = true;
+    if (!this.writing) this.socket.end();
   }
 
   private fail(reason: string): void {
