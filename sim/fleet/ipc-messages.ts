@@ -5,6 +5,9 @@
 import type { EdgeCountersSnapshot } from '../edge/edge-counters.js';
 import type { EdgeTimings } from '../edge/edge-runtime.js';
 import type { EnrollMode } from '../edge/bootstrap/enroll.js';
+import type { ChaosSnapshot, FaultCounts } from '../chaos/chaos-counters.js';
+import type { LinkFaultSpec } from '../chaos/link-fault.js';
+import type { NodeSelector } from '../chaos/node-selector.js';
 
 export interface ShardConfig {
   index: number;
@@ -32,6 +35,16 @@ export interface ShardConfig {
   snapshotIntervalMs: number;
   /** Accept a cloud certificate whose names do not include the dialled host (attach to a remote cloud). */
   insecureSkipHostnameCheck?: boolean;
+  /** Link faults in force from the start (a restarted shard keeps the faults of the run). */
+  faults?: FaultCommand[];
+}
+
+/** A link fault as the controller sends it: validated again by the shard (sim/chaos). */
+export interface FaultCommand {
+  id: string;
+  spec: LinkFaultSpec;
+  /** Bound to the fleet's node range by the controller, so a share is of the whole fleet. */
+  selector: NodeSelector;
 }
 
 export interface ProcessSample {
@@ -52,6 +65,8 @@ export interface ShardSnapshot {
   counters: EdgeCountersSnapshot;
   process: ProcessSample;
   metaStoreRows: number;
+  /** The link-fault layer's counters (absent from shards without one). */
+  chaos?: ChaosSnapshot;
 }
 
 export type ShardEvent =
@@ -64,14 +79,22 @@ export type ShardEvent =
 
 export type ControllerToShard =
   | { type: 'start'; config: ShardConfig }
-  | { type: 'stop'; graceful: boolean };
+  | { type: 'stop'; graceful: boolean }
+  // ── link faults (sim/chaos) ──
+  | { type: 'fault-apply'; id: string; spec: LinkFaultSpec; selector: NodeSelector }
+  | { type: 'fault-heal'; id: string };
 
 export type ShardToController =
   | { type: 'ready'; index: number; caHash: string }
   | { type: 'snapshot'; snapshot: ShardSnapshot }
   | { type: 'events'; index: number; events: ShardEvent[] }
   | { type: 'stopped'; snapshot: ShardSnapshot; unanswered: number }
-  | { type: 'fatal'; index: number; code: string; message: string };
+  | { type: 'fatal'; index: number; code: string; message: string }
+  // ── link faults (sim/chaos): one answer per shard to each fault-apply / fault-heal ──
+  | { type: 'fault-applied'; index: number; id: string; atMs: number; counts: FaultCounts }
+  /** `counts` is null when the fault was not in force in this shard. */
+  | { type: 'fault-healed'; index: number; id: string; atMs: number; counts: FaultCounts | null }
+  | { type: 'fault-failed'; index: number; id: string; code: string; message: string };
 
 /** Node name for a global index: vn-00000, vn-00001, … (DNS-1123, sortable). */
 export function nodeName(prefix: string, index: number): string {

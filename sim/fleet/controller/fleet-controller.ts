@@ -7,8 +7,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { TwinlabError, ErrorCodes } from '../../errors.js';
+import { addFaultCounts, emptyFaultCounts, sumChaos, type ChaosSnapshot, type FaultCounts } from '../../chaos/chaos-counters.js';
+import { describeFault, isOneShot, parseLinkFault, type LinkFaultSpec } from '../../chaos/link-fault.js';
+import { bindSelector, parseNodeSelector, type NodeSelector } from '../../chaos/node-selector.js';
 import type {
   ControllerToShard,
+  FaultCommand,
   ShardConfig,
   ShardEvent,
   ShardSnapshot,
@@ -43,12 +47,43 @@ export interface FleetResult {
   shards: ShardPeak[];
   /** Requests still unanswered when the fleet stopped. */
   unansweredAtStop: number;
+  /** Link faults applied during the run, in start order. */
+  faults?: FaultResult[];
 }
+
+/** A link fault starting or ending, for the run's record. */
+export interface FaultEvent {
+  id: string;
+  action: 'start' | 'end';
+  /** Wall-clock ms at which the controller sent the command to the shards. */
+  atMs: number;
+  /** Nodes the fault selected across the fleet. */
+  nodes: number;
+  spec: LinkFaultSpec;
+  /** Summed over shards: at start what it acted on, at end everything it did. */
+  counts: FaultCounts;
+}
+
+export interface FaultResult {
+  id: string;
+  spec: LinkFaultSpec;
+  /** `describeFault(spec)`, e.g. `delay 200±50 ms both`. */
+  detail: string;
+  selector: NodeSelector;
+  nodes: number;
+  startedAtMs: number;
+  /** Null when still in force when the fleet stopped. */
+  endedAtMs: number | null;
+  counts: FaultCounts;
+}
+
+type FaultReply = Extract<ShardToController, { type: 'fault-applied' | 'fault-healed' | 'fault-failed' }>;
 
 interface FleetEvents {
   events: [ShardEvent[]];
   snapshot: [ShardSnapshot];
   'shard-exit': [number, number | null];
+  fault: [FaultEvent];
 }
 
 interface ShardHandle {
@@ -206,7 +241,105 @@ export class FleetController extends EventEmitter<FleetEvents> {
         };
       }),
       unansweredAtStop: this.handles.reduce((n, h) => n + (h.stopped?.unanswered ?? 0), 0),
+      faults: this.faultResults(finals),
     };
+  }
+
+  // ── link faults (sim/chaos) ─────────────────────────────────────────────────────────────────
+
+  private readonly faults = new Map<string, FaultResult>();
+
+  /**
+   * Put link fault `id` in force on the selected nodes (the whole fleet when the selector names
+   * none); resolves with the start event once every running shard has applied it. Reset and slow
+   * close act once, so they also end here. A shard's refusal (bad spec, the ws client) heals the
+   * fault where it was applied and rejects with that shard's error code.
+   */
+  async applyFault(id: string, spec: LinkFaultSpec, selector: NodeSelector = {}, timeoutMs = 10_000): Promise<FaultEvent> {
+    const checked = parseLinkFault(spec);
+    const bound = bindSelector(parseNodeSelector(selector), this.handles.reduce((n, h) => n + h.nodes, 0));
+    if (this.faults.get(id)?.endedAtMs === null) throw new TwinlabError(ErrorCodes.ConfigInvalid, `link fault ${id} is already in force`, { fault: id });
+    const atMs = Date.now();
+    const replies = await this.askShards({ type: 'fault-apply', id, spec: checked, selector: bound }, timeoutMs);
+    const failed = replies.find((r): r is Extract<FaultReply, { type: 'fault-failed' }> => r?.type === 'fault-failed');
+    if (failed) {
+      await this.askShards({ type: 'fault-heal', id }, timeoutMs);
+      throw new TwinlabError(failed.code as TwinlabError['code'], `shard ${failed.index}: ${failed.message}`, { shard: failed.index, fault: id });
+    }
+    const counts = sumReplies(replies);
+    const record: FaultResult = { id, spec: checked, detail: describeFault(checked), selector: bound, nodes: counts.nodes, startedAtMs: atMs, endedAtMs: null, counts };
+    this.faults.set(id, record);
+    const started: FaultEvent = { id, action: 'start', atMs, nodes: counts.nodes, spec: checked, counts: { ...counts } };
+    this.emit('fault', started);
+    if (isOneShot(checked)) this.endFault(record, Date.now(), counts);
+    return started;
+  }
+
+  /** End link fault `id` everywhere; resolves with the end event, or undefined when it is not in force. */
+  async healFault(id: string, timeoutMs = 10_000): Promise<FaultEvent | undefined> {
+    const record = this.faults.get(id);
+    if (!record || record.endedAtMs !== null) return undefined;
+    const atMs = Date.now();
+    const replies = await this.askShards({ type: 'fault-heal', id }, timeoutMs);
+    const counts = sumReplies(replies);
+    counts.nodes = record.nodes;
+    counts.links = record.counts.links;
+    return this.endFault(record, atMs, counts);
+  }
+
+  /** The faults in force, as a restarted shard must receive them (`ShardConfig.faults`). */
+  activeFaults(): FaultCommand[] {
+    return [...this.faults.values()].filter((f) => f.endedAtMs === null).map(({ id, spec, selector }) => ({ id, spec, selector }));
+  }
+
+  /** The chaos layers' counters summed over the latest snapshot of every shard. */
+  chaosTotals(): ChaosSnapshot {
+    return sumChaos(this.latestSnapshots().map((s) => s.chaos));
+  }
+
+  private endFault(record: FaultResult, atMs: number, counts: FaultCounts): FaultEvent {
+    record.endedAtMs = atMs;
+    record.counts = counts;
+    const ended: FaultEvent = { id: record.id, action: 'end', atMs, nodes: record.nodes, spec: record.spec, counts: { ...counts } };
+    this.emit('fault', ended);
+    return ended;
+  }
+
+  /** Faults in start order; one still in force takes its counts from the shards' last snapshots. */
+  private faultResults(finals: ShardSnapshot[]): FaultResult[] {
+    const live = sumChaos(finals.map((s) => s.chaos)).faults;
+    return [...this.faults.values()].map((f) => (f.endedAtMs === null && live[f.id] ? { ...f, counts: live[f.id]! } : { ...f }));
+  }
+
+  /** Send a fault command to every running shard and collect one answer from each (undefined for a shard that exits first). */
+  private askShards(command: Extract<ControllerToShard, { type: 'fault-apply' | 'fault-heal' }>, timeoutMs: number): Promise<Array<FaultReply | undefined>> {
+    const expected = command.type === 'fault-apply' ? 'fault-applied' : 'fault-healed';
+    return Promise.all(
+      this.handles.map(
+        (h) =>
+          new Promise<FaultReply | undefined>((resolve) => {
+            const child = h.child;
+            if (h.exited || !child.connected) return resolve(undefined);
+            const done = (reply: FaultReply | undefined): void => {
+              clearTimeout(timer);
+              child.off('message', onMessage);
+              child.off('exit', onExit);
+              resolve(reply);
+            };
+            const onMessage = (m: ShardToController): void => {
+              if ((m.type === expected || m.type === 'fault-failed') && m.id === command.id) done(m as FaultReply);
+            };
+            const onExit = (): void => done(undefined);
+            const timer = setTimeout(
+              () => done({ type: 'fault-failed', index: h.index, id: command.id, code: ErrorCodes.ShardFailed, message: `no answer to ${command.type} within ${timeoutMs} ms` }),
+              timeoutMs,
+            );
+            child.on('message', onMessage);
+            child.once('exit', onExit);
+            this.send(h, command);
+          }),
+      ),
+    );
   }
 
   private async kill(): Promise<void> {
@@ -245,4 +378,10 @@ export class FleetController extends EventEmitter<FleetEvents> {
         break;
     }
   }
+}
+
+function sumReplies(replies: ReadonlyArray<FaultReply | undefined>): FaultCounts {
+  const total = emptyFaultCounts();
+  for (const r of replies) if (r && r.type !== 'fault-failed' && r.counts) addFaultCounts(total, r.counts);
+  return total;
 }

@@ -44,6 +44,9 @@ process.on('message', (raw: ControllerToShard) => {
     );
   } else if (raw.type === 'stop') {
     void stop(raw.graceful);
+  } else if (raw.type === 'fault-apply' || raw.type === 'fault-heal') {
+    // The shard validates the spec and selector (they are plain JSON from another process).
+    send(shard ? shard.fault(raw) : { type: 'fault-failed', index: -1, id: raw.id, code: 'TWL_SHARD_FAILED', message: 'the shard has not started' });
   }
 });
 

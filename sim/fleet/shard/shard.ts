@@ -8,7 +8,7 @@ import path from 'node:path';
 import tls, { type SecureContext } from 'node:tls';
 import { openEnroller, type Enroller } from '../../edge/bootstrap/enroll.js';
 import { EdgeCounters } from '../../edge/edge-counters.js';
-import { dialHub } from '../../edge/hub-connection.js';
+import { dialHub, HUB_CLIENT } from '../../edge/hub-connection.js';
 import { EDGECORE_TIMINGS, type EdgeConfig, type EdgeEvents, type EdgeRuntime } from '../../edge/edge-runtime.js';
 import { MetaStore, type MetaRecord } from '../../edge/meta-store.js';
 import { DEFAULT_CAPACITY } from '../../edge/node-objects.js';
@@ -16,7 +16,9 @@ import { TimerWheel, type TimerTarget } from '../../edge/scheduler/timer-wheel.j
 import { profileFor } from '../../edge/version-profile.js';
 import { VirtualNode } from '../../edge/virtual-node.js';
 import { DeviceRuntime } from '../../edge/device-twin/device-runtime.js';
-import { nodeName, type ShardConfig, type ShardEvent, type ShardSnapshot } from '../ipc-messages.js';
+import { nodeName, type ControllerToShard, type ShardConfig, type ShardEvent, type ShardSnapshot, type ShardToController } from '../ipc-messages.js';
+import { ChaosEngine } from '../../chaos/chaos-engine.js';
+import { ErrorCodes, isTwinlabError } from '../../errors.js';
 import { ProcessSampler } from './process-sampler.js';
 
 const T_RAMP = 1;
@@ -40,6 +42,8 @@ export class Shard implements TimerTarget {
   private readonly counters = new EdgeCounters();
   private readonly sampler = new ProcessSampler();
   private readonly contexts = new Map<string, Promise<SecureContext>>();
+  /** Link faults between the nodes and the cloud (sim/chaos); in front of the hub dialer. */
+  private readonly chaos: ChaosEngine;
   private pendingEvents: ShardEvent[] = [];
   private started = 0;
   private rampCarry = 0;
@@ -77,6 +81,14 @@ export class Shard implements TimerTarget {
           this.pendingEvents.push({ kind: 'device-write', node, device, property, value, receivedAtMs, writtenAtMs, ok }),
       },
     });
+    this.chaos = new ChaosEngine({
+      wheel: this.wheel,
+      client: HUB_CLIENT,
+      firstNode: config.firstNode,
+      nodeCount: config.nodeCount,
+      nameOf: (index) => nodeName(config.namePrefix, index),
+    });
+    for (const f of config.faults ?? []) this.chaos.apply(f.id, f.spec, f.selector);
     const runtime: EdgeRuntime = {
       wheel: this.wheel,
       profile,
@@ -85,7 +97,7 @@ export class Shard implements TimerTarget {
       store,
       events,
       secureContextFor: (name) => this.secureContextFor(name),
-      dial: dialHub,
+      dial: this.chaos.dialer(dialHub),
       random: Math.random,
       devices: this.devices,
     };
@@ -162,7 +174,23 @@ export class Shard implements TimerTarget {
       counters: this.counters.snapshot(),
       process: this.sampler.sample(),
       metaStoreRows: this.store.stats.rowsWritten,
+      chaos: this.chaos.snapshot(),
     };
+  }
+
+  /** Apply or heal a link fault and answer the controller; a fault the shard refuses is answered, never thrown. */
+  fault(command: Extract<ControllerToShard, { type: 'fault-apply' | 'fault-heal' }>): ShardToController {
+    const index = this.config.index;
+    try {
+      if (command.type === 'fault-heal') {
+        return { type: 'fault-healed', index, id: command.id, atMs: Date.now(), counts: this.chaos.heal(command.id) ?? null };
+      }
+      const { counts } = this.chaos.apply(command.id, command.spec, command.selector);
+      return { type: 'fault-applied', index, id: command.id, atMs: Date.now(), counts };
+    } catch (error) {
+      const code = isTwinlabError(error) ? error.code : ErrorCodes.ConfigInvalid;
+      return { type: 'fault-failed', index, id: command.id, code, message: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /** Requests nodes made that are still unanswered. */
