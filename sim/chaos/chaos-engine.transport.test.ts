@@ -91,6 +91,7 @@ describe('link faults on a real socket', () => {
     await until('5 delayed', () => server.messages.length === 5);
     expect(server.messages).toEqual(['m0\n', 'm1\n', 'm2\n', 'm3\n', 'm4\n']);
     server.arrivals.forEach((at, i) => expect(at - sentAt[i]!).toBeGreaterThanOrEqual(119));
+    await until('5 echoes', () => events.messages.length === 5);
     engine.heal('d');
 
     // Jitter of ±90 ms on 100 ms would reorder 30 messages 5 ms apart if order were not kept.
@@ -188,7 +189,7 @@ describe('link faults on a real socket', () => {
     const upMs = performance.now() - t0;
     // 20 KB at 10 KB/s after a 1 KB burst: ≥ 1.9 s (a little slack for the wheel's tick).
     expect(upMs).toBeGreaterThanOrEqual(1800);
-    expect(upMs).toBeLessThan(4000);
+    expect(upMs).toBeLessThan(8000);
     expect(server.messages.every((m) => m === piece)).toBe(true);
 
     const t1 = performance.now();
@@ -212,7 +213,8 @@ describe('link faults on a real socket', () => {
     await until('refused', () => refused.events.closed !== undefined);
     expect(refused.events.closed).toMatchObject({ opened: false });
     expect(refused.events.closed!.reason).toMatch(/ECONNREFUSED/);
-    expect(refused.events.closed!.at - t0).toBeLessThan(200);
+    // At the next wheel tick, far from the 5 s handshake timeout.
+    expect(refused.events.closed!.at - t0).toBeLessThan(1000);
     expect(refused.link.isOpen).toBe(false);
     expect(refused.link.send('x')).toBe(false);
 
