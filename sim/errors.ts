@@ -16,6 +16,8 @@ export const ErrorCodes = {
   BinariesUnavailable: 'TWL_BINARIES_UNAVAILABLE',
   ControlPlaneStart: 'TWL_CONTROLPLANE_START',
   Interrupted: 'TWL_INTERRUPTED',
+  EventLog: 'TWL_EVENT_LOG',
+  Regression: 'TWL_REGRESSION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -107,3 +109,10 @@ export const ExitCodes = {
   Regression: 4,
   Interrupted: 130,
 } as const;
+
+/** A scenario file that cannot run: the message starts with `file:line:col` and says what is wrong. */
+export class ScenarioInvalidError extends TwinlabError {
+  constructor(message: string, context: { file: string; line?: number; column?: number; path?: string }) {
+    super(ErrorCodes.ScenarioInvalid, message, context);
+  }
+}

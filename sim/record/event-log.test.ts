@@ -96,7 +96,7 @@ describe('EventLog', () => {
     const log = EventLog.open('/dev/full', { fsync: false });
     log.append({ t: 'a', atMs: 1 });
     const e = await caught(() => log.flush());
-    expect(e.code).toBe(ErrorCodes.MetaStore);
+    expect(e.code).toBe(ErrorCodes.EventLog);
     expect(e.context).toMatchObject({ path: '/dev/full', operation: 'write' });
     expect(e.message).toContain('/dev/full');
     expect(log.failure).toBe(e);

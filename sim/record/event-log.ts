@@ -30,12 +30,12 @@ export interface EventLogContents {
 }
 
 /**
- * Event-log failures use the closest existing code (MetaStore: a run's local file could not be
- * written or read back); the context names the file, the operation and, for a bad record, the line.
+ * Event-log failures carry TWL_EVENT_LOG; the context names the file, the operation and, for a
+ * bad record, the line.
  */
 function eventLogError(path: string, operation: string, detail: string, extra: { line?: number } = {}, cause?: unknown): TwinlabError {
   const where = extra.line === undefined ? path : `${path}:${extra.line}`;
-  return new TwinlabError(ErrorCodes.MetaStore, `event log ${operation} failed for ${where}: ${detail}`, { path, operation, ...extra }, cause === undefined ? undefined : { cause });
+  return new TwinlabError(ErrorCodes.EventLog, `event log ${operation} failed for ${where}: ${detail}`, { path, operation, ...extra }, cause === undefined ? undefined : { cause });
 }
 
 function messageOf(e: unknown): string {
