@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EnrollMode } from '../sim/edge/bootstrap/enroll.js';
 import { FleetController, type FleetResult } from '../sim/fleet/controller/fleet-controller.js';
-import type { ShardSnapshot } from '../sim/fleet/ipc-messages.js';
+import type { ShardEvent, ShardSnapshot } from '../sim/fleet/ipc-messages.js';
 import { startCertServer, type StartedCertServer } from '../sim/cloud/loopback/cert-server.js';
 import { createLoopbackCa, issueJoinToken, issueServerCert, type LoopbackCa, type ServerCertificate } from '../sim/cloud/loopback/loopback-ca.js';
 import { startPeerProcess } from '../sim/cloud/loopback/peer-process.js';
@@ -158,14 +158,16 @@ async function runFleet(o: Options, cloud: Cloud, nodes: number, steadyS: number
   // Shards are open (CA fetched, store ready) and have begun their ramp.
   const t0 = Date.now();
   fleet.on('snapshot', (s) => latest.set(s.index, s));
-  fleet.on('events', (events) => {
+  const onEvents = (events: ShardEvent[]): void => {
     for (const e of events) {
       if (e.kind === 'node-ready') {
         ready++;
         lastReadyAt = Math.max(lastReadyAt, e.atMs);
       }
     }
-  });
+  };
+  fleet.on('events', onEvents);
+  onEvents(fleet.takeEarlyEvents());
   try {
     // Ramp: until every node is Ready, or nothing has improved for 30 s.
     let seen = -1;
@@ -200,6 +202,12 @@ async function runFleet(o: Options, cloud: Cloud, nodes: number, steadyS: number
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2).filter((a) => a !== '--');
+  if (args[0] === 'devices') {
+    const { runDevicesBench } = await import('./devices-bench.js');
+    await runDevicesBench(args.slice(1));
+    return;
+  }
   const o = options();
   // Shard processes inherit the environment: the hub client and glibc's malloc settings.
   process.env.TWINLAB_HUB_CLIENT = o.client;

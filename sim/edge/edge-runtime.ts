@@ -71,6 +71,8 @@ export interface EdgeEvents {
   nodeReady?(node: string, atMs: number, joinMs: number): void;
   objectReceived?(node: string, type: string, operation: string, uid: string, resourceVersion: string, atMs: number): void;
   podRunning?(node: string, uid: string, atMs: number): void;
+  /** The hub link opened (`up`) or was lost: recovery times after storms, partitions and outages. */
+  linkChanged?(node: string, up: boolean, atMs: number): void;
   /** A node-level problem worth one log line (malformed frame, bootstrap failure). */
   warn?(node: string, code: string, message: string): void;
 }

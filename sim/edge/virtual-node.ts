@@ -214,6 +214,11 @@ export class VirtualNode implements TimerTarget, HubListener {
     return this.pods?.size ?? 0;
   }
 
+  /** The uids of the pods this node holds (restored from the meta store or received). */
+  podUids(): string[] {
+    return this.pods ? [...this.pods.values()].map((p) => p.uid) : [];
+  }
+
   /** Restore what a previous run of this shard stored for the node: its uid and pods. */
   restore(records: readonly MetaRecord[]): void {
     for (const r of records) {
@@ -361,6 +366,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     this.everConnected = true;
     this.linkLost = false;
     this.dialAttempt = 0;
+    this.rt.events.linkChanged?.(this.name, true, Date.now());
     this.sendKeepalive();
     this.arm(T_KEEPALIVE, this.rt.config.timings.keepaliveMs);
     this.devices?.onConnected();
@@ -383,6 +389,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     }
     c.connected -= 1;
     c.disconnects += 1;
+    this.rt.events.linkChanged?.(this.name, false, Date.now());
     this.devices?.onDisconnected();
     // edgehub learns of a dead link only when its next send fails; until then it keeps going.
     this.linkLost = true;

@@ -75,11 +75,16 @@ export type ShardEvent =
   | { kind: 'pod-running'; node: string; uid: string; atMs: number }
   /** A desired value from the cloud written to a device (`ok` false: the write failed); `device` is `<ns>/<name>`. */
   | { kind: 'device-write'; node: string; device: string; property: string; value: string; receivedAtMs: number; writtenAtMs: number; ok: boolean }
+  | { kind: 'link'; node: string; up: boolean; atMs: number }
   | { kind: 'warn'; node: string; code: string; message: string };
 
 export type ControllerToShard =
   | { type: 'start'; config: ShardConfig }
   | { type: 'stop'; graceful: boolean }
+  /** Which pods each node holds right now (before a shard is killed, and after it restored). */
+  | { type: 'inventory'; id: number }
+  /** Change the random extra reconnect sleep for every node of the shard. */
+  | { type: 'set-reconnect-jitter'; ms: number }
   // ── link faults (sim/chaos) ──
   | { type: 'fault-apply'; id: string; spec: LinkFaultSpec; selector: NodeSelector }
   | { type: 'fault-heal'; id: string };
@@ -90,6 +95,7 @@ export type ShardToController =
   | { type: 'events'; index: number; events: ShardEvent[] }
   | { type: 'stopped'; snapshot: ShardSnapshot; unanswered: number }
   | { type: 'fatal'; index: number; code: string; message: string }
+  | { type: 'inventory'; id: number; index: number; pods: Record<string, string[]> }
   // ── link faults (sim/chaos): one answer per shard to each fault-apply / fault-heal ──
   | { type: 'fault-applied'; index: number; id: string; atMs: number; counts: FaultCounts }
   /** `counts` is null when the fault was not in force in this shard. */

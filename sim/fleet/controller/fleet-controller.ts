@@ -94,6 +94,11 @@ interface ShardHandle {
   peakRss: number;
   stopped: { snapshot: ShardSnapshot; unanswered: number } | undefined;
   exited: boolean;
+  /** What the shard was started with (a restart starts it again with the same). */
+  config?: ShardConfig;
+  /** Killed on purpose and being started again: its exit is not a failure. */
+  restarting?: boolean;
+  restarts?: number;
 }
 
 function shardEntry(): { path: string; execArgv: string[] } {
@@ -133,7 +138,13 @@ export function planShards(nodes: number, shards: number): Array<{ firstNode: nu
 }
 
 export class FleetController extends EventEmitter<FleetEvents> {
-  private constructor(private readonly handles: ShardHandle[]) {
+  private requestSeq = 0;
+  private early: ShardEvent[] = [];
+
+  private constructor(
+    private readonly handles: ShardHandle[],
+    private readonly execArgv: string[],
+  ) {
     super();
   }
 
@@ -150,7 +161,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       stopped: undefined,
       exited: false,
     }));
-    const controller = new FleetController(handles);
+    const controller = new FleetController(handles, execArgv);
     const ready = handles.map(
       (h) =>
         new Promise<void>((resolve, reject) => {
@@ -159,11 +170,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
             else if (m.type === 'fatal') reject(new TwinlabError(m.code as TwinlabError['code'], `shard ${m.index}: ${m.message}`, { shard: m.index }));
             controller.onMessage(h, m);
           });
-          h.child.on('exit', (code) => {
-            h.exited = true;
-            reject(new TwinlabError(ErrorCodes.ShardFailed, `shard ${h.index} exited (code ${code}) before it was ready`, { shard: h.index }));
-            controller.emit('shard-exit', h.index, code);
-          });
+          controller.watchExit(h, (code) => reject(new TwinlabError(ErrorCodes.ShardFailed, `shard ${h.index} exited (code ${code}) before it was ready`, { shard: h.index })));
         }),
     );
     plan.forEach((p, index) => {
@@ -175,6 +182,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
         nodeCount: p.nodeCount,
         rampPerSecond: rampPerSecond / plan.length,
       };
+      handles[index]!.config = config;
       controller.send(handles[index]!, { type: 'start', config });
     });
     let timer: NodeJS.Timeout | undefined;
@@ -193,6 +201,13 @@ export class FleetController extends EventEmitter<FleetEvents> {
       clearTimeout(timer);
     }
     return controller;
+  }
+
+  /** Events the shards sent before anyone listened (nodes Ready while other shards were still opening). */
+  takeEarlyEvents(): ShardEvent[] {
+    const out = this.early;
+    this.early = [];
+    return out;
   }
 
   get shardCount(): number {
@@ -342,6 +357,92 @@ export class FleetController extends EventEmitter<FleetEvents> {
     );
   }
 
+  // ── restarts and runtime settings ───────────────────────────────────────────────────────────
+
+  /** Indices of the shards hosting any node of [first, first+count). */
+  shardsHosting(first: number, count: number): number[] {
+    return this.handles
+      .filter((h) => h.config && h.config.firstNode < first + count && first < h.config.firstNode + h.config.nodeCount)
+      .map((h) => h.index);
+  }
+
+  /** Pod uids per node, as the shard holds them now. */
+  async inventory(index: number, timeoutMs = 10_000): Promise<Record<string, string[]>> {
+    const h = this.handles[index]!;
+    const id = ++this.requestSeq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        h.child.off('message', onMessage);
+        reject(new TwinlabError(ErrorCodes.ShardFailed, `shard ${index} did not answer an inventory request within ${timeoutMs} ms`, { shard: index }));
+      }, timeoutMs);
+      const onMessage = (m: ShardToController): void => {
+        if (m.type !== 'inventory' || m.id !== id) return;
+        clearTimeout(timer);
+        h.child.off('message', onMessage);
+        resolve(m.pods);
+      };
+      h.child.on('message', onMessage);
+      this.send(h, { type: 'inventory', id });
+    });
+  }
+
+  /**
+   * Kill a shard with SIGKILL (no goodbye to the cloud, no final store flush: a crash) and start
+   * it again with the same config. Its nodes come back from the shard's meta store.
+   * `beforeStart` may adjust the config (e.g. carry the link faults that are still active).
+   */
+  async restartShard(index: number, beforeStart?: (config: ShardConfig) => ShardConfig, startTimeoutMs = 60_000): Promise<void> {
+    const h = this.handles[index]!;
+    if (!h.config) throw new TwinlabError(ErrorCodes.ShardFailed, `shard ${index} has no config to restart with`, { shard: index });
+    h.restarting = true;
+    if (!h.exited && h.child.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        h.child.once('exit', () => resolve());
+        h.child.kill('SIGKILL');
+      });
+    }
+    const entry = shardEntry();
+    h.child = fork(entry.path, [], { execArgv: [...entry.execArgv, ...this.execArgv], env: shardEnv(h.nodes), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    h.exited = false;
+    h.stopped = undefined;
+    h.restarts = (h.restarts ?? 0) + 1;
+    const config = beforeStart ? beforeStart(h.config) : h.config;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TwinlabError(ErrorCodes.ShardFailed, `restarted shard ${index} not ready after ${startTimeoutMs} ms`, { shard: index })), startTimeoutMs);
+      h.child.on('message', (m: ShardToController) => {
+        if (m.type === 'ready') {
+          clearTimeout(timer);
+          h.restarting = false;
+          resolve();
+        } else if (m.type === 'fatal') {
+          clearTimeout(timer);
+          reject(new TwinlabError(m.code as TwinlabError['code'], `restarted shard ${m.index}: ${m.message}`, { shard: m.index }));
+        }
+        this.onMessage(h, m);
+      });
+      this.watchExit(h, (code) => {
+        clearTimeout(timer);
+        reject(new TwinlabError(ErrorCodes.ShardFailed, `restarted shard ${index} exited (code ${code}) before it was ready`, { shard: index }));
+      });
+      this.send(h, { type: 'start', config });
+    });
+  }
+
+  /** Change every node's random extra reconnect sleep (a storm phase with jitter). */
+  setReconnectJitter(ms: number): void {
+    for (const h of this.handles) this.send(h, { type: 'set-reconnect-jitter', ms });
+  }
+
+  private watchExit(h: ShardHandle, beforeReady: (code: number | null) => void): void {
+    const child = h.child;
+    child.on('exit', (code) => {
+      if (child !== h.child) return; // an old process of a restarted shard
+      h.exited = true;
+      beforeReady(code);
+      if (!h.restarting) this.emit('shard-exit', h.index, code);
+    });
+  }
+
   private async kill(): Promise<void> {
     await Promise.all(
       this.handles.map(
@@ -367,7 +468,9 @@ export class FleetController extends EventEmitter<FleetEvents> {
         this.emit('snapshot', m.snapshot);
         break;
       case 'events':
-        this.emit('events', m.events);
+        // A shard that opened first reports its nodes before start() has returned to the caller.
+        if (this.listenerCount('events') === 0) this.early.push(...m.events);
+        else this.emit('events', m.events);
         break;
       case 'stopped':
         h.stopped = { snapshot: m.snapshot, unanswered: m.unanswered };

@@ -44,6 +44,10 @@ process.on('message', (raw: ControllerToShard) => {
     );
   } else if (raw.type === 'stop') {
     void stop(raw.graceful);
+  } else if (raw.type === 'inventory') {
+    if (shard) send({ type: 'inventory', id: raw.id, index: shard.config.index, pods: shard.inventory() });
+  } else if (raw.type === 'set-reconnect-jitter') {
+    shard?.setReconnectJitter(raw.ms);
   } else if (raw.type === 'fault-apply' || raw.type === 'fault-heal') {
     // The shard validates the spec and selector (they are plain JSON from another process).
     send(shard ? shard.fault(raw) : { type: 'fault-failed', index: -1, id: raw.id, code: 'TWL_SHARD_FAILED', message: 'the shard has not started' });

@@ -48,6 +48,7 @@ export class Shard implements TimerTarget {
   private started = 0;
   private rampCarry = 0;
   private stopped = false;
+  private readonly edgeConfig: EdgeConfig;
 
   private constructor(
     readonly config: ShardConfig,
@@ -57,7 +58,7 @@ export class Shard implements TimerTarget {
   ) {
     this.wheel = new TimerWheel({ unref: false });
     const profile = profileFor(config.kubeedgeVersion);
-    const edgeConfig: EdgeConfig = {
+    const edgeConfig: EdgeConfig = (this.edgeConfig = {
       cloudhubUrl: config.cloudhubUrl,
       projectId: config.projectId,
       timings: { ...EDGECORE_TIMINGS, ...config.timings },
@@ -66,12 +67,13 @@ export class Shard implements TimerTarget {
       capacity: DEFAULT_CAPACITY,
       nodeLabels: {},
       ...(config.insecureSkipHostnameCheck ? { checkServerIdentity: () => undefined } : {}),
-    };
+    });
     const events: EdgeEvents = {
       nodeReady: (node, atMs, joinMs) => this.pendingEvents.push({ kind: 'node-ready', node, atMs, joinMs }),
       objectReceived: (node, type, operation, uid, resourceVersion, atMs) =>
         this.pendingEvents.push({ kind: 'object', node, type, operation, uid, resourceVersion, atMs }),
       podRunning: (node, uid, atMs) => this.pendingEvents.push({ kind: 'pod-running', node, uid, atMs }),
+      linkChanged: (node, up, atMs) => this.pendingEvents.push({ kind: 'link', node, up, atMs }),
       warn: (node, code, message) => this.pendingEvents.push({ kind: 'warn', node, code, message }),
     };
     this.devices = new DeviceRuntime({
@@ -125,6 +127,17 @@ export class Shard implements TimerTarget {
     mkdirSync(config.dataDir, { recursive: true });
     const store = MetaStore.open(path.join(config.dataDir, `meta-${config.index}.db`));
     return new Shard(config, enroller, store, sinks);
+  }
+
+  /** Pod uids per node: what a restart must restore. */
+  inventory(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const node of this.nodes) out[node.name] = node.podUids();
+    return out;
+  }
+
+  setReconnectJitter(ms: number): void {
+    this.edgeConfig.reconnectJitterMs = ms;
   }
 
   get caHash(): string {
