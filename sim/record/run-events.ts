@@ -1,0 +1,67 @@
+/**
+ * Everything a run records, one JSON object per line of events.jsonl. The summary and every
+ * report are built from these events alone (run-reducer.ts), live or after the fact, so a run
+ * killed with SIGKILL can still be reported.
+ */
+import type { FleetTotals } from '../fleet/controller/aggregate.js';
+import type { ShardPeak } from '../fleet/controller/fleet-controller.js';
+import type { ShardEvent } from '../fleet/ipc-messages.js';
+import type { RunSummary, ControlPlaneUsage } from '../report/run-summary.js';
+import type { PhaseRecord } from '../report/run-sections.js';
+import type { SloSpec, Sli } from '../report/slo.js';
+import type { ApiWorkloadSection } from '../run/api-workload.js';
+
+export type RunEvent =
+  | {
+      t: 'run-start';
+      atMs: number;
+      runId: string;
+      twinlabVersion: string;
+      requestedNodes: number;
+      options: RunSummary['options'];
+      slos: SloSpec[];
+      scenario: { name: string; description: string; source: string; graceSeconds: number } | null;
+    }
+  | { t: 'cloud'; atMs: number; title: string; cloud: RunSummary['cloud'] }
+  /** Fleet totals at one instant (about once a second). */
+  | { t: 'snapshot'; atMs: number; totals: FleetTotals; cloudcoreConnected: number | null }
+  /** What the shards reported: nodes Ready, objects received, links up/down, pods Running. */
+  | { t: 'shard'; atMs: number; events: ShardEvent[] }
+  /** The workload changed an object bound to a node; the node must end up with this state. */
+  | {
+      t: 'expect';
+      atMs: number;
+      node: string;
+      kind: string;
+      namespace: string;
+      name: string;
+      uid: string;
+      /** null: the object was deleted. */
+      resourceVersion: string | null;
+      phase: string;
+    }
+  | { t: 'phase-start'; atMs: number; name: string; kind: string }
+  | { t: 'phase-end'; atMs: number; record: PhaseRecord }
+  | { t: 'fault-start'; atMs: number; id: string; phase: string; kind: string; detail: string; group: string; nodes: number }
+  | { t: 'fault-end'; atMs: number; id: string }
+  /** Each node's restored pods matched what it held before its shard was killed (or not). */
+  | { t: 'restore-check'; atMs: number; phase: string; nodes: number; podsBefore: number; podsAfter: number; lost: number; duplicated: number }
+  /** Samples that only exist at the end of a run: control-plane usage, API workload, shard peaks. */
+  | {
+      t: 'run-end';
+      atMs: number;
+      interrupted: boolean;
+      error: { code: string; message: string } | null;
+      fleet: { totals: FleetTotals; shards: ShardPeak[]; unansweredAtStop: number } | null;
+      controlPlane: ControlPlaneUsage | null;
+      cloudcoreConnectedNodes: Array<[number, number]>;
+      workload: ApiWorkloadSection | null;
+      workloadSlis: Record<string, Sli>;
+      /** API-observed pod startup samples (real clouds); the loopback's come from the events. */
+      apiPodStartupMs: number[] | null;
+      extraSlis: Record<string, number | null>;
+    }
+  /** Control-plane RSS over time (for the soak slope): process name → RSS bytes. */
+  | { t: 'cp-usage'; atMs: number; rssBytes: Record<string, number> };
+
+export type RunEventType = RunEvent['t'];

@@ -1,0 +1,288 @@
+/**
+ * Builds the run's result model from its events alone. The live run feeds every event it records
+ * through the same reducer, so `twinlab report <run-dir>` on a killed run's events.jsonl gives the
+ * same summary the run would have written, up to the last event that reached the disk.
+ */
+import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
+import type { ShardEvent } from '../fleet/ipc-messages.js';
+import { buildSummary, type RunSummary } from '../report/run-summary.js';
+import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, TimeSeries } from '../report/run-sections.js';
+import { evaluateSlos, type Sli, type SloResult } from '../report/slo.js';
+import { ErrorCodes, isTwinlabError } from '../errors.js';
+import { DeliveryLedger } from './delivery-ledger.js';
+import type { RunEvent } from './run-events.js';
+
+type RunStart = Extract<RunEvent, { t: 'run-start' }>;
+type RunEnd = Extract<RunEvent, { t: 'run-end' }>;
+type RestoreCheck = Extract<RunEvent, { t: 'restore-check' }>;
+
+/** Upper bounds (ms) of the latency histograms the HTML report draws. */
+const LATENCY_BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, Number.POSITIVE_INFINITY];
+const MAX_SERIES_POINTS = 1500;
+
+export class RunReducer {
+  private start: RunStart | undefined;
+  private cloud: Extract<RunEvent, { t: 'cloud' }> | undefined;
+  private end: RunEnd | undefined;
+  private lastTotals: FleetTotals | undefined;
+  private lastAtMs = 0;
+  private peakConnected = 0;
+  private readonly joinMs: number[] = [];
+  /** Pod uid → when the workload created it (first expectation with a resourceVersion). */
+  private readonly podCreatedAt = new Map<string, number>();
+  private readonly runningAt = new Map<string, number>();
+  private readonly podStartupMs: number[] = [];
+  private readonly ledger = new DeliveryLedger();
+  private expectations = 0;
+  private readonly phases: PhaseRecord[] = [];
+  private readonly faults = new Map<string, FaultRecord>();
+  private readonly restoreChecks: RestoreCheck[] = [];
+  private readonly series: { atMs: number; connected: number; ready: number; reconnecting: number; sent: number; received: number; cloud: number | null }[] = [];
+  private readonly cpRss: Array<{ atMs: number; rss: Record<string, number> }> = [];
+  private currentPhase = 'run';
+
+  apply(e: RunEvent): void {
+    switch (e.t) {
+      case 'run-start':
+        this.start = e;
+        break;
+      case 'cloud':
+        this.cloud = e;
+        break;
+      case 'snapshot': {
+        const t = e.totals;
+        this.lastTotals = t;
+        this.peakConnected = Math.max(this.peakConnected, t.connected);
+        this.series.push({ atMs: e.atMs, connected: t.connected, ready: t.states.ready, reconnecting: t.states.reconnecting, sent: total(t.sent), received: total(t.received), cloud: e.cloudcoreConnected });
+        break;
+      }
+      case 'shard':
+        for (const s of e.events) this.applyShardEvent(s);
+        break;
+      case 'expect':
+        this.expectations++;
+        if (e.kind === 'pod' && e.resourceVersion !== null && !this.podCreatedAt.has(e.uid)) {
+          this.podCreatedAt.set(e.uid, e.atMs);
+          const ranAt = this.runningAt.get(e.uid);
+          if (ranAt !== undefined) {
+            this.runningAt.delete(e.uid);
+            this.podStartupMs.push(Math.max(0, ranAt - e.atMs));
+          }
+        }
+        this.ledger.expect({ node: e.node, kind: e.kind, namespace: e.namespace, name: e.name, uid: e.uid, resourceVersion: e.resourceVersion, atMs: e.atMs, phase: e.phase });
+        break;
+      case 'phase-start':
+        this.currentPhase = e.name;
+        break;
+      case 'phase-end':
+        this.phases.push(e.record);
+        break;
+      case 'fault-start':
+        this.faults.set(e.id, { id: e.id, phase: e.phase, kind: e.kind, detail: e.detail, group: e.group, nodes: e.nodes, startS: this.secondsOf(e.atMs), endS: null });
+        break;
+      case 'fault-end': {
+        const f = this.faults.get(e.id);
+        if (f) f.endS = this.secondsOf(e.atMs);
+        break;
+      }
+      case 'restore-check':
+        this.restoreChecks.push(e);
+        break;
+      case 'cp-usage':
+        this.cpRss.push({ atMs: e.atMs, rss: e.rssBytes });
+        break;
+      case 'run-end':
+        this.end = e;
+        break;
+    }
+    if (e.atMs > this.lastAtMs) this.lastAtMs = e.atMs;
+  }
+
+  /** Objects the workload expects on nodes that have not arrived yet. */
+  pendingDeliveries(): number {
+    if (this.expectations === 0) return 0;
+    const s = this.ledger.section({ graceSeconds: 0, unansweredUpstream: 0, lostListLimit: 0 });
+    return s.totals.lost;
+  }
+
+  get phase(): string {
+    return this.currentPhase;
+  }
+
+  private applyShardEvent(s: ShardEvent): void {
+    switch (s.kind) {
+      case 'node-ready':
+        this.joinMs.push(s.joinMs);
+        break;
+      case 'object':
+        this.ledger.receipt({ node: s.node, kind: s.type, uid: s.uid, resourceVersion: s.resourceVersion, operation: s.operation, atMs: s.atMs });
+        break;
+      case 'pod-running': {
+        const created = this.podCreatedAt.get(s.uid);
+        if (created === undefined) this.runningAt.set(s.uid, s.atMs);
+        else if (!this.runningAt.has(s.uid)) {
+          this.podStartupMs.push(Math.max(0, s.atMs - created));
+          this.runningAt.set(s.uid, -1);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private secondsOf(atMs: number): number {
+    return Math.round((atMs - (this.start?.atMs ?? atMs)) / 100) / 10;
+  }
+
+  /** The result model as of the events seen so far; a run without its `run-end` is marked as cut short. */
+  summary(): RunSummary {
+    const start = this.start;
+    if (!start) throw new Error('no run-start event: not a twinlab event log');
+    const end = this.end;
+    const endedAtMs = end?.atMs ?? this.lastAtMs;
+    const error = end ? end.error : { code: ErrorCodes.Interrupted, message: 'the run stopped without finishing (no run-end event): rebuilt from the events that reached the disk' };
+    const fleet = end?.fleet ?? (this.lastTotals ? { totals: this.lastTotals, shards: [], unansweredAtStop: 0 } : undefined);
+    const ledger = this.ledgerSection(fleet?.totals.unanswered ?? 0, fleet?.unansweredAtStop ?? 0);
+    const podStartupMs = end?.apiPodStartupMs ?? this.podStartupMs;
+    const slis = this.slis(podStartupMs, ledger, end);
+    let slos: SloResult[] = [];
+    let sloError: RunSummary['error'] = null;
+    try {
+      slos = evaluateSlos(start.slos, slis);
+    } catch (e) {
+      if (isTwinlabError(e)) sloError = { code: e.code, message: e.message };
+      else throw e;
+    }
+    const summary = buildSummary({
+      title: this.cloud?.title ?? 'twinlab run',
+      twinlabVersion: start.twinlabVersion,
+      runId: start.runId,
+      startedAtMs: start.atMs,
+      endedAtMs,
+      interrupted: end ? end.interrupted : true,
+      cloud: this.cloud?.cloud ?? { provider: 'loopback', kubeedgeVersion: String(start.options.kubeedgeVersion ?? ''), nodeLimit: null, cloudhubUrl: '' },
+      options: start.options,
+      requestedNodes: start.requestedNodes,
+      fleet: fleet ? { totals: fleet.totals, shards: fleet.shards, unansweredAtStop: fleet.unansweredAtStop } : undefined,
+      live: this.lastTotals,
+      peakConnected: this.peakConnected,
+      joinMs: this.joinMs,
+      podStartupMs,
+      error: error ?? sloError,
+      slis,
+      slos,
+      controlPlane: end?.controlPlane ?? null,
+      cloudcoreConnectedNodes: end?.cloudcoreConnectedNodes ?? this.series.filter((p) => p.cloud !== null).map((p) => [p.atMs, p.cloud!] as [number, number]),
+      workload: end?.workload ?? null,
+      scenario: start.scenario ? { name: start.scenario.name, description: start.scenario.description, source: start.scenario.source, phases: this.phases } : null,
+      faults: [...this.faults.values()].sort((a, b) => a.startS - b.startS),
+      ledger,
+      timeseries: this.timeseries(),
+      distributions: this.distributions(podStartupMs, ledger),
+    });
+    return summary;
+  }
+
+  private ledgerSection(unanswered: number, pendingAtStop: number): LedgerSection | null {
+    if (this.expectations === 0) return null;
+    return this.ledger.section({ graceSeconds: this.start?.scenario?.graceSeconds ?? 0, unansweredUpstream: unanswered + pendingAtStop });
+  }
+
+  private slis(podStartupMs: readonly number[], ledger: LedgerSection | null, end: RunEnd | undefined): Record<string, Sli> {
+    const live = this.lastTotals;
+    const requested = this.start?.requestedNodes ?? 0;
+    const v = (value: number | null): Sli => ({ kind: 'value', value });
+    const slis: Record<string, Sli> = {
+      join_to_ready_ms: { kind: 'samples', values: this.joinMs },
+      pod_startup_ms: { kind: 'samples', values: podStartupMs },
+      api_mutating_ms: { kind: 'samples', values: [] },
+      api_read_ms: { kind: 'samples', values: [] },
+      ...(end?.workloadSlis ?? {}),
+      nodes_not_ready: v(live ? requested - live.states.ready : null),
+      messages_unanswered: v(end?.fleet ? end.fleet.totals.unanswered : live ? live.unanswered : null),
+      messages_malformed: v(end?.fleet ? end.fleet.totals.malformed : live ? live.malformed : null),
+    };
+    for (const [name, value] of Object.entries(end?.extraSlis ?? {})) slis[name] = v(value);
+    // Ledger, restore and slope SLIs always exist, null when the run did not measure them, so an
+    // SLO on them passes without data (as in k6) instead of failing as an unknown SLI.
+    for (const name of ['ledger_expected', 'ledger_delivered', 'ledger_lost', 'ledger_duplicated', 'ledger_reordered', 'ledger_resurrected', 'ledger_unanswered_upstream', 'delivery_p99_ms', 'restore_pods_lost', 'restore_pods_duplicated', 'cloudcore_rss_slope_mib_per_h']) {
+      slis[name] = v(null);
+    }
+    if (ledger) {
+      slis.ledger_expected = v(ledger.totals.expected);
+      slis.ledger_delivered = v(ledger.totals.delivered);
+      slis.ledger_lost = v(ledger.totals.lost);
+      slis.ledger_duplicated = v(ledger.totals.duplicated);
+      slis.ledger_reordered = v(ledger.totals.reordered);
+      slis.ledger_resurrected = v(ledger.totals.resurrected);
+      slis.ledger_unanswered_upstream = v(ledger.unansweredUpstream);
+      slis.delivery_p99_ms = v(ledger.deliveryLatencyMs.p99);
+    }
+    for (const phase of this.phases) {
+      for (const [metric, value] of Object.entries(phase.recovery)) slis[phaseSliName(phase.name, metric)] = v(value);
+    }
+    if (this.restoreChecks.length > 0) {
+      slis.restore_pods_lost = v(this.restoreChecks.reduce((n, c) => n + c.lost, 0));
+      slis.restore_pods_duplicated = v(this.restoreChecks.reduce((n, c) => n + c.duplicated, 0));
+    }
+    const slope = this.rssSlope('cloudcore');
+    if (slope !== null) slis.cloudcore_rss_slope_mib_per_h = v(slope);
+    return slis;
+  }
+
+  /** Least-squares slope of cloudcore's RSS over the run, MiB per hour (a leak is a slope, not a value). */
+  private rssSlope(process: string): number | null {
+    const pts = this.cpRss.filter((p) => p.rss[process] !== undefined).map((p) => [p.atMs / 3_600_000, p.rss[process]! / 1048576] as const);
+    if (pts.length < 3) return null;
+    const n = pts.length;
+    const mx = pts.reduce((s, p) => s + p[0], 0) / n;
+    const my = pts.reduce((s, p) => s + p[1], 0) / n;
+    const sxx = pts.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
+    if (sxx === 0) return null;
+    const sxy = pts.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0);
+    return Math.round((sxy / sxx) * 100) / 100;
+  }
+
+  private timeseries(): TimeSeries | null {
+    if (this.series.length === 0 || !this.start) return null;
+    const step = Math.max(1, Math.ceil(this.series.length / MAX_SERIES_POINTS));
+    const out: TimeSeries = { atS: [], connected: [], ready: [], reconnecting: [], sentPerS: [], receivedPerS: [], cloudcoreConnected: [] };
+    let prev = this.series[0]!;
+    for (let i = 0; i < this.series.length; i += step) {
+      const p = this.series[i]!;
+      const dt = (p.atMs - prev.atMs) / 1000;
+      out.atS.push(this.secondsOf(p.atMs));
+      out.connected.push(p.connected);
+      out.ready.push(p.ready);
+      out.reconnecting.push(p.reconnecting);
+      out.sentPerS.push(dt > 0 ? Math.round((p.sent - prev.sent) / dt) : 0);
+      out.receivedPerS.push(dt > 0 ? Math.round((p.received - prev.received) / dt) : 0);
+      out.cloudcoreConnected.push(p.cloud);
+      prev = p;
+    }
+    return out;
+  }
+
+  private distributions(podStartupMs: readonly number[], _ledger: LedgerSection | null): Record<string, Distribution> {
+    const out: Record<string, Distribution> = {};
+    if (this.joinMs.length > 0) out.join_to_ready_ms = distributionOf(this.joinMs);
+    if (podStartupMs.length > 0) out.pod_startup_ms = distributionOf(podStartupMs);
+    return out;
+  }
+}
+
+export function distributionOf(values: readonly number[], bounds: readonly number[] = LATENCY_BOUNDS_MS): Distribution {
+  const counts = new Array<number>(bounds.length).fill(0);
+  for (const v of values) {
+    let i = 0;
+    while (i < bounds.length - 1 && v > bounds[i]!) i++;
+    counts[i]! += 1;
+  }
+  return { unit: 'ms', bounds: bounds.map((b) => (Number.isFinite(b) ? b : -1)), counts };
+}
+
+/** `storm` + `allReadyS` → `storm_all_ready_s`: the SLI name of a phase's recovery time. */
+export function phaseSliName(phase: string, metric: string): string {
+  return `${phase}_${metric}`.replace(/-/g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}

@@ -1,0 +1,33 @@
+/**
+ * One place a run's events go: appended to events.jsonl (flushed in batches, SIGKILL-safe) and fed
+ * to the reducer that builds the summary from them. Recording the same events the reducer reads
+ * is what lets `twinlab report` rebuild a killed run.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { EventLog } from '../record/event-log.js';
+import type { RunEvent } from '../record/run-events.js';
+import { RunReducer } from '../record/run-reducer.js';
+
+export const EVENTS_FILE = 'events.jsonl';
+
+export class RunRecorder {
+  readonly reducer = new RunReducer();
+  private readonly log: EventLog;
+
+  /** Starts a fresh events.jsonl in `outDir` (a previous run's file there is replaced). */
+  constructor(outDir: string) {
+    const file = path.join(outDir, EVENTS_FILE);
+    rmSync(file, { force: true });
+    this.log = EventLog.open(file);
+  }
+
+  record(event: RunEvent): void {
+    this.reducer.apply(event);
+    this.log.append(event);
+  }
+
+  close(): void {
+    this.log.close();
+  }
+}
