@@ -1,0 +1,52 @@
+/**
+ * How a scenario and the command line combine: the scenario sets the fleet, workload and SLOs;
+ * a flag given on the command line wins over the file. `--time-scale` shrinks the timeline's
+ * durations (not its timeouts, which only bound the wait) and, in run-sim, edgecore's intervals.
+ */
+import { EDGECORE_TIMINGS, type EdgeTimings } from '../edge/edge-runtime.js';
+import type { SimOptions } from '../run/sim-options.js';
+import type { LoadedScenario } from './scenario-loader.js';
+
+export function applyScenario(o: SimOptions, loaded: LoadedScenario): SimOptions {
+  const s = loaded.scenario;
+  const given = (flag: string): boolean => o.explicit.has(flag);
+  return {
+    ...o,
+    nodes: given('nodes') ? o.nodes : s.fleet.nodes,
+    shards: given('shards') ? o.shards : s.fleet.shards ?? o.shards,
+    rampPerSecond: given('ramp') ? o.rampPerSecond : Math.max(1, Math.round(s.fleet.ramp)),
+    certs: given('certs') ? o.certs : s.fleet.certs,
+    podsPerNode: given('pods-per-node') ? o.podsPerNode : s.workload.podsPerNode,
+    podRate: given('pod-rate') ? o.podRate : Math.max(1, Math.round(s.workload.podRate)),
+    reconnectJitterMs: given('reconnect-jitter') ? o.reconnectJitterMs : s.edge.reconnectJitter,
+    slos: given('slo') ? o.slos : s.slos.map((x) => ({ sli: x.sli, threshold: x.threshold })),
+  };
+}
+
+/** Multiply every phase duration (and the grace period) by `factor`; timeouts stay as written. */
+export function scaleScenario(loaded: LoadedScenario, factor: number): LoadedScenario {
+  if (factor === 1) return loaded;
+  const scale = (ms: number): number => Math.max(1, Math.round(ms * factor));
+  const phases = loaded.phases.map((p) => {
+    const q = { ...p } as Record<string, unknown>;
+    for (const key of ['duration', 'down', 'up', 'jitter'] as const) if (typeof q[key] === 'number') q[key] = scale(q[key] as number);
+    return q as unknown as (typeof loaded.phases)[number];
+  });
+  return { ...loaded, phases, scenario: { ...loaded.scenario, grace: scale(loaded.scenario.grace), edge: { ...loaded.scenario.edge, reconnectJitter: scale(loaded.scenario.edge.reconnectJitter) } } };
+}
+
+/** edgecore's intervals multiplied by `factor` (handshake timeout and register backoff stay real). */
+export function scaledEdgeTimings(factor: number): Partial<EdgeTimings> | undefined {
+  if (factor === 1) return undefined;
+  const t = EDGECORE_TIMINGS;
+  const s = (ms: number): number => Math.max(50, Math.round(ms * factor));
+  return {
+    keepaliveMs: s(t.keepaliveMs),
+    leaseMs: s(t.leaseMs),
+    statusSyncMs: s(t.statusSyncMs),
+    statusReportMs: s(t.statusReportMs),
+    reconnectSleepMs: s(t.reconnectSleepMs),
+    dialIntervalMs: s(t.dialIntervalMs),
+    requestTimeoutMs: s(t.requestTimeoutMs),
+  };
+}
