@@ -9,6 +9,9 @@ import { parseSimOptions } from './run/sim-options.js';
 import { runSim } from './run/sim-run.js';
 import { runShardCommand } from './fleet/shard/shard-command.js';
 import { TWINLAB_VERSION } from './version.js';
+import { runScenariosCommand } from './scenario/scenarios-command.js';
+import { runReportCommand } from './report/report-command.js';
+import { runCompareCommand } from './report/compare-command.js';
 
 const USAGE = `twinlab ${TWINLAB_VERSION} — a digital-twin lab for KubeEdge
 
@@ -16,6 +19,10 @@ usage:
   twinlab sim [options]        run N virtual edge nodes against a cloud (see README: CLI reference)
   twinlab shard --index I --of N [options]
                                run one shard of a fleet on its own
+  twinlab scenarios            list the built-in scenarios (--check FILE validates a scenario file)
+  twinlab report <run-dir>     rebuild summary.json, summary.md, report.html and junit.xml from events.jsonl
+  twinlab compare <baseline summary.json> <current summary.json> [--max-regression 10%]
+                               every SLI side by side; exit 4 on a regression beyond the bound
   twinlab version
 
 pnpm sim -- --help lists every option in README.md.`;
@@ -34,13 +41,19 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(
         `${s.title}: ${s.nodes.ready}/${s.nodes.requested} nodes ready, ${s.messages.sent} sent / ${s.messages.received} received, ` +
           `${s.messages.unanswered} unanswered, ${s.messages.malformed} malformed\n` +
-          `summary: ${result.outDir}/summary.json and summary.md\n`,
+          `reports: ${result.outDir}/summary.json, summary.md, report.html, junit.xml (events: events.jsonl)\n`,
       );
       if (s.error) process.stderr.write(`${s.error.code}: ${s.error.message}\n`);
       return result.exitCode;
     }
     case 'shard':
       return runShardCommand(rest);
+    case 'scenarios':
+      return runScenariosCommand(rest);
+    case 'report':
+      return runReportCommand(rest);
+    case 'compare':
+      return runCompareCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${TWINLAB_VERSION}\n`);
@@ -62,7 +75,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (isTwinlabError(error)) {
       process.stderr.write(`${error.toLine()}\n`);
-      process.exit(error.code === ErrorCodes.ConfigInvalid ? ExitCodes.InvalidInput : ExitCodes.HarnessError);
+      const invalid = error.code === ErrorCodes.ConfigInvalid || error.code === ErrorCodes.ScenarioInvalid;
+      process.exit(invalid ? ExitCodes.InvalidInput : ExitCodes.HarnessError);
     }
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(ExitCodes.HarnessError);

@@ -58,7 +58,8 @@ export class ApiWorkload {
   private stopped = false;
 
   private constructor(
-    private readonly driver: WorkloadDriver,
+    /** The driver, for scenarios that make their own changes and watch node readiness. */
+    readonly driver: WorkloadDriver,
     private readonly o: ApiWorkloadOptions,
   ) {
     driver.on((e) => this.onWorkload(e));

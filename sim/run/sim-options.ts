@@ -43,6 +43,12 @@ export interface SimOptions {
   progress: 'auto' | 'tty' | 'plain' | 'off';
   /** SLO assertions; KubeEdge's own unless --slo is given. */
   slos: SloSpec[];
+  /** `--scenario`: a built-in's name or a YAML file; the timeline replaces `--duration`. */
+  scenario: string | undefined;
+  /** `--time-scale`: multiplies scenario durations and edgecore's intervals (tests and quick looks; 1 = real time). */
+  timeScale: number;
+  /** Flags given on the command line (they override the scenario file). */
+  explicit: ReadonlySet<string>;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
@@ -110,6 +116,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'insecure-skip-hostname-check': { type: 'boolean' },
         progress: { type: 'string' },
         slo: { type: 'string', multiple: true },
+        scenario: { type: 'string', short: 's' },
+        'time-scale': { type: 'string' },
       },
     });
   } catch (error) {
@@ -153,6 +161,9 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     insecureSkipHostnameCheck: v['insecure-skip-hostname-check'] ?? false,
     progress: progress as SimOptions['progress'],
     slos: v.slo && v.slo.length > 0 ? v.slo.map(parseSloFlag) : [...KUBEEDGE_DEFAULT_SLOS],
+    scenario: v.scenario,
+    timeScale: v['time-scale'] === undefined ? 1 : timeScale(v['time-scale']),
+    explicit: new Set(Object.keys(v).filter((k) => v[k as keyof typeof v] !== undefined)),
   };
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namePrefix) || options.namePrefix.length > 40) {
     throw new ConfigInvalidError(`--name-prefix ${JSON.stringify(options.namePrefix)} must be a DNS-1123 label of at most 40 characters`, { option: '--name-prefix' });
@@ -164,6 +175,12 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     throw new ConfigInvalidError('--pods-per-node against --cloud attach needs --kubeconfig: pods are created through the API server', { option: '--pods-per-node' });
   }
   return options;
+}
+
+function timeScale(value: string): number {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v <= 0 || v > 1) throw new ConfigInvalidError(`--time-scale ${JSON.stringify(value)} must be a number in (0, 1]`, { option: '--time-scale' });
+  return v;
 }
 
 /** Options as recorded in summary.json: no token, no secrets. */
@@ -182,5 +199,7 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     podRate: o.podRate,
     podRefs: o.podRefs,
     projectId: DEFAULT_PROJECT_ID,
+    ...(o.scenario ? { scenario: o.scenario } : {}),
+    ...(o.timeScale !== 1 ? { timeScale: o.timeScale } : {}),
   };
 }

@@ -21,9 +21,9 @@ import { FleetController, type FleetResult } from '../fleet/controller/fleet-con
 import type { FleetTotals } from '../fleet/controller/aggregate.js';
 import { ProgressLine, type ProgressMode } from '../fleet/controller/progress-line.js';
 import { nodeName, type ShardEvent } from '../fleet/ipc-messages.js';
-import { buildSummary, type RunSummary } from '../report/run-summary.js';
-import { evaluateSlos, type Sli, type SloResult } from '../report/slo.js';
-import { renderSummaryMarkdown } from '../report/summary-markdown.js';
+import type { RunSummary } from '../report/run-summary.js';
+import type { Sli } from '../report/slo.js';
+import { writeReports } from '../report/write-reports.js';
 import { TWINLAB_VERSION } from '../version.js';
 import { ApiWorkload, type ApiWorkloadSection } from './api-workload.js';
 import { ProcessUsageSampler, type UsageSnapshot } from '../cloud/process-usage.js';
@@ -32,6 +32,16 @@ import type { ControlPlaneUsage } from '../report/run-summary.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
 import { recordedOptions, type SimOptions } from './sim-options.js';
+import { RunRecorder } from './run-recorder.js';
+import type { RunEvent } from '../record/run-events.js';
+import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.js';
+import { applyScenario, scaleScenario, scaledEdgeTimings } from '../scenario/scenario-options.js';
+import { ScenarioRunner } from '../scenario/scenario-runner.js';
+import { LinkTracker } from '../scenario/link-tracker.js';
+import { ApiNodeTracker } from '../scenario/api-node-tracker.js';
+import { ApiScenarioWorkload, LoopbackScenarioWorkload, type ScenarioWorkload } from '../scenario/scenario-workload.js';
+import { bindScenarioPorts } from './scenario-ports.js';
+import { expectationsFromDriver } from './driver-expectations.js';
 
 export interface SimResult {
   exitCode: number;
@@ -66,7 +76,14 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
   switch (kind) {
     case 'loopback':
       log(`cloud: loopback test peer — ${LOOPBACK_TITLE}. This measures the harness, NOT KubeEdge.`);
-      return startLoopbackControlPlane({ nodeLimit, kubeedgeVersion: o.kubeedgeVersion });
+      // --time-scale shrinks the test peer's keepalive timeout, ACK resend and reconcile with edgecore's intervals.
+      return startLoopbackControlPlane({
+        nodeLimit,
+        kubeedgeVersion: o.kubeedgeVersion,
+        ...(o.timeScale !== 1
+          ? { keepaliveTimeoutMs: Math.max(200, Math.round(30_000 * o.timeScale)), reconcileIntervalMs: Math.max(200, Math.round(5_000 * o.timeScale)), ackLane: { resendIntervalMs: Math.max(100, Math.round(5000 * o.timeScale)) } }
+          : {}),
+      });
     case 'attach':
       log(`cloud: attach to ${o.cloudhub}`);
       return attachControlPlane({
@@ -116,7 +133,7 @@ function progressMode(o: SimOptions): ProgressMode {
 }
 
 /** Create pods on the loopback peer at `podRate`/s: the harness self-test's workload. */
-async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, onCreated: (uid: string, sentAt: number) => void, stopped: () => boolean): Promise<void> {
+async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, onCreated: (node: string, name: string, uid: string, resourceVersion: string, sentAt: number) => void, stopped: () => boolean): Promise<void> {
   const total = o.nodes * o.podsPerNode;
   const intervalMs = 1000 / o.podRate;
   let next = Date.now();
@@ -131,17 +148,36 @@ async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, onC
     };
     const sentAt = Date.now();
     const result = await cloud.peer.command({ kind: 'createPod', node, pod });
-    onCreated(result.uid, sentAt);
+    onCreated(node, pod.metadata.name, result.uid, result.resourceVersion, sentAt);
     next += intervalMs;
     const wait = next - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 }
 
-export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.write(`${l}\n`)): Promise<SimResult> {
+export async function runSim(options: SimOptions, log: Log = (l) => process.stderr.write(`${l}\n`)): Promise<SimResult> {
+  // An invalid scenario fails here, before anything starts (TWL_SCENARIO_INVALID, exit 2).
+  let scenario: LoadedScenario | undefined;
+  let o = options;
+  if (options.scenario) {
+    scenario = scaleScenario(loadScenarioFile(options.scenario, options.explicit.has('nodes') ? { nodes: options.nodes } : {}), options.timeScale);
+    o = applyScenario(options, scenario);
+  }
   const startedAtMs = Date.now();
   const outDir = path.resolve(o.outDir);
   await mkdir(outDir, { recursive: true });
+  const recorder = new RunRecorder(outDir);
+  const record = (e: RunEvent): void => recorder.record(e);
+  record({
+    t: 'run-start',
+    atMs: startedAtMs,
+    runId: path.basename(outDir),
+    twinlabVersion: TWINLAB_VERSION,
+    requestedNodes: o.nodes,
+    options: recordedOptions(o),
+    slos: o.slos,
+    scenario: scenario ? { name: scenario.scenario.name, description: scenario.scenario.description, source: scenario.source, graceSeconds: scenario.scenario.grace / 1000 } : null,
+  });
   let cloud: ControlPlane | undefined;
   let fleet: FleetController | undefined;
   let fleetResult: FleetResult | undefined;
@@ -152,26 +188,19 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
   let scraper: MetricsScraper | undefined;
   let controlPlane: ControlPlaneUsage | undefined;
   let containerBase: ContainerSample | undefined;
-  let peakConnected = 0;
   let error: RunSummary['error'] = null;
   let interrupted = false;
   let kind: Exclude<SimOptions['cloud'], 'auto'> | 'unknown' = 'unknown';
-  const joinMs: number[] = [];
-  const podCreated = new Map<string, number>();
-  const podStartupMs: number[] = [];
-  const earlyRunning = new Map<string, number>();
   let apiSlis: Record<string, Sli> = {};
   let workloadSection: ApiWorkloadSection | undefined;
   let cloudcoreConnected: Array<[number, number]> = [];
-  const onPodCreated = (uid: string, sentAt: number): void => {
-    const runningAt = earlyRunning.get(uid);
-    if (runningAt === undefined) {
-      podCreated.set(uid, sentAt);
-    } else {
-      earlyRunning.delete(uid);
-      podStartupMs.push(runningAt - sentAt);
-    }
-  };
+  const links = new LinkTracker(o.nodes, o.namePrefix);
+  const apiNodes = new ApiNodeTracker(o.nodes, o.namePrefix);
+  let runner: ScenarioRunner | undefined;
+  let lastSnapshotAt = 0;
+  let lastUsageAt = 0;
+  const onPodCreated = (node: string, name: string, uid: string, resourceVersion: string, sentAt: number): void =>
+    record({ t: 'expect', atMs: sentAt, node, kind: 'pod', namespace: 'default', name, uid, resourceVersion, phase: recorder.reducer.phase });
   const warned = new Set<string>();
   const progress = new ProgressLine(progressMode(o), o.nodes, startedAtMs);
   let wake: (() => void) | undefined;
@@ -191,6 +220,12 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
     log(`metrics: ${metricsServer.url}`);
     kind = await chooseCloud(o);
     cloud = await startCloud(kind, o, outDir, log);
+    record({
+      t: 'cloud',
+      atMs: Date.now(),
+      title: title(cloud, kind),
+      cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl },
+    });
     if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
     if (cloud.kubeconfigPath && cloud.provider !== 'loopback') {
@@ -198,7 +233,8 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
       apiWorkload = await ApiWorkload.open({
         kubeconfigPath: cloud.kubeconfigPath,
         nodes: Array.from({ length: o.nodes }, (_, i) => nodeName(o.namePrefix, i)),
-        podsPerNode: o.podsPerNode,
+        // A scenario places its own pods, phase by phase.
+        podsPerNode: scenario ? 0 : o.podsPerNode,
         podRate: o.podRate,
         concurrency: o.podConcurrency,
         namespace: 'twinlab',
@@ -222,33 +258,38 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
       podStartupDelayMs: o.podStartupDelayMs,
       reconnectJitterMs: o.reconnectJitterMs,
       snapshotIntervalMs: 1000,
+      ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale) } : {}),
       insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
     });
     const f = fleet;
-    f.on('events', (events: ShardEvent[]) => {
+    const onEvents = (events: ShardEvent[]): void => {
       apiWorkload?.onShardEvents(events);
+      links.onShardEvents(events);
+      record({ t: 'shard', atMs: Date.now(), events });
       for (const e of events) {
-        if (e.kind === 'node-ready') joinMs.push(e.joinMs);
-        else if (e.kind === 'pod-running') {
-          const at = podCreated.get(e.uid);
-          if (at !== undefined) {
-            podStartupMs.push(e.atMs - at);
-            podCreated.delete(e.uid);
-          } else {
-            // The node can report Running before the create call has returned the uid.
-            earlyRunning.set(e.uid, e.atMs);
-          }
-        } else if (e.kind === 'warn' && !warned.has(e.code)) {
+        if (e.kind === 'warn' && !warned.has(e.code)) {
           warned.add(e.code);
           log(`warning: ${e.node}: ${e.code}: ${e.message} (further ${e.code} warnings are counted, not printed)`);
         }
       }
-    });
+    };
+    f.on('events', onEvents);
+    const early = f.takeEarlyEvents();
+    if (early.length > 0) onEvents(early);
     f.on('snapshot', () => {
       const t = f.totals();
       metrics.update(t, f.latestSnapshots());
-      peakConnected = Math.max(peakConnected, t.connected);
       progress.update(t);
+      const now = Date.now();
+      if (usage && now - lastUsageAt >= 10_000) {
+        lastUsageAt = now;
+        const u = usage.sample();
+        record({ t: 'cp-usage', atMs: now, rssBytes: Object.fromEntries(Object.entries(u).map(([name, x]) => [name, x.rssBytes])) });
+      }
+      if (now - lastSnapshotAt >= 1000) {
+        lastSnapshotAt = now;
+        record({ t: 'snapshot', atMs: now, totals: t, cloudcoreConnected: scraper?.latest('cloudcore', 'KubeEdge_CloudHub_connected_nodes') ?? null });
+      }
     });
     f.on('shard-exit', (index, code) => {
       if (code !== 0 && !interrupted && error === null) {
@@ -268,10 +309,41 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
       containerBase = await c.sampleUsage().catch(() => undefined);
     }
     if (cloud.metricsTargets.length > 0) {
-      scraper = new MetricsScraper({ targets: cloud.metricsTargets, metrics: ['KubeEdge_CloudHub_connected_nodes'], intervalMs: 5000 });
+      // Scenarios time how fast cloudcore notices a dead link: scrape every second for them.
+      scraper = new MetricsScraper({ targets: cloud.metricsTargets, metrics: ['KubeEdge_CloudHub_connected_nodes'], intervalMs: scenario ? 1000 : 5000 });
       scraper.start();
     }
     if (apiWorkload) {
+      const driver = apiWorkload.driver;
+      driver.on((e) => apiNodes.onWorkload(e));
+      if (!scenario) driver.on(expectationsFromDriver(record, () => recorder.reducer.phase));
+    }
+    if (scenario) {
+      const c = cloud;
+      const workloadPort: ScenarioWorkload | undefined = apiWorkload
+        ? new ApiScenarioWorkload(apiWorkload.driver, 'twinlab')
+        : c.provider === 'loopback'
+          ? new LoopbackScenarioWorkload((command) => (c as LoopbackControlPlane).peer.command(command))
+          : undefined;
+      runner = new ScenarioRunner(
+        scenario,
+        bindScenarioPorts({
+          runStartedAtMs: startedAtMs,
+          options: o,
+          fleet: f,
+          cloud: c,
+          scraper,
+          workload: workloadPort,
+          links,
+          apiNodes: apiWorkload ? apiNodes : undefined,
+          reducer: recorder.reducer,
+          record,
+          interrupted: () => interrupted || error !== null,
+          log,
+        }),
+      );
+      workload = runner.run().then(() => wake?.());
+    } else if (apiWorkload) {
       const w = apiWorkload;
       workload = w.run(startedAtMs + o.durationMs / 2, deadline, () => interrupted);
     }
@@ -286,16 +358,23 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
     }
     await new Promise<void>((resolve) => {
       wake = resolve;
-      const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-      t.unref?.();
+      // A scenario ends when its timeline does; a plain run at --duration.
+      if (!scenario) {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        t.unref?.();
+      }
       if (interrupted || error !== null) resolve();
     });
-    await workload?.catch((e: unknown) => log(`workload: ${e instanceof Error ? e.message : String(e)}`));
+    await workload?.catch((e: unknown) => {
+      if (scenario && error === null) error = isTwinlabError(e) ? { code: e.code, message: e.message } : { code: ErrorCodes.ShardFailed, message: `scenario: ${e instanceof Error ? e.message : String(e)}` };
+      log(`workload: ${e instanceof Error ? e.message : String(e)}`);
+    });
   } catch (e) {
     if (isTwinlabError(e)) error = { code: e.code, message: e.message };
     else error = { code: ErrorCodes.ShardFailed, message: e instanceof Error ? e.message : String(e) };
   } finally {
     progress.finish();
+    await runner?.healAll().catch(() => undefined);
     if (fleet) live = fleet.totals();
     if (usage && usageBase) {
       usage.sample();
@@ -335,55 +414,28 @@ export async function runSim(o: SimOptions, log: Log = (l) => process.stderr.wri
 
   const harnessCpu = fleetResult ? fleetResult.shards.reduce((n, sh) => n + sh.cpuSeconds, 0) : 0;
   const cloudcoreCpu = controlPlane?.cloudcore?.cpuSeconds;
-  const slis: Record<string, Sli> = {
-    join_to_ready_ms: { kind: 'samples', values: joinMs },
-    pod_startup_ms: { kind: 'samples', values: podStartupMs },
-    api_mutating_ms: { kind: 'samples', values: [] },
-    api_read_ms: { kind: 'samples', values: [] },
-    ...apiSlis,
-    harness_to_cloudcore_cpu_ratio: { kind: 'value', value: cloudcoreCpu ? round2(harnessCpu / cloudcoreCpu) : null },
-    nodes_not_ready: { kind: 'value', value: live ? o.nodes - live.states.ready : null },
-    messages_unanswered: { kind: 'value', value: fleetResult ? fleetResult.totals.unanswered : null },
-    messages_malformed: { kind: 'value', value: fleetResult ? fleetResult.totals.malformed : null },
-  };
-  let slos: SloResult[] = [];
-  try {
-    slos = evaluateSlos(o.slos, slis);
-  } catch (e) {
-    if (error === null && isTwinlabError(e)) error = { code: e.code, message: e.message };
-  }
-  const summary = buildSummary({
-    slis,
-    slos,
-    title: title(cloud, kind),
-    twinlabVersion: TWINLAB_VERSION,
-    runId: path.basename(outDir),
-    startedAtMs,
-    endedAtMs: Date.now(),
+  if (live) record({ t: 'snapshot', atMs: Date.now(), totals: live, cloudcoreConnected: cloudcoreConnected.at(-1)?.[1] ?? null });
+  record({
+    t: 'run-end',
+    atMs: Date.now(),
     interrupted,
-    cloud: {
-      provider: cloud?.provider ?? (kind === 'unknown' ? 'loopback' : kind),
-      kubeedgeVersion: cloud?.kubeedgeVersion ?? o.kubeedgeVersion,
-      nodeLimit: cloud?.nodeLimit ?? null,
-      cloudhubUrl: cloud?.cloudhubUrl ?? '',
-    },
-    options: recordedOptions(o),
-    requestedNodes: o.nodes,
-    fleet: fleetResult,
-    live,
-    peakConnected,
-    joinMs,
-    podStartupMs: apiWorkload ? apiWorkload.podStartupMs : podStartupMs,
     error,
+    fleet: fleetResult ? { totals: fleetResult.totals, shards: fleetResult.shards, unansweredAtStop: fleetResult.unansweredAtStop } : null,
     controlPlane: controlPlane ?? null,
     cloudcoreConnectedNodes: cloudcoreConnected,
     workload: workloadSection ?? null,
+    workloadSlis: apiSlis,
+    apiPodStartupMs: apiWorkload ? apiWorkload.podStartupMs : null,
+    extraSlis: { harness_to_cloudcore_cpu_ratio: cloudcoreCpu ? round2(harnessCpu / cloudcoreCpu) : null },
   });
-  await writeFile(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(path.join(outDir, 'summary.md'), renderSummaryMarkdown(summary));
+  recorder.close();
+  const summary = recorder.reducer.summary();
+  const slos = summary.slos;
+  if (error === null && summary.error) error = summary.error;
+  await writeReports(summary, outDir);
   const breached = slos.some((x) => !x.pass);
   const exitCode = error
-    ? error.code === ErrorCodes.ConfigInvalid
+    ? error.code === ErrorCodes.ConfigInvalid || error.code === ErrorCodes.ScenarioInvalid
       ? ExitCodes.InvalidInput
       : ExitCodes.HarnessError
     : interrupted

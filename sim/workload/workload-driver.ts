@@ -4,7 +4,7 @@
  * startup latency from the client clock before the POST to phase Running first seen by a watch;
  * node readiness from a node watch; and the latency of every API call the driver makes.
  */
-import { ApiException, type V1ConfigMap } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, setHeaderOptions, type V1ConfigMap } from '@kubernetes/client-node';
 import { CloudUnreachableError } from '../errors.js';
 import { ApiLatency, type ApiLatencySummary } from './api-latency.js';
 import { runArrivals, type ArrivalModel, type ArrivalResult } from './arrival.js';
@@ -403,6 +403,42 @@ export class WorkloadDriver {
       watches: { pods: { ...this.podWatch.stats }, nodes: { ...this.nodeWatch.stats } },
       listenerErrors: this.listenerErrorCount,
     };
+  }
+
+  /** Create one pod bound to `node` (scenario churn); the watch times it like the bulk creations. */
+  async createPod(namespace: string, node: string, name: string): Promise<{ uid: string; resourceVersion: string; atMs: number }> {
+    this.namespaces.add(namespace);
+    const createdAtMs = Date.now();
+    let created;
+    try {
+      created = await this.http.core.createNamespacedPod({ namespace, body: podManifest({ name, namespace, node }) });
+    } catch (error) {
+      this.createFailedCount += 1;
+      throw error;
+    }
+    const uid = created.metadata?.uid ?? '';
+    const resourceVersion = created.metadata?.resourceVersion ?? '';
+    this.podCreated(uid, name, namespace, node, createdAtMs, resourceVersion);
+    return { uid, resourceVersion, atMs: createdAtMs };
+  }
+
+  /** Change one pod's metadata (a label bump): a new resourceVersion cloudcore must deliver to the node. */
+  async touchPod(namespace: string, name: string, revision: number): Promise<{ resourceVersion: string; atMs: number }> {
+    const atMs = Date.now();
+    const patched = await this.http.core.patchNamespacedPod(
+      { namespace, name, body: { metadata: { labels: { 'twinlab.io/revision': String(revision) } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    return { resourceVersion: patched.metadata?.resourceVersion ?? '', atMs };
+  }
+
+  /** Delete one pod (grace period 0 unless given); the node must see the deletion. */
+  async deletePod(namespace: string, name: string, gracePeriodSeconds = 0): Promise<{ atMs: number }> {
+    const atMs = Date.now();
+    await this.http.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds });
+    const uid = this.podUids.get(`${namespace}/${name}`);
+    if (uid) this.emit({ kind: 'pod-delete-requested', uid, name, atMs });
+    return { atMs };
   }
 
   /** Stop arrivals, close the watches and the connection pool. Idempotent. */
