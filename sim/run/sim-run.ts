@@ -320,6 +320,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     }
     if (scenario) {
       const c = cloud;
+      if (apiWorkload) await apiWorkload.driver.ensureNamespace('twinlab');
       const workloadPort: ScenarioWorkload | undefined = apiWorkload
         ? new ApiScenarioWorkload(apiWorkload.driver, 'twinlab')
         : c.provider === 'loopback'
@@ -342,7 +343,11 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
           log,
         }),
       );
-      workload = runner.run().then(() => wake?.());
+      // After the last phase, wait for the shards' next snapshots so the end state is current.
+      workload = runner.run().then(async () => {
+        await new Promise((r) => setTimeout(r, 1200));
+        wake?.();
+      });
     } else if (apiWorkload) {
       const w = apiWorkload;
       workload = w.run(startedAtMs + o.durationMs / 2, deadline, () => interrupted);

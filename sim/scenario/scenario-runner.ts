@@ -10,6 +10,7 @@ import type { Phase } from './scenario-schema.js';
 import type { LinkTracker } from './link-tracker.js';
 import type { PodRef, ScenarioWorkload } from './scenario-workload.js';
 import { Fault, describeFault, type LinkFaultSpec } from '../chaos/link-fault.js';
+import { DevicePhases, type ScenarioDevicesPort } from './device-phase.js';
 
 
 export interface ScenarioPorts {
@@ -17,6 +18,8 @@ export interface ScenarioPorts {
   runStartedAtMs: number;
   nodeName(index: number): string;
   workload: ScenarioWorkload | undefined;
+  /** The run's fake devices when the scenario has a `devices` section. */
+  devices?: ScenarioDevicesPort | undefined;
   links: LinkTracker;
   applyFault(id: string, fault: LinkFaultSpec, range: NodeRange): Promise<void>;
   healFault(id: string): Promise<void>;
@@ -46,13 +49,25 @@ export class ScenarioRunner {
   private revision = 0;
   private faultSeq = 0;
   private readonly active = new Set<string>();
+  private readonly failures = new Map<string, number>();
   private jitterMs: number;
+  private readonly devices: DevicePhases | undefined;
 
   constructor(
     private readonly loaded: LoadedScenario,
     private readonly ports: ScenarioPorts,
   ) {
     this.jitterMs = loaded.scenario.edge.reconnectJitter;
+    this.devices = ports.devices
+      ? new DevicePhases(ports.devices, {
+          group: (name) => this.group(name),
+          record: (e) => ports.record(e),
+          log: (line) => ports.log(line),
+          interrupted: () => ports.interrupted(),
+          sleep: (ms) => this.sleep(ms),
+          waitFor: (done, ms) => this.waitFor(done, ms),
+        })
+      : undefined;
   }
 
   /** Run every phase, then the grace period; returns the phase records (also recorded as events). */
@@ -74,6 +89,7 @@ export class ScenarioRunner {
       }
     }
     await this.healAll();
+    for (const [line, n] of this.failures) if (n > 1) this.ports.log(`${line}: ${n} times`);
     const graceMs = this.loaded.scenario.grace;
     if (!this.ports.interrupted() && graceMs > 0 && this.ports.pendingDeliveries() > 0) {
       this.ports.log(`grace: up to ${graceMs / 1000} s for ${this.ports.pendingDeliveries()} pending deliveries`);
@@ -84,6 +100,7 @@ export class ScenarioRunner {
 
   /** Heal every fault still active (also on the way out of a failed or interrupted run). */
   async healAll(): Promise<void> {
+    this.devices?.clearAll();
     for (const id of [...this.active]) await this.heal(id);
   }
 
@@ -133,11 +150,15 @@ export class ScenarioRunner {
         const took = await this.waitFor(() => this.ports.readyNodes() >= all.count, phase.timeout);
         return { allReadyS: took };
       }
+      case 'devices':
+        if (!this.devices) throw new Error(`phase ${phase.name}: the run has no devices`); // the loader requires a devices section
+        return this.devices.run(phase);
     }
   }
 
   /** Wait for the fleet to be Ready, then place the initial pods. */
   private async ramp(timeoutMs: number): Promise<Record<string, number | null>> {
+    const t0 = Date.now();
     const all = this.group('all');
     const readyS = await this.waitFor(() => this.ports.readyNodes() >= all.count, timeoutMs);
     const w = this.loaded.scenario.workload;
@@ -145,7 +166,8 @@ export class ScenarioRunner {
       const total = all.count * w.podsPerNode;
       await this.paced(total, w.podRate, async (i) => this.createPod('ramp', i % all.count));
     }
-    return { allReadyS: readyS };
+    const devices = this.devices ? await this.devices.afterRamp(Math.max(0, t0 + timeoutMs - Date.now())) : {};
+    return { allReadyS: readyS, ...devices };
   }
 
   private async storm(phase: string, group: string, jitterMs: number, timeoutMs: number): Promise<Record<string, number | null>> {
@@ -283,11 +305,24 @@ export class ScenarioRunner {
         else if (pick < rates.createsPerSecond + rates.updatesPerSecond) await this.updatePod(phase, live[k % live.length]!);
         else await this.deletePod(phase, live[k % live.length]!);
       } catch (e) {
-        this.ports.log(`churn: ${e instanceof Error ? e.message : String(e)}`);
+        this.workloadError('churn', e);
       }
       next += 1000 / total;
       await this.sleep(Math.max(0, Math.min(end, next) - Date.now()));
     }
+  }
+
+  /** Log the first failure of each kind; count the rest (printed when the run ends). */
+  private workloadError(what: string, e: unknown): void {
+    const line = `${what}: ${describeError(e)}`;
+    const n = (this.failures.get(line) ?? 0) + 1;
+    this.failures.set(line, n);
+    if (n === 1) this.ports.log(`${line} (repeats are counted)`);
+  }
+
+  /** Workload calls that failed, by message. */
+  get workloadFailures(): ReadonlyMap<string, number> {
+    return this.failures;
   }
 
   private async createPod(phase: string, nodeIndex: number): Promise<void> {
@@ -359,7 +394,7 @@ export class ScenarioRunner {
       const due = t0 + (i * 1000) / ratePerSecond;
       if (due > Date.now()) await this.sleep(due - Date.now());
       const p = task(i)
-        .catch((e: unknown) => this.ports.log(`workload: ${e instanceof Error ? e.message : String(e)}`))
+        .catch((e: unknown) => this.workloadError('workload', e))
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
       if (inFlight.size >= 16) await Promise.race(inFlight);
@@ -384,4 +419,19 @@ export class ScenarioRunner {
   private seconds(atMs: number): number {
     return Math.round((atMs - this.ports.runStartedAtMs) / 100) / 10;
   }
+}
+
+/** One line for a failed API call: the Kubernetes Status message when there is one. */
+export function describeError(e: unknown): string {
+  if (typeof e === 'object' && e !== null && 'code' in e && 'body' in e) {
+    const { code, body } = e as { code: unknown; body: unknown };
+    let message: unknown;
+    try {
+      message = (typeof body === 'string' ? (JSON.parse(body) as { message?: unknown }) : (body as { message?: unknown }))?.message;
+    } catch {
+      message = undefined;
+    }
+    return `HTTP ${String(code)}${typeof message === 'string' ? `: ${message}` : ''}`;
+  }
+  return e instanceof Error ? e.message : String(e);
 }
