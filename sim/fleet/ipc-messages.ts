@@ -4,6 +4,7 @@
  */
 import type { EdgeCountersSnapshot } from '../edge/edge-counters.js';
 import type { EdgeTimings } from '../edge/edge-runtime.js';
+import type { DeviceTimings } from '../edge/device-twin/device-runtime.js';
 import type { EnrollMode } from '../edge/bootstrap/enroll.js';
 import type { ChaosSnapshot, FaultCounts } from '../chaos/chaos-counters.js';
 import type { LinkFaultSpec } from '../chaos/link-fault.js';
@@ -31,6 +32,8 @@ export interface ShardConfig {
   podStartupDelayMs: number;
   reconnectJitterMs: number;
   timings?: Partial<EdgeTimings>;
+  /** edgecore's device-side timings (DMI rate limit, confirm re-send) where they differ from edgecore's. */
+  deviceTimings?: Partial<DeviceTimings>;
   /** How often the shard reports a snapshot. */
   snapshotIntervalMs: number;
   /** Accept a cloud certificate whose names do not include the dialled host (attach to a remote cloud). */

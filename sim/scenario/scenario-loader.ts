@@ -10,7 +10,8 @@ import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ScenarioInvalidError, isTwinlabError } from '../errors.js';
 import { parseThreshold } from '../report/slo.js';
-import { scenarioSchema, type Phase, type Scenario } from './scenario-schema.js';
+import { THERMOMETER_PLC_POINTS } from '../workload/device-objects.js';
+import { PHASE_KINDS, scenarioSchema, type Phase, type Scenario } from './scenario-schema.js';
 
 /** A scenario ready to run: phases named, groups resolved to node index ranges for the fleet size. */
 export interface LoadedScenario {
@@ -87,6 +88,10 @@ export function parseScenario(text: string, file: string, source = file, overrid
       const known = ['all', ...[...groups.keys()].filter((g) => g !== 'all')].join(', ');
       throw invalidAt(doc, lines, file, ['timeline', i, 'group'], `unknown group ${JSON.stringify(phase.group)} (known: ${known})`);
     }
+    if (phase.phase === 'devices') {
+      const why = devicesPhaseProblem(scenario, phase);
+      if (why) throw invalidAt(doc, lines, file, ['timeline', i, ...why.path], why.reason);
+    }
     const base = phase.name ?? phase.phase;
     const n = (used.get(base) ?? 0) + 1;
     used.set(base, n);
@@ -101,6 +106,25 @@ export function parseScenario(text: string, file: string, source = file, overrid
     }
   });
   return { scenario, source, phases, groups };
+}
+
+/** What is wrong with a devices phase given the scenario's `devices` section: the path under the phase and why; undefined when fine. */
+function devicesPhaseProblem(scenario: Scenario, phase: Extract<Phase, { phase: 'devices' }>): { path: Array<string | number>; reason: string } | undefined {
+  const d = scenario.devices;
+  if (!d) return { path: ['phase'], reason: 'a devices phase needs a top-level `devices:` section (perNode, protocol)' };
+  const f = phase.fault;
+  const other = d.protocol === 'modbus' ? (['soapFaultRate'] as const) : (['jitter', 'exceptionRate'] as const);
+  for (const key of other) {
+    if (f?.[key] !== undefined) return { path: ['fault', key], reason: `${key} does not apply to ${d.protocol} devices (modbus: latency, jitter, exceptionRate, dropRate; onvif: latency, soapFaultRate, dropRate)` };
+  }
+  if (phase.desired) {
+    if (d.protocol !== 'modbus') return { path: ['desired'], reason: 'desired values need modbus devices: the ONVIF properties are read-only' };
+    const writable = THERMOMETER_PLC_POINTS.filter((p) => p.access === 'ReadWrite').map((p) => p.name);
+    if (!writable.includes(phase.desired.property)) {
+      return { path: ['desired', 'property'], reason: `${JSON.stringify(phase.desired.property)} is not a writable property of the fake Modbus devices (writable: ${writable.join(', ')})` };
+    }
+  }
+  return undefined;
 }
 
 /** Groups take consecutive node indices in file order; `all` is the whole fleet. */
@@ -122,7 +146,7 @@ export function resolveGroups(scenario: Scenario): Map<string, NodeRange> {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    return `unknown phase; expected one of ramp, steady, churn, storm, flap, partition, blackhole, half-open, latency, offline, restart-shards, heal`;
+    return `unknown phase; expected one of ${PHASE_KINDS.join(', ')}`;
   }
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `missing required field (${issue.message.replace(/^Invalid input: /, '')})`;

@@ -3,6 +3,7 @@
  * a flag given on the command line wins over the file. `--time-scale` shrinks the timeline's
  * durations (not its timeouts, which only bound the wait) and, in run-sim, edgecore's intervals.
  */
+import { EDGECORE_DEVICE_TIMINGS, type DeviceTimings } from '../edge/device-twin/device-runtime.js';
 import { EDGECORE_TIMINGS, type EdgeTimings } from '../edge/edge-runtime.js';
 import type { SimOptions } from '../run/sim-options.js';
 import type { LoadedScenario } from './scenario-loader.js';
@@ -32,7 +33,21 @@ export function scaleScenario(loaded: LoadedScenario, factor: number): LoadedSce
     for (const key of ['duration', 'down', 'up', 'jitter'] as const) if (typeof q[key] === 'number') q[key] = scale(q[key] as number);
     return q as unknown as (typeof loaded.phases)[number];
   });
-  return { ...loaded, phases, scenario: { ...loaded.scenario, grace: scale(loaded.scenario.grace), edge: { ...loaded.scenario.edge, reconnectJitter: scale(loaded.scenario.edge.reconnectJitter) } } };
+  const d = loaded.scenario.devices;
+  // The mappers' cycles are timeline intervals too; a device's own latency (phase faults) is not.
+  const devices = d ? { devices: { ...d, collectCycle: scale(d.collectCycle), reportCycle: scale(d.reportCycle), stateReportCycle: scale(d.stateReportCycle) } } : {};
+  return { ...loaded, phases, scenario: { ...loaded.scenario, ...devices, grace: scale(loaded.scenario.grace), edge: { ...loaded.scenario.edge, reconnectJitter: scale(loaded.scenario.edge.reconnectJitter) } } };
+}
+
+/**
+ * edgecore's device-side intervals multiplied by `factor`: the DMI server's report rate (1 per
+ * second per node becomes 1 per `factor` seconds) and devicetwin's confirm re-send. Device
+ * connect and answer deadlines stay real, as device latencies do.
+ */
+export function scaledDeviceTimings(factor: number): Partial<DeviceTimings> | undefined {
+  if (factor === 1) return undefined;
+  const t = EDGECORE_DEVICE_TIMINGS;
+  return { dmiRatePerSecond: t.dmiRatePerSecond / factor, confirmResendMs: Math.max(100, Math.round(t.confirmResendMs * factor)) };
 }
 
 /** edgecore's intervals multiplied by `factor` (handshake timeout and register backoff stay real). */

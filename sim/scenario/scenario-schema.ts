@@ -103,7 +103,63 @@ const restartShards = z.object({ ...phaseBase, phase: z.literal('restart-shards'
 /** Heal every fault still active and wait until every node is Ready. */
 const heal = z.object({ ...phaseBase, phase: z.literal('heal'), timeout: durationMs.prefault('5m') }).strict();
 
-export const phaseSchema = z.discriminatedUnion('phase', [ramp, steady, churn, storm, flap, partition, blackhole, halfOpen, latency, offline, restartShards, heal]);
+/**
+ * What the fake devices of a group do wrong for a devices phase: slow answers (`latency` +
+ * up to `jitter`), Modbus exception answers (`exceptionRate`) or ONVIF SOAP faults
+ * (`soapFaultRate`), and connections dropped unanswered (`dropRate`). Device time is physical:
+ * `--time-scale` leaves these alone.
+ */
+const deviceFault = z
+  .object({
+    latency: durationMs.optional(),
+    jitter: durationMs.optional(),
+    exceptionRate: probability.optional(),
+    soapFaultRate: probability.optional(),
+    dropRate: probability.optional(),
+  })
+  .strict();
+/**
+ * The fake devices bound to `group` for `duration`: with `fault` they misbehave (the fault is
+ * cleared at the end, then the phase waits up to `timeout` for reads to recover); with `desired`
+ * the value is set on every device of the group at the start and the phase waits (up to `timeout`)
+ * until every device reports it.
+ */
+const devicesPhase = z
+  .object({
+    ...phaseBase,
+    phase: z.literal('devices'),
+    group: groupRef,
+    duration: durationMs,
+    fault: deviceFault.optional(),
+    desired: z.object({ property: z.string().min(1), value: z.string() }).strict().optional(),
+    timeout: durationMs.prefault('5m'),
+  })
+  .strict();
+
+export const phaseSchema = z.discriminatedUnion('phase', [ramp, steady, churn, storm, flap, partition, blackhole, halfOpen, latency, offline, restartShards, heal, devicesPhase]);
+
+/** Every phase kind, in the order the schema lists them (for messages). */
+export const PHASE_KINDS = phaseSchema.options.map((o) => o.shape.phase.value);
+
+/**
+ * Fake devices for the run: `perNode` per node across the fleet, started on 127.0.0.1 in the run
+ * process and bound to the nodes (DeviceModels and Devices) once the ramp is done. Modbus devices
+ * sit behind shared ports as unit ids (`unit-ids`, a gateway) or one per port (`ports`); every
+ * value and fault draw follows `seed`. The cycles are the Devices' `collectCycle`/`reportCycle`
+ * and `stateReport.reportCycle` (edgecore's DMI server takes 1 report per second per node, burst
+ * 100: keep perNode × properties / collectCycle under that, or reports are refused).
+ */
+const devicesConfig = z
+  .object({
+    perNode: z.number().int().positive().max(100),
+    protocol: z.enum(['modbus', 'onvif']).default('modbus'),
+    collectCycle: durationMs.prefault('20s'),
+    reportCycle: durationMs.prefault('20s'),
+    stateReportCycle: durationMs.prefault('60s'),
+    layout: z.enum(['unit-ids', 'ports']).default('unit-ids'),
+    seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(1),
+  })
+  .strict();
 
 const slo = z
   .object({ sli: z.string().min(1), threshold: z.string().min(1) })
@@ -138,6 +194,7 @@ export const scenarioSchema = z
       })
       .strict()
       .default({ reconnectJitter: 0 }),
+    devices: devicesConfig.optional(),
     /** How long after the last phase the ledger waits for deliveries before counting what is missing as lost. */
     grace: durationMs.prefault('30s'),
     timeline: z.array(phaseSchema).min(1),
@@ -148,3 +205,6 @@ export const scenarioSchema = z
 export type Scenario = z.output<typeof scenarioSchema>;
 export type Phase = z.output<typeof phaseSchema>;
 export type PhaseKind = Phase['phase'];
+export type DevicesConfig = z.output<typeof devicesConfig>;
+export type DeviceFaultSpec = z.output<typeof deviceFault>;
+export type DevicesPhase = Extract<Phase, { phase: 'devices' }>;

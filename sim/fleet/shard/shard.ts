@@ -78,6 +78,7 @@ export class Shard implements TimerTarget {
     };
     this.devices = new DeviceRuntime({
       wheel: this.wheel,
+      ...(config.deviceTimings ? { timings: config.deviceTimings } : {}),
       events: {
         desiredWritten: (node, device, property, value, receivedAtMs, writtenAtMs, ok) =>
           this.pendingEvents.push({ kind: 'device-write', node, device, property, value, receivedAtMs, writtenAtMs, ok }),
