@@ -3,6 +3,7 @@
  * function of seed and time) and a tiny stateful generator (for fault decisions). Both are cheap
  * enough to run on every request, which a seeded faker instance is not.
  */
+import { fmix32 } from '../../sim/util/fmix32.js';
 
 /** Mixes integers into one 32-bit value (a murmur3-style finaliser per input). */
 export function hash32(...inputs: number[]): number {
@@ -18,12 +19,7 @@ export function hash32(...inputs: number[]): number {
     const high = Math.floor(input / 0x1_0000_0000) | 0;
     if (high !== 0) h = Math.imul(h ^ high, 0x85ebca6b);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** A number in [0, 1) that depends only on the inputs. */

@@ -5,7 +5,7 @@
  * below `probability`. Down and up instants sit on two sorted rings, so the one scheduled entry of
  * a shard finds the members whose state can change in a tick by binary search, not by a scan.
  */
-import { fmix32 } from './node-selector.js';
+import { fmix32 } from '../util/fmix32.js';
 
 export interface FlapCycle {
   downMs: number;

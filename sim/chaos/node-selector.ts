@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigInvalidError } from '../errors.js';
+import { fmix32 } from '../util/fmix32.js';
 import { describeIssues } from './link-fault.js';
 
 export interface NodeSelector {
@@ -114,16 +115,6 @@ function mixSeed(seed: number): number {
 /** A bijective 32-bit hash of a node index for one seed. */
 export function selectionKey(index: number, seedMix: number): number {
   return fmix32((index ^ seedMix) >>> 0);
-}
-
-/** MurmurHash3's finaliser: a bijection on 32-bit integers that mixes every bit. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** One line for a report: `nodes 0–99, 30% (seed 7)`. */
