@@ -3,11 +3,11 @@
  * (one line per device for small fleets, port ranges for large ones, or JSON), and runs until
  * SIGINT/SIGTERM. Bad flags are a ConfigInvalidError naming the flag, reported with exit code 2.
  */
-import { parseArgs } from 'node:util';
-import { ConfigInvalidError, ErrorCodes, ExitCodes, isTwinlabError } from '../../sim/errors.js';
+import { ConfigInvalidError } from '../../sim/errors.js';
+import { parseFlags, rate, runDeviceCommand, wholeNumber, type DeviceCommand, type DeviceCommandIo, type RunningDevices } from '../device-command-support.js';
 import { isModbusExceptionCode, ModbusExceptionCode } from './modbus-exception.js';
 import type { ModbusFault } from './modbus-fault.js';
-import { MAX_UNITS_PER_PORT, startModbusFleet, type ModbusFleet, type ModbusFleetOptions, type ModbusLayout } from './modbus-fleet.js';
+import { MAX_UNITS_PER_PORT, startModbusFleet, type FleetTotals, type ModbusFleet, type ModbusFleetOptions, type ModbusLayout } from './modbus-fleet.js';
 import { loadModbusProfileFile } from './profile-file.js';
 
 const USAGE = `usage: pnpm devices modbus [options]
@@ -36,42 +36,10 @@ export interface ModbusCommandOptions {
   readonly json: boolean;
 }
 
-/** Where the command writes, and what stops it besides SIGINT/SIGTERM (tests pass their own). */
-export interface ModbusCommandIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-  readonly stop?: AbortSignal;
-}
-
-const PROCESS_IO: ModbusCommandIo = { stdout: process.stdout, stderr: process.stderr };
-
 export function parseModbusCommandOptions(argv: string[]): ModbusCommandOptions | 'help' {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        count: { type: 'string' },
-        'base-port': { type: 'string' },
-        host: { type: 'string' },
-        layout: { type: 'string' },
-        seed: { type: 'string' },
-        profile: { type: 'string' },
-        'latency-ms': { type: 'string' },
-        'jitter-ms': { type: 'string' },
-        'exception-rate': { type: 'string' },
-        'exception-code': { type: 'string' },
-        'drop-rate': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ConfigInvalidError(`pnpm devices modbus: ${message}`, { option: flagIn(message) });
-  }
+  const values = parseFlags('pnpm devices modbus', argv, [
+    'count', 'base-port', 'host', 'layout', 'seed', 'profile', 'latency-ms', 'jitter-ms', 'exception-rate', 'exception-code', 'drop-rate',
+  ]);
   if (values.help === true) return 'help';
 
   const count = wholeNumber(values.count, '--count', 1, 65_535 * MAX_UNITS_PER_PORT) ?? 1;
@@ -120,18 +88,16 @@ export function parseModbusCommandOptions(argv: string[]): ModbusCommandOptions 
   };
 }
 
-export async function runModbusCommand(argv: string[], io: ModbusCommandIo = PROCESS_IO): Promise<number> {
-  let fleet: ModbusFleet;
-  let json: boolean;
-  const internalErrors: string[] = [];
-  try {
-    const options = parseModbusCommandOptions(argv);
-    if (options === 'help') {
-      io.stdout.write(`${USAGE}\n`);
-      return ExitCodes.Ok;
-    }
-    json = options.json;
-    fleet = await startModbusFleet({
+/** The fleet's totals while it ran, and how long that was. */
+type ModbusSummary = FleetTotals & { readonly internalErrors: number; readonly seconds: number };
+
+const MODBUS_COMMAND: DeviceCommand<ModbusCommandOptions, ModbusSummary> = {
+  usage: USAGE,
+  usageAfter: 'a-named-option',
+  parse: parseModbusCommandOptions,
+  async start(options, io): Promise<RunningDevices<ModbusSummary>> {
+    const internalErrors: string[] = [];
+    const fleet = await startModbusFleet({
       ...options.fleet,
       onInternalError: (error, deviceId) => {
         const line = `${deviceId ?? 'server'}: ${error instanceof Error ? error.message : String(error)}`;
@@ -139,26 +105,24 @@ export async function runModbusCommand(argv: string[], io: ModbusCommandIo = PRO
         internalErrors.push(line);
       },
     });
-  } catch (error) {
-    if (!isTwinlabError(error)) throw error;
-    io.stderr.write(`${error.toLine()}\n`);
-    if (error.code === ErrorCodes.ConfigInvalid && error.context.option !== undefined) io.stderr.write(`${USAGE}\n`);
-    return error.code === ErrorCodes.ConfigInvalid ? ExitCodes.InvalidInput : ExitCodes.HarnessError;
-  }
+    const startedAt = Date.now();
+    return {
+      describe: () => describeFleet(fleet),
+      describeText: () => describeFleetText(fleet),
+      async stop() {
+        const totals = fleet.totals();
+        await fleet.stop();
+        return { ...totals, internalErrors: internalErrors.length, seconds: Math.round((Date.now() - startedAt) / 100) / 10 };
+      },
+      summaryText: (summary) =>
+        `stopped after ${summary.seconds} s: ${summary.reads} reads, ${summary.writes} writes, ${summary.exceptions} exceptions, ${summary.drops} dropped connections, ` +
+        `${summary.unroutable} requests for unknown unit ids, ${summary.internalErrors} internal errors\n`,
+    };
+  },
+};
 
-  const startedAt = Date.now();
-  io.stdout.write(json ? `${JSON.stringify(describeFleet(fleet))}\n` : describeFleetText(fleet));
-  await untilStopped(io.stop);
-  const totals = fleet.totals();
-  await fleet.stop();
-  const summary = { ...totals, internalErrors: internalErrors.length, seconds: Math.round((Date.now() - startedAt) / 100) / 10 };
-  io.stdout.write(
-    json
-      ? `${JSON.stringify({ stopped: true, ...summary })}\n`
-      : `stopped after ${summary.seconds} s: ${summary.reads} reads, ${summary.writes} writes, ${summary.exceptions} exceptions, ${summary.drops} dropped connections, ` +
-          `${summary.unroutable} requests for unknown unit ids, ${summary.internalErrors} internal errors\n`,
-  );
-  return ExitCodes.Ok;
+export function runModbusCommand(argv: string[], io?: DeviceCommandIo): Promise<number> {
+  return runDeviceCommand(MODBUS_COMMAND, argv, io);
 }
 
 function describeFleet(fleet: ModbusFleet): object {
@@ -211,42 +175,4 @@ function portRanges(fleet: ModbusFleet): string[] {
   }
   flush();
   return lines;
-}
-
-function untilStopped(stop: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const finish = (): void => {
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      stop?.removeEventListener('abort', finish);
-      resolve();
-    };
-    process.once('SIGINT', finish);
-    process.once('SIGTERM', finish);
-    if (stop?.aborted) finish();
-    else stop?.addEventListener('abort', finish, { once: true });
-  });
-}
-
-/** parseArgs names the offending flag in its message ("Unknown option '--x'"); carry it as the error's option. */
-function flagIn(message: string): string | undefined {
-  return /'(-{1,2}[\w-]+)/.exec(message)?.[1];
-}
-
-function wholeNumber(value: string | undefined, flag: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigInvalidError(`${flag} ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`, { option: flag });
-  }
-  return n;
-}
-
-function rate(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new ConfigInvalidError(`${flag} ${JSON.stringify(value)} must be a number from 0 to 1`, { option: flag });
-  }
-  return n;
 }

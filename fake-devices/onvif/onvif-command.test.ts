@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { ConfigInvalidError, ErrorCodes, ExitCodes } from '../../sim/errors.js';
-import { parseOnvifCommandOptions, runOnvifCommand, ONVIF_PASSWORD_ENV, type OnvifCommandIo } from './onvif-command.js';
+import type { DeviceCommandIo } from '../device-command-support.js';
+import { parseOnvifCommandOptions, runOnvifCommand, ONVIF_PASSWORD_ENV } from './onvif-command.js';
 
-function capture(stop?: AbortSignal): OnvifCommandIo & { out: () => string; err: () => string } {
+function capture(stop?: AbortSignal): DeviceCommandIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {

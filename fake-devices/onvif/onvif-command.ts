@@ -3,8 +3,8 @@
  * (never the password), and runs until SIGINT/SIGTERM. Bad flags are a ConfigInvalidError naming
  * the flag, reported with exit code 2.
  */
-import { parseArgs } from 'node:util';
-import { ConfigInvalidError, ErrorCodes, ExitCodes, isTwinlabError } from '../../sim/errors.js';
+import { ConfigInvalidError } from '../../sim/errors.js';
+import { parseFlags, rate, runDeviceCommand, wholeNumber, type DeviceCommand, type DeviceCommandIo, type RunningDevices } from '../device-command-support.js';
 import type { CameraFault } from './camera-fault.js';
 import { DEFAULT_ONVIF_PASSWORD, DEFAULT_ONVIF_USERNAME, startOnvifFleet, type OnvifFleet, type OnvifFleetOptions } from './onvif-fleet.js';
 
@@ -33,44 +33,10 @@ export interface OnvifCommandOptions {
   readonly json: boolean;
 }
 
-/** Where the command writes, and what stops it besides SIGINT/SIGTERM (tests pass their own). */
-export interface OnvifCommandIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-  readonly stop?: AbortSignal;
-}
-
-const PROCESS_IO: OnvifCommandIo = { stdout: process.stdout, stderr: process.stderr };
-
 export function parseOnvifCommandOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): OnvifCommandOptions | 'help' {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        count: { type: 'string' },
-        'base-port': { type: 'string' },
-        host: { type: 'string' },
-        'advertise-host': { type: 'string' },
-        username: { type: 'string' },
-        password: { type: 'string' },
-        seed: { type: 'string' },
-        'discovery-port': { type: 'string' },
-        'reboot-ms': { type: 'string' },
-        'snapshot-size': { type: 'string' },
-        'latency-ms': { type: 'string' },
-        'soap-fault-rate': { type: 'string' },
-        'drop-rate': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ConfigInvalidError(`pnpm devices onvif: ${message}`, { option: flagIn(message) });
-  }
+  const values = parseFlags('pnpm devices onvif', argv, [
+    'count', 'base-port', 'host', 'advertise-host', 'username', 'password', 'seed', 'discovery-port', 'reboot-ms', 'snapshot-size', 'latency-ms', 'soap-fault-rate', 'drop-rate',
+  ]);
   if (values.help === true) return 'help';
 
   const fault: { -readonly [K in keyof CameraFault]: CameraFault[K] } = {};
@@ -112,42 +78,43 @@ export function parseOnvifCommandOptions(argv: string[], env: NodeJS.ProcessEnv 
   };
 }
 
-export async function runOnvifCommand(argv: string[], io: OnvifCommandIo = PROCESS_IO): Promise<number> {
-  let fleet: OnvifFleet;
-  let json: boolean;
-  try {
-    const options = parseOnvifCommandOptions(argv);
-    if (options === 'help') {
-      io.stdout.write(`${USAGE}\n`);
-      return ExitCodes.Ok;
-    }
-    json = options.json;
-    fleet = await startOnvifFleet(options.fleet);
-  } catch (error) {
-    if (!isTwinlabError(error)) throw error;
-    io.stderr.write(`${error.toLine()}\n`);
-    if (error.code === ErrorCodes.ConfigInvalid) io.stderr.write(`${USAGE}\n`);
-    return error.code === ErrorCodes.ConfigInvalid ? ExitCodes.InvalidInput : ExitCodes.HarnessError;
-  }
+interface OnvifSummary {
+  readonly requests: number;
+  readonly authFailures: number;
+  readonly snapshotsServed: number;
+  readonly soapFaults: number;
+  readonly internalErrors: number;
+}
 
-  io.stdout.write(json ? `${JSON.stringify(describeFleet(fleet))}\n` : describeFleetText(fleet));
-  await untilStopped(io.stop);
-  const totals = fleet.totals();
-  await fleet.stop();
-  const summary = {
-    requests: Object.values(totals.requestsByAction).reduce((a, b) => a + b, 0),
-    authFailures: totals.authFailures,
-    snapshotsServed: totals.snapshotsServed,
-    soapFaults: totals.soapFaults,
-    internalErrors: totals.internalErrors,
-  };
-  io.stdout.write(
-    json
-      ? `${JSON.stringify({ stopped: true, ...summary })}\n`
-      : `stopped: ${summary.requests} SOAP requests, ${summary.authFailures} auth failures, ${summary.snapshotsServed} snapshots, ` +
-          `${summary.soapFaults} SOAP faults${summary.internalErrors > 0 ? `, ${summary.internalErrors} INTERNAL ERRORS` : ''}\n`,
-  );
-  return ExitCodes.Ok;
+const ONVIF_COMMAND: DeviceCommand<OnvifCommandOptions, OnvifSummary> = {
+  usage: USAGE,
+  usageAfter: 'any-invalid-input',
+  parse: (argv) => parseOnvifCommandOptions(argv),
+  async start(options): Promise<RunningDevices<OnvifSummary>> {
+    const fleet = await startOnvifFleet(options.fleet);
+    return {
+      describe: () => describeFleet(fleet),
+      describeText: () => describeFleetText(fleet),
+      async stop() {
+        const totals = fleet.totals();
+        await fleet.stop();
+        return {
+          requests: Object.values(totals.requestsByAction).reduce((a, b) => a + b, 0),
+          authFailures: totals.authFailures,
+          snapshotsServed: totals.snapshotsServed,
+          soapFaults: totals.soapFaults,
+          internalErrors: totals.internalErrors,
+        };
+      },
+      summaryText: (summary) =>
+        `stopped: ${summary.requests} SOAP requests, ${summary.authFailures} auth failures, ${summary.snapshotsServed} snapshots, ` +
+        `${summary.soapFaults} SOAP faults${summary.internalErrors > 0 ? `, ${summary.internalErrors} INTERNAL ERRORS` : ''}\n`,
+    };
+  },
+};
+
+export function runOnvifCommand(argv: string[], io?: DeviceCommandIo): Promise<number> {
+  return runDeviceCommand(ONVIF_COMMAND, argv, io);
 }
 
 function describeFleet(fleet: OnvifFleet): object {
@@ -173,44 +140,6 @@ function describeFleetText(fleet: OnvifFleet): string {
   );
   const discovery = fleet.discovery === undefined ? 'no WS-Discovery responder' : `WS-Discovery on udp ${fleet.discovery.host}:${fleet.discovery.port} (unicast probes)`;
   return `onvif: ${fleet.cameras.length} camera(s), ${discovery}; Ctrl-C stops\n${lines.join('\n')}\n`;
-}
-
-function untilStopped(stop: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const finish = (): void => {
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      stop?.removeEventListener('abort', finish);
-      resolve();
-    };
-    process.once('SIGINT', finish);
-    process.once('SIGTERM', finish);
-    if (stop?.aborted) finish();
-    else stop?.addEventListener('abort', finish, { once: true });
-  });
-}
-
-/** parseArgs names the offending flag in its message ("Unknown option '--x'", "Option '--x <value>' argument missing"). */
-function flagIn(message: string): string | undefined {
-  return /'(-{1,2}[\w-]+)/.exec(message)?.[1];
-}
-
-function wholeNumber(value: string | undefined, flag: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigInvalidError(`${flag} ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`, { option: flag });
-  }
-  return n;
-}
-
-function rate(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new ConfigInvalidError(`${flag} ${JSON.stringify(value)} must be a number from 0 to 1`, { option: flag });
-  }
-  return n;
 }
 
 function size(value: string | undefined, flag: string): { width: number; height: number } | undefined {
