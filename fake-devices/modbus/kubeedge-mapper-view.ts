@@ -3,8 +3,9 @@
  * Device, and the exact twin string the modbus mapper reports for the words a device serves
  * (mappers-go `TransferData`), so a virtual node can report what a real mapper would.
  */
+import { mapperBytes, twinValue } from '../../sim/devices/modbus-register-codec.js';
 import type { PointType, RegisterType } from './modbus-types.js';
-import { mapperBytes, wordCount, type CodecSpec } from './value-codec.js';
+import { wordCount, type CodecSpec } from './value-codec.js';
 
 /** DeviceModel property types (`spec.properties[].type`). */
 export type MapperDataType = 'int' | 'float' | 'double' | 'boolean' | 'string';
@@ -52,28 +53,11 @@ export function toVisitorConfig(point: CodecSpec & { register: RegisterType; off
  * The string the mapper reports as the twin's `actual.value` for these words:
  * - integers: `int64(float64(raw) * scale)` — the fraction a scale gives is truncated;
  * - float and double: six decimals (`strconv.FormatFloat(v, 'f', 6, 64)`);
- * - boolean: `true` when the first byte is 1; string: every byte, NUL padding included.
+ * - boolean: the coil bit; string: every byte, NUL padding included.
  * Signedness follows the point's type; mappers-go's older modbus mapper read every int unsigned.
  * Go rounds an exact tie at the seventh decimal to even, toFixed away from zero (e.g. 1/128).
  */
 export function mapperTwinValue(spec: CodecSpec, words: readonly number[]): string {
   if (spec.type === 'bool') return String(words[0] === 1);
-  const bytes = mapperBytes(spec, words.slice(0, wordCount(spec)));
-  if (spec.type === 'string') return Buffer.from(bytes).toString('utf8');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const scale = spec.scale ?? 1;
-  switch (spec.type) {
-    case 'int16':
-      return String(Math.trunc(view.getInt16(0) * scale));
-    case 'uint16':
-      return String(Math.trunc(view.getUint16(0) * scale));
-    case 'int32':
-      return String(Math.trunc(view.getInt32(0) * scale));
-    case 'uint32':
-      return String(Math.trunc(view.getUint32(0) * scale));
-    case 'float32':
-      return (view.getFloat32(0) * scale).toFixed(6);
-    case 'float64':
-      return (view.getFloat64(0) * scale).toFixed(6);
-  }
+  return twinValue(spec.type, mapperBytes(spec, words.slice(0, wordCount(spec))), spec.scale ?? 1);
 }

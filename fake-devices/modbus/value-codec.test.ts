@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ModbusVisitor } from '../../sim/edge/device-twin/device-spec.js';
+import { decodeRegisters, encodeDesired } from '../../sim/edge/device-twin/register-codec.js';
 import { mapperDataType, mapperTwinValue, toVisitorConfig } from './kubeedge-mapper-view.js';
 import type { PointType } from './modbus-types.js';
 import { decodeWords, encodeValue, ValueEncodeError, wordCount, type CodecSpec } from './value-codec.js';
@@ -90,15 +92,16 @@ describe('float64, bool and string', () => {
   });
 });
 
-describe('round trips', () => {
-  const samples: Record<Exclude<PointType, 'bool' | 'string'>, number[]> = {
+const samples: Record<Exclude<PointType, 'bool' | 'string'>, number[]> = {
     int16: [-32768, -1, 0, 1, 12345, 32767],
     uint16: [0, 1, 40000, 65535],
     int32: [-2147483648, -70000, 0, 70000, 2147483647],
     uint32: [0, 65536, 4294967295],
     float32: [-1.5, 0, 0.25, 1024.5, 3.0e38],
     float64: [-1e300, Math.PI, 0, 1e-300],
-  };
+};
+
+describe('round trips', () => {
   for (const [type, values] of Object.entries(samples) as Array<[PointType, number[]]>) {
     for (const isSwap of [false, true]) {
       for (const isRegisterSwap of [false, true]) {
@@ -146,4 +149,50 @@ describe('what the KubeEdge mapper reports', () => {
       isRegisterSwap: true,
     });
   });
+});
+
+// The virtual mapper (sim/edge) reading what a fake device serves, and the device decoding what
+// the mapper writes: both ends of the wire on the same words.
+describe('the virtual mapper against the fake device', () => {
+  const visitor = (spec: CodecSpec): ModbusVisitor => ({
+    protocol: 'modbus',
+    register: 'HoldingRegister',
+    offset: 0,
+    limit: wordCount(spec),
+    scale: spec.scale ?? 1,
+    isSwap: spec.isSwap ?? false,
+    isRegisterSwap: spec.isRegisterSwap ?? false,
+    dataType: spec.type,
+  });
+
+  it.each<[CodecSpec, number | string, string]>([
+    [{ type: 'float32' }, 1.5, '1.500000'],
+    [{ type: 'float32', isRegisterSwap: true }, 1.5, '1.500000'],
+    [{ type: 'float32', isSwap: true }, 1.5, '1.500000'],
+    [{ type: 'float32', isSwap: true, isRegisterSwap: true }, 1.5, '1.500000'],
+    [{ type: 'int16', scale: 0.1 }, 45.5, '45'],
+    [{ type: 'int16' }, -2, '-2'],
+    [{ type: 'uint32', isSwap: true }, 0x12345678, '305419896'],
+    [{ type: 'int32', isSwap: true, isRegisterSwap: true }, -123456, '-123456'],
+    [{ type: 'float64', isRegisterSwap: true }, Math.PI, '3.141593'],
+    [{ type: 'string', limit: 2 }, 'ABC', 'ABC\u0000'],
+  ])('%j serving %j reads as %j', (spec, value, twin) => {
+    expect(decodeRegisters(visitor(spec), encodeValue(spec, value))).toBe(twin);
+  });
+
+  for (const [type, values] of Object.entries(samples) as Array<[PointType, number[]]>) {
+    it(`a desired ${type} the mapper writes is the value the device decodes, in every byte order`, () => {
+      for (const isSwap of [false, true]) {
+        for (const isRegisterSwap of [false, true]) {
+          const spec: CodecSpec = { type, isSwap, isRegisterSwap };
+          for (const v of values) {
+            const write = encodeDesired(visitor(spec), String(v));
+            const words = write.fc === 6 ? [write.word] : write.fc === 16 ? [...write.words] : [];
+            expect(words).toEqual(encodeValue(spec, type === 'float32' ? Math.fround(v) : v));
+            expect(decodeWords(spec, words)).toBe(type === 'float32' ? Math.fround(v) : v);
+          }
+        }
+      }
+    });
+  }
 });

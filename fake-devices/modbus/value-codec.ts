@@ -1,10 +1,19 @@
 /**
- * Values ⇄ Modbus words, the way KubeEdge's modbus mapper reads them: it fetches `limit` registers
- * as big-endian bytes, reverses the register order when `isRegisterSwap`, swaps the two bytes of
- * every register when `isSwap`, reads the result big-endian and multiplies by `scale`
- * (mappers-go `TransferData`). `decodeWords` is that reading; `encodeValue` is its inverse, so a
- * fake device serves exactly the words a mapper decodes back to the value.
+ * A fake device's values ⇄ Modbus words, the way KubeEdge's modbus mapper reads them
+ * (sim/devices/modbus-register-codec.ts, mappers-go `TransferData`). `decodeWords` is that reading
+ * as a value; `encodeValue` is its inverse, so a fake device serves exactly the words a mapper
+ * decodes back to the value, and refuses values its points cannot carry.
  */
+import {
+  FLOAT32_MAX,
+  INTEGER_RANGE,
+  REGISTER_WIDTH,
+  mapperBytes,
+  numberBytes,
+  readScaled,
+  registerWords,
+  stringBytes,
+} from '../../sim/devices/modbus-register-codec.js';
 import { ConfigInvalidError } from '../../sim/errors.js';
 import type { PointType, PointValue } from './modbus-types.js';
 
@@ -24,16 +33,6 @@ export class ValueEncodeError extends ConfigInvalidError {
   }
 }
 
-const FIXED_WIDTH: Readonly<Record<Exclude<PointType, 'string'>, number>> = {
-  bool: 1,
-  int16: 1,
-  uint16: 1,
-  int32: 2,
-  uint32: 2,
-  float32: 2,
-  float64: 4,
-};
-
 /** Registers (or coils, for bool) a point of this type occupies. */
 export function wordCount(spec: Pick<CodecSpec, 'type' | 'limit'>): number {
   if (spec.type === 'string') {
@@ -42,18 +41,8 @@ export function wordCount(spec: Pick<CodecSpec, 'type' | 'limit'>): number {
     }
     return spec.limit;
   }
-  return FIXED_WIDTH[spec.type];
+  return REGISTER_WIDTH[spec.type];
 }
-
-/** Raw (unscaled) integer range of the integer types. */
-export const INTEGER_RANGE: Readonly<Record<'int16' | 'uint16' | 'int32' | 'uint32', { min: number; max: number }>> = {
-  int16: { min: -0x8000, max: 0x7fff },
-  uint16: { min: 0, max: 0xffff },
-  int32: { min: -0x8000_0000, max: 0x7fff_ffff },
-  uint32: { min: 0, max: 0xffff_ffff },
-};
-
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** The kind of JS value a point type holds. */
 export function valueKind(type: PointType): 'number' | 'boolean' | 'string' {
@@ -85,44 +74,6 @@ export function scaledRange(spec: Pick<CodecSpec, 'type' | 'scale'>): { min: num
   return { min: Math.min(a, b), max: Math.max(a, b) };
 }
 
-/** The value's bytes as the mapper sees them after its swaps; also the inverse (both swaps are involutions). */
-function applySwaps(bytes: Uint8Array, spec: CodecSpec): void {
-  if (spec.isRegisterSwap) {
-    const words = bytes.length >> 1;
-    for (let i = 0, j = words - 1; i < j; i++, j--) {
-      const a0 = bytes[2 * i]!;
-      const a1 = bytes[2 * i + 1]!;
-      bytes[2 * i] = bytes[2 * j]!;
-      bytes[2 * i + 1] = bytes[2 * j + 1]!;
-      bytes[2 * j] = a0;
-      bytes[2 * j + 1] = a1;
-    }
-  }
-  if (spec.isSwap) {
-    for (let i = 0; i + 1 < bytes.length; i += 2) {
-      const hi = bytes[i]!;
-      bytes[i] = bytes[i + 1]!;
-      bytes[i + 1] = hi;
-    }
-  }
-}
-
-function wordsFromBytes(bytes: Uint8Array): number[] {
-  const out = new Array<number>(bytes.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = (bytes[2 * i]! << 8) | bytes[2 * i + 1]!;
-  return out;
-}
-
-function bytesFromWords(words: readonly number[]): Uint8Array {
-  const bytes = new Uint8Array(words.length * 2);
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    bytes[2 * i] = (w >>> 8) & 0xff;
-    bytes[2 * i + 1] = w & 0xff;
-  }
-  return bytes;
-}
-
 /** Truncate a string so its UTF-8 form fits `maxBytes` without cutting a character. */
 export function fitUtf8(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
@@ -148,48 +99,26 @@ export function encodeValue(spec: CodecSpec, value: PointValue): number[] {
   }
   if (spec.type === 'bool') return [value ? 1 : 0];
   const count = wordCount(spec);
-  const bytes = new Uint8Array(count * 2);
-  const view = new DataView(bytes.buffer);
+  let bytes: Uint8Array;
   if (spec.type === 'string') {
-    const encoded = Buffer.from(value as string, 'utf8');
-    if (encoded.length > bytes.length) {
-      throw new ValueEncodeError(`${JSON.stringify(value)} is ${encoded.length} bytes; ${count} register(s) hold ${bytes.length} bytes`, { type: spec.type, limit: count });
-    }
     // Unused bytes stay NUL, as a fixed-width string field on a device is padded.
-    bytes.set(encoded);
-  } else {
-    const raw = (value as number) / (spec.scale ?? 1);
-    if (!Number.isFinite(raw)) throw new ValueEncodeError(`${String(value)} is not a finite number`, { type: spec.type, value });
-    switch (spec.type) {
-      case 'float32':
-        if (Math.abs(raw) > FLOAT32_MAX) throw new ValueEncodeError(`${value} is beyond float32`, { type: spec.type, value });
-        view.setFloat32(0, raw);
-        break;
-      case 'float64':
-        view.setFloat64(0, raw);
-        break;
-      default: {
-        const n = Math.round(raw);
-        const range = INTEGER_RANGE[spec.type];
-        if (n < range.min || n > range.max) {
-          throw new ValueEncodeError(`${value} (raw ${n} at scale ${spec.scale ?? 1}) is outside ${spec.type} ${range.min}..${range.max}`, { type: spec.type, value });
-        }
-        if (spec.type === 'int16') view.setInt16(0, n);
-        else if (spec.type === 'uint16') view.setUint16(0, n);
-        else if (spec.type === 'int32') view.setInt32(0, n);
-        else view.setUint32(0, n);
-      }
+    const padded = stringBytes(value as string, count);
+    if (padded === undefined) {
+      throw new ValueEncodeError(`${JSON.stringify(value)} is ${Buffer.byteLength(value as string, 'utf8')} bytes; ${count} register(s) hold ${count * 2} bytes`, { type: spec.type, limit: count });
     }
+    bytes = padded;
+  } else {
+    const scale = spec.scale ?? 1;
+    const raw = (value as number) / scale;
+    if (!Number.isFinite(raw)) throw new ValueEncodeError(`${String(value)} is not a finite number`, { type: spec.type, value });
+    if (spec.type === 'float32' && Math.abs(raw) > FLOAT32_MAX) throw new ValueEncodeError(`${value} is beyond float32`, { type: spec.type, value });
+    const encoded = numberBytes(spec.type, value as number, scale);
+    if (!(encoded instanceof Uint8Array)) {
+      throw new ValueEncodeError(`${value} (raw ${encoded.raw} at scale ${scale}) is outside ${spec.type} ${encoded.min}..${encoded.max}`, { type: spec.type, value });
+    }
+    bytes = encoded;
   }
-  applySwaps(bytes, spec);
-  return wordsFromBytes(bytes);
-}
-
-/** Bytes in the order the mapper interprets them: register words after `isRegisterSwap`/`isSwap`. */
-export function mapperBytes(spec: CodecSpec, words: readonly number[]): Uint8Array {
-  const bytes = bytesFromWords(words);
-  applySwaps(bytes, spec);
-  return bytes;
+  return registerWords(spec, bytes);
 }
 
 /**
@@ -207,20 +136,5 @@ export function decodeWords(spec: CodecSpec, words: readonly number[]): PointVal
   }
   const bytes = mapperBytes(spec, words);
   if (spec.type === 'string') return Buffer.from(bytes).toString('utf8').replace(/\0+$/, '');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const scale = spec.scale ?? 1;
-  switch (spec.type) {
-    case 'int16':
-      return view.getInt16(0) * scale;
-    case 'uint16':
-      return view.getUint16(0) * scale;
-    case 'int32':
-      return view.getInt32(0) * scale;
-    case 'uint32':
-      return view.getUint32(0) * scale;
-    case 'float32':
-      return view.getFloat32(0) * scale;
-    case 'float64':
-      return view.getFloat64(0) * scale;
-  }
+  return readScaled(spec.type, bytes, spec.scale ?? 1);
 }

@@ -6,6 +6,7 @@
  * that does not parse leaves the property (or device) without a visitor, which is what a mapper
  * does with a visitor it cannot unmarshal: it skips that property.
  */
+import { REGISTER_WIDTH } from '../../devices/modbus-register-codec.js';
 import { pick } from '../../util/json-pick.js';
 
 /** KubeEdge's `visitors.configData.register` names for the four Modbus tables. */
@@ -237,8 +238,6 @@ function defaultDataType(modelType: string, limit: number): RegisterDataType {
   }
 }
 
-const WIDTH: Readonly<Record<Exclude<RegisterDataType, 'string'>, number>> = { bool: 1, int16: 1, uint16: 1, int32: 2, uint32: 2, float32: 2, float64: 4 };
-
 function parseVisitor(protocol: string, visitors: unknown, modelType: string): PropertyVisitor | undefined {
   const config = obj(pick(visitors, 'configData'));
   if (!config) return undefined;
@@ -253,7 +252,7 @@ function parseVisitor(protocol: string, visitors: unknown, modelType: string): P
     const dataType = (REGISTER_DATA_TYPES as readonly string[]).includes(declared)
       ? (declared as RegisterDataType)
       : defaultDataType(modelType, limitIn ?? 1);
-    const limit = limitIn !== undefined && Number.isInteger(limitIn) && limitIn > 0 ? limitIn : dataType === 'string' ? 1 : WIDTH[dataType];
+    const limit = limitIn !== undefined && Number.isInteger(limitIn) && limitIn > 0 ? limitIn : dataType === 'string' ? 1 : REGISTER_WIDTH[dataType];
     const scale = num(config.scale);
     return {
       protocol: 'modbus',
