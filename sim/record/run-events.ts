@@ -10,6 +10,7 @@ import type { RunSummary, ControlPlaneUsage } from '../report/run-summary.js';
 import type { PhaseRecord } from '../report/run-sections.js';
 import type { SloSpec, Sli } from '../report/slo.js';
 import type { ApiWorkloadSection } from '../run/api-workload.js';
+import type { DevicesSetup, FakeDeviceTotals } from '../report/devices-section.js';
 
 export type RunEvent =
   | {
@@ -62,6 +63,27 @@ export type RunEvent =
       extraSlis: Record<string, number | null>;
     }
   /** Control-plane RSS over time (for the soak slope): process name → RSS bytes. */
-  | { t: 'cp-usage'; atMs: number; rssBytes: Record<string, number> };
+  | { t: 'cp-usage'; atMs: number; rssBytes: Record<string, number> }
+  /** The run started fake devices and is binding them to the nodes. */
+  | { t: 'devices-setup'; atMs: number; setup: DevicesSetup }
+  /**
+   * The device workload's progress (every few seconds and at the end): counts so far, and the
+   * latency samples and distinct errors new since the previous `devices` event.
+   */
+  | {
+      t: 'devices';
+      atMs: number;
+      created: number;
+      createFailed: number;
+      desiredSet: number;
+      desiredWritten: number;
+      desiredShown: number;
+      /** Device read → value visible in the API (real clouds) or merged by the loopback peer, ms. */
+      reportToApiMs: number[];
+      desiredToReportedMs: number[];
+      desiredToDeviceWriteMs: number[];
+      errors: string[];
+      fakeDevices: FakeDeviceTotals;
+    };
 
 export type RunEventType = RunEvent['t'];

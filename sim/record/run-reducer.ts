@@ -9,6 +9,8 @@ import { buildSummary, type RunSummary } from '../report/run-summary.js';
 import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, TimeSeries } from '../report/run-sections.js';
 import { evaluateSlos, type Sli, type SloResult } from '../report/slo.js';
 import { ErrorCodes, isTwinlabError } from '../errors.js';
+import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
+import { buildDevicesSection, errorRatioOf, type DevicePhaseRow, type DeviceSeries, type DevicesSection, type DevicesSetup } from '../report/devices-section.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import type { RunEvent } from './run-events.js';
 
@@ -40,6 +42,13 @@ export class RunReducer {
   private readonly series: { atMs: number; connected: number; ready: number; reconnecting: number; sent: number; received: number; cloud: number | null }[] = [];
   private readonly cpRss: Array<{ atMs: number; rss: Record<string, number> }> = [];
   private currentPhase = 'run';
+  private deviceSetup: DevicesSetup | undefined;
+  private deviceProgress: Extract<RunEvent, { t: 'devices' }> | undefined;
+  private readonly deviceSamples = { reportToApiMs: [] as number[], desiredToReportedMs: [] as number[], desiredToDeviceWriteMs: [] as number[] };
+  private readonly deviceErrors: string[] = [];
+  private lastDevices: DeviceCountersSnapshot | undefined;
+  private readonly devicePhases = new Map<string, DevicePhaseRow>();
+  private readonly deviceSeries: Array<{ atMs: number; reads: number; errors: number }> = [];
 
   apply(e: RunEvent): void {
     switch (e.t) {
@@ -54,6 +63,7 @@ export class RunReducer {
         this.lastTotals = t;
         this.peakConnected = Math.max(this.peakConnected, t.connected);
         this.series.push({ atMs: e.atMs, connected: t.connected, ready: t.states.ready, reconnecting: t.states.reconnecting, sent: total(t.sent), received: total(t.received), cloud: e.cloudcoreConnected });
+        if (t.devices) this.applyDeviceCounters(e.atMs, t.devices);
         break;
       }
       case 'shard':
@@ -94,6 +104,16 @@ export class RunReducer {
       case 'run-end':
         this.end = e;
         break;
+      case 'devices-setup':
+        this.deviceSetup = e.setup;
+        break;
+      case 'devices':
+        this.deviceProgress = e;
+        this.deviceSamples.reportToApiMs.push(...e.reportToApiMs);
+        this.deviceSamples.desiredToReportedMs.push(...e.desiredToReportedMs);
+        this.deviceSamples.desiredToDeviceWriteMs.push(...e.desiredToDeviceWriteMs);
+        for (const m of e.errors) if (this.deviceErrors.length < 20 && !this.deviceErrors.includes(m)) this.deviceErrors.push(m);
+        break;
     }
     if (e.atMs > this.lastAtMs) this.lastAtMs = e.atMs;
   }
@@ -131,6 +151,29 @@ export class RunReducer {
     }
   }
 
+  /**
+   * A snapshot's device counters: what changed since the previous snapshot goes to the phase
+   * running now (a shard restarted from zero adds nothing rather than a negative count).
+   */
+  private applyDeviceCounters(atMs: number, d: DeviceCountersSnapshot): void {
+    const prev = this.lastDevices ?? emptyDeviceCounters();
+    this.lastDevices = d;
+    this.deviceSeries.push({ atMs, reads: d.reads, errors: errorTotal(d.readErrors) });
+    if (!this.deviceSetup && d.devices === 0 && d.reads === 0 && errorTotal(d.readErrors) === 0) return;
+    const up = (now: number, before: number): number => Math.max(0, now - before);
+    let row = this.devicePhases.get(this.currentPhase);
+    if (!row) {
+      row = { phase: this.currentPhase, reads: 0, readErrors: emptyDeviceCounters().readErrors, errorRatio: null, skipped: 0, twinReports: 0, confirmed: 0 };
+      this.devicePhases.set(this.currentPhase, row);
+    }
+    row.reads += up(d.reads, prev.reads);
+    for (const k of IO_ERROR_KINDS) row.readErrors[k] += up(d.readErrors[k] ?? 0, prev.readErrors[k] ?? 0);
+    row.errorRatio = errorRatioOf(row.reads, errorTotal(row.readErrors));
+    row.skipped += up(d.readsSkipped, prev.readsSkipped);
+    row.twinReports += up(d.twinReports, prev.twinReports);
+    row.confirmed += up(d.reportsConfirmed, prev.reportsConfirmed);
+  }
+
   private secondsOf(atMs: number): number {
     return Math.round((atMs - (this.start?.atMs ?? atMs)) / 100) / 10;
   }
@@ -145,7 +188,8 @@ export class RunReducer {
     const fleet = end?.fleet ?? (this.lastTotals ? { totals: this.lastTotals, shards: [], unansweredAtStop: 0 } : undefined);
     const ledger = this.ledgerSection(fleet?.totals.unanswered ?? 0, fleet?.unansweredAtStop ?? 0);
     const podStartupMs = end?.apiPodStartupMs ?? this.podStartupMs;
-    const slis = this.slis(podStartupMs, ledger, end);
+    const devices = this.devicesSection(endDeviceCounters(fleet?.totals.devices, this.lastTotals?.devices), (endedAtMs - start.atMs) / 1000);
+    const slis = this.slis(podStartupMs, ledger, end, devices);
     let slos: SloResult[] = [];
     let sloError: RunSummary['error'] = null;
     try {
@@ -180,8 +224,50 @@ export class RunReducer {
       ledger,
       timeseries: this.timeseries(),
       distributions: this.distributions(podStartupMs, ledger),
+      devices,
     });
     return summary;
+  }
+
+  private devicesSection(counters: DeviceCountersSnapshot | undefined, durationSeconds: number): DevicesSection | null {
+    const p = this.deviceProgress;
+    return buildDevicesSection({
+      counters,
+      durationSeconds,
+      workload: p
+        ? {
+            created: p.created,
+            createFailed: p.createFailed,
+            reportToApiMs: this.deviceSamples.reportToApiMs,
+            desiredToReportedMs: this.deviceSamples.desiredToReportedMs,
+            desiredToDeviceWriteMs: this.deviceSamples.desiredToDeviceWriteMs,
+            desiredSet: p.desiredSet,
+            desiredWritten: p.desiredWritten,
+            desiredShown: p.desiredShown,
+            errors: this.deviceErrors,
+          }
+        : undefined,
+      setup: this.deviceSetup,
+      fakeDevices: p?.fakeDevices,
+      byPhase: [...this.devicePhases.values()].map((r) => ({ ...r, readErrors: { ...r.readErrors } })),
+      series: this.deviceTimeseries(),
+    });
+  }
+
+  private deviceTimeseries(): DeviceSeries | undefined {
+    if (this.deviceSeries.length === 0) return undefined;
+    const step = Math.max(1, Math.ceil(this.deviceSeries.length / MAX_SERIES_POINTS));
+    const out: DeviceSeries = { atS: [], readsPerS: [], readErrorsPerS: [] };
+    let prev = this.deviceSeries[0]!;
+    for (let i = 0; i < this.deviceSeries.length; i += step) {
+      const p = this.deviceSeries[i]!;
+      const dt = (p.atMs - prev.atMs) / 1000;
+      out.atS.push(this.secondsOf(p.atMs));
+      out.readsPerS.push(dt > 0 ? Math.max(0, Math.round((p.reads - prev.reads) / dt)) : 0);
+      out.readErrorsPerS.push(dt > 0 ? Math.max(0, Math.round((p.errors - prev.errors) / dt)) : 0);
+      prev = p;
+    }
+    return out;
   }
 
   private ledgerSection(unanswered: number, pendingAtStop: number): LedgerSection | null {
@@ -189,7 +275,7 @@ export class RunReducer {
     return this.ledger.section({ graceSeconds: this.start?.scenario?.graceSeconds ?? 0, unansweredUpstream: unanswered + pendingAtStop });
   }
 
-  private slis(podStartupMs: readonly number[], ledger: LedgerSection | null, end: RunEnd | undefined): Record<string, Sli> {
+  private slis(podStartupMs: readonly number[], ledger: LedgerSection | null, end: RunEnd | undefined, devices: DevicesSection | null): Record<string, Sli> {
     const live = this.lastTotals;
     const requested = this.start?.requestedNodes ?? 0;
     const v = (value: number | null): Sli => ({ kind: 'value', value });
@@ -228,6 +314,17 @@ export class RunReducer {
     }
     const slope = this.rssSlope('cloudcore');
     if (slope !== null) slis.cloudcore_rss_slope_mib_per_h = v(slope);
+    // Device SLIs exist in every run, empty or null without devices, as the ledger's do.
+    slis.device_report_latency_ms = { kind: 'samples', values: this.deviceSamples.reportToApiMs };
+    slis.device_desired_roundtrip_ms = { kind: 'samples', values: this.deviceSamples.desiredToReportedMs };
+    slis.devices_created = v(devices?.devices.created ?? null);
+    slis.device_read_errors = v(devices ? errorTotal(devices.reads.errors) : null);
+    slis.device_read_error_ratio = v(devices?.reads.errorRatio ?? null);
+    if (devices) {
+      // Every phase that ran gets one (null when no snapshot fell in it), so an SLO on it never names an unknown SLI.
+      for (const phase of this.phases) slis[phaseSliName(phase.name, 'deviceReadErrors')] = v(null);
+      for (const row of devices.byPhase) slis[phaseSliName(row.phase, 'deviceReadErrors')] = v(errorTotal(row.readErrors));
+    }
     return slis;
   }
 
@@ -270,6 +367,15 @@ export class RunReducer {
     if (podStartupMs.length > 0) out.pod_startup_ms = distributionOf(podStartupMs);
     return out;
   }
+}
+
+/**
+ * Device counters for the summary: counts from the fleet's final totals, gauges (devices on
+ * nodes, online, members, unconfirmed) as the last snapshot before the stop saw them, as for nodes.
+ */
+function endDeviceCounters(final: DeviceCountersSnapshot | undefined, live: DeviceCountersSnapshot | undefined): DeviceCountersSnapshot | undefined {
+  if (!final || !live) return final ?? live;
+  return { ...final, devices: live.devices, online: live.online, members: live.members, unconfirmed: live.unconfirmed };
 }
 
 export function distributionOf(values: readonly number[], bounds: readonly number[] = LATENCY_BOUNDS_MS): Distribution {

@@ -57,6 +57,51 @@ export interface DevicesSection {
   desired: { set: number; written: number; shown: number };
   /** The first distinct workload errors (up to 20). */
   errors: string[];
+  /** The fake devices the run started itself; null when the devices came from elsewhere. */
+  setup: DevicesSetup | null;
+  /** What the fake devices served and the faults they injected; null without fake devices in the run process. */
+  fakeDevices: FakeDeviceTotals | null;
+  /** The mappers' reads and reports per scenario phase (from the fleet's snapshots, so a phase gets what its snapshots saw). */
+  byPhase: DevicePhaseRow[];
+  /** Reads and read errors per second over the run; null without snapshots. */
+  series: DeviceSeries | null;
+}
+
+export interface DevicesSetup {
+  protocol: 'modbus' | 'onvif';
+  perNode: number;
+  /** Fake devices started (nodes × perNode). */
+  devices: number;
+  /** How the Devices were created: through the API server (real clouds) or the loopback peer. */
+  via: 'api' | 'loopback';
+}
+
+export interface FakeDeviceTotals {
+  devices: number;
+  /** Requests the fake devices received (Modbus reads and writes, ONVIF SOAP requests and snapshots). */
+  requests: number;
+  /** Answers turned into faults by a phase: Modbus exceptions, ONVIF SOAP faults. */
+  faultAnswers: number;
+  /** Connections closed unanswered by a drop fault. */
+  drops: number;
+}
+
+export interface DevicePhaseRow {
+  phase: string;
+  reads: number;
+  readErrors: Record<IoErrorKind, number>;
+  /** errors / (reads + errors); null with nothing attempted. */
+  errorRatio: number | null;
+  skipped: number;
+  twinReports: number;
+  confirmed: number;
+}
+
+export interface DeviceSeries {
+  /** Seconds since the run started. */
+  atS: number[];
+  readsPerS: number[];
+  readErrorsPerS: number[];
 }
 
 /** What the device workload measured (all times on this machine's wall clock, ms). */
@@ -76,6 +121,10 @@ export interface DevicesSectionInput {
   counters: DeviceCountersSnapshot | undefined;
   durationSeconds: number;
   workload?: DeviceWorkloadTimings | undefined;
+  setup?: DevicesSetup | undefined;
+  fakeDevices?: FakeDeviceTotals | undefined;
+  byPhase?: DevicePhaseRow[] | undefined;
+  series?: DeviceSeries | undefined;
 }
 
 function zeros(): Record<IoErrorKind, number> {
@@ -87,7 +136,7 @@ export function buildDevicesSection(input: DevicesSectionInput): DevicesSection 
   const c = input.counters;
   const w = input.workload;
   const sawDevices = c !== undefined && (c.devices > 0 || c.reads > 0 || c.cloudMessages > 0 || errorTotal(c.readErrors) > 0);
-  if (!sawDevices && !w) return null;
+  if (!sawDevices && !w && !input.setup) return null;
   const readErrors = c ? { ...zeros(), ...c.readErrors } : zeros();
   const failed = errorTotal(readErrors);
   const reads = c?.reads ?? 0;
@@ -105,7 +154,7 @@ export function buildDevicesSection(input: DevicesSectionInput): DevicesSection 
       total: reads,
       perSecond: input.durationSeconds > 0 ? round(reads / input.durationSeconds) : 0,
       errors: readErrors,
-      errorRatio: reads + failed > 0 ? Math.round((failed / (reads + failed)) * 10_000) / 10_000 : null,
+      errorRatio: errorRatioOf(reads, failed),
       skipped: c?.readsSkipped ?? 0,
       latencyMs: ms(c?.readLatencyMs),
     },
@@ -129,18 +178,46 @@ export function buildDevicesSection(input: DevicesSectionInput): DevicesSection 
     },
     desired: { set: w?.desiredSet ?? 0, written: w?.desiredWritten ?? 0, shown: w?.desiredShown ?? 0 },
     errors: w ? w.errors.slice(0, 20) : [],
+    setup: input.setup ?? null,
+    fakeDevices: input.fakeDevices ?? null,
+    byPhase: input.byPhase ?? [],
+    series: input.series ?? null,
   };
+}
+
+/** errors / (reads + errors), 4 decimals; null with nothing attempted. */
+export function errorRatioOf(reads: number, errors: number): number | null {
+  return reads + errors > 0 ? Math.round((errors / (reads + errors)) * 10_000) / 10_000 : null;
+}
+
+/** Read errors as `kind n, kind n`, or `none`. */
+export function readErrorsText(errors: Readonly<Record<IoErrorKind, number>>): string {
+  return IO_ERROR_KINDS.filter((k) => (errors[k] ?? 0) > 0).map((k) => `${k} ${errors[k]}`).join(', ') || 'none';
 }
 
 /** The section as Markdown lines, for report writers that show it. */
 export function devicesMarkdown(d: DevicesSection): string {
   const p = (x: Percentiles): string => (x.count === 0 ? '—' : `p50 ${x.p50} · p90 ${x.p90} · p99 ${x.p99} (n=${x.count})`);
-  const errs = IO_ERROR_KINDS.filter((k) => d.reads.errors[k] > 0).map((k) => `${k} ${d.reads.errors[k]}`).join(', ') || 'none';
+  const errs = readErrorsText(d.reads.errors);
+  const setup = d.setup ? [`| fake devices | ${d.setup.devices} ${d.setup.protocol} (${d.setup.perNode} per node), created through the ${d.setup.via === 'api' ? 'API server' : 'loopback peer'} |`] : [];
+  const fake = d.fakeDevices ? [`| fake devices served / fault answers / drops | ${d.fakeDevices.requests} / ${d.fakeDevices.faultAnswers} / ${d.fakeDevices.drops} |`] : [];
+  const phases =
+    d.byPhase.length > 0
+      ? [
+          'By phase:',
+          '',
+          '| phase | reads | read errors | error ratio | skipped | twin reports | confirmed |',
+          '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
+          ...d.byPhase.map((r) => `| ${r.phase} | ${r.reads} | ${readErrorsText(r.readErrors)} | ${r.errorRatio ?? '—'} | ${r.skipped} | ${r.twinReports} | ${r.confirmed} |`),
+          '',
+        ]
+      : [];
   return [
     '## Devices',
     '',
     '| | |',
     '| --- | --- |',
+    ...setup,
     `| devices on nodes (online) | ${d.devices.onNodes} (${d.devices.online})${d.devices.created !== null ? ` of ${d.devices.created} created` : ''} |`,
     `| reads | ${d.reads.total} (${d.reads.perSecond}/s) |`,
     `| read errors | ${errs} |`,
@@ -150,6 +227,9 @@ export function devicesMarkdown(d: DevicesSection): string {
     `| read round trip, ms | ${p(d.reads.latencyMs)} |`,
     `| device read → API, ms | ${p(d.latency.reportToApiMs)} |`,
     `| desired → reported, ms | ${p(d.latency.desiredToReportedMs)} |`,
+    `| desired set / written / shown | ${d.desired.set} / ${d.desired.written} / ${d.desired.shown} |`,
+    ...fake,
     '',
+    ...phases,
   ].join('\n');
 }

@@ -16,6 +16,8 @@ import type { ScenarioPorts } from '../scenario/scenario-runner.js';
 import type { ScenarioWorkload } from '../scenario/scenario-workload.js';
 import type { SimOptions } from './sim-options.js';
 import { FleetFaults } from './scenario-faults.js';
+import type { RunDevices } from './run-devices.js';
+import type { FleetDeviceCounters } from '../scenario/device-phase.js';
 
 export interface ScenarioBinding {
   runStartedAtMs: number;
@@ -24,6 +26,7 @@ export interface ScenarioBinding {
   cloud: ControlPlane;
   scraper: MetricsScraper | undefined;
   workload: ScenarioWorkload | undefined;
+  devices: RunDevices | undefined;
   links: LinkTracker;
   apiNodes: ApiNodeTracker | undefined;
   reducer: RunReducer;
@@ -38,6 +41,7 @@ export function bindScenarioPorts(b: ScenarioBinding): ScenarioPorts {
     runStartedAtMs: b.runStartedAtMs,
     nodeName: (i) => nodeName(b.options.namePrefix, i),
     workload: b.workload,
+    devices: b.devices?.port(() => fleetDeviceCounters(b.fleet)),
     links: b.links,
     applyFault: (id, fault, range) => faults.apply(id, fault, range),
     healFault: (id) => faults.heal(id),
@@ -52,6 +56,15 @@ export function bindScenarioPorts(b: ScenarioBinding): ScenarioPorts {
     interrupted: b.interrupted,
     log: b.log,
   };
+}
+
+/** The fleet's device counters with the span of the shard snapshots they sum. */
+function fleetDeviceCounters(fleet: FleetController): FleetDeviceCounters | undefined {
+  const snapshots = fleet.latestSnapshots();
+  const counters = fleet.totals().devices;
+  if (!counters || snapshots.length === 0) return undefined;
+  const at = snapshots.map((s) => s.atMs);
+  return { counters, oldestMs: Math.min(...at), newestMs: Math.max(...at) };
 }
 
 /** cloudcore's connected-nodes gauge (scraped each second during scenarios), or the loopback peer's session count. */

@@ -35,12 +35,13 @@ import { recordedOptions, type SimOptions } from './sim-options.js';
 import { RunRecorder } from './run-recorder.js';
 import type { RunEvent } from '../record/run-events.js';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.js';
-import { applyScenario, scaleScenario, scaledEdgeTimings } from '../scenario/scenario-options.js';
+import { applyScenario, scaleScenario, scaledDeviceTimings, scaledEdgeTimings } from '../scenario/scenario-options.js';
 import { ScenarioRunner } from '../scenario/scenario-runner.js';
 import { LinkTracker } from '../scenario/link-tracker.js';
 import { ApiNodeTracker } from '../scenario/api-node-tracker.js';
 import { ApiScenarioWorkload, LoopbackScenarioWorkload, type ScenarioWorkload } from '../scenario/scenario-workload.js';
 import { bindScenarioPorts } from './scenario-ports.js';
+import { RunDevices } from './run-devices.js';
 import { expectationsFromDriver } from './driver-expectations.js';
 
 export interface SimResult {
@@ -197,6 +198,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   const links = new LinkTracker(o.nodes, o.namePrefix);
   const apiNodes = new ApiNodeTracker(o.nodes, o.namePrefix);
   let runner: ScenarioRunner | undefined;
+  let devices: RunDevices | undefined;
   let lastSnapshotAt = 0;
   let lastUsageAt = 0;
   const onPodCreated = (node: string, name: string, uid: string, resourceVersion: string, sentAt: number): void =>
@@ -241,6 +243,24 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         withRefs: o.podRefs,
       });
     }
+    const deviceConfig = scenario?.scenario.devices;
+    if (deviceConfig) {
+      devices = await RunDevices.start(
+        {
+          protocol: deviceConfig.protocol,
+          perNode: deviceConfig.perNode,
+          nodes: o.nodes,
+          namePrefix: o.namePrefix,
+          layout: deviceConfig.layout,
+          seed: deviceConfig.seed,
+          cycles: { collectCycleMs: deviceConfig.collectCycle, reportCycleMs: deviceConfig.reportCycle, stateReportCycleMs: deviceConfig.stateReportCycle },
+          namespace: 'twinlab',
+        },
+        cloud,
+        record,
+        log,
+      );
+    }
     log(`fleet: ${o.nodes} nodes in ${Math.min(o.shards, o.nodes)} shards, ramp ${o.rampPerSecond}/s, certs ${o.certs}, KubeEdge ${o.kubeedgeVersion}`);
     fleet = await FleetController.start({
       nodes: o.nodes,
@@ -258,12 +278,13 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       podStartupDelayMs: o.podStartupDelayMs,
       reconnectJitterMs: o.reconnectJitterMs,
       snapshotIntervalMs: 1000,
-      ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale) } : {}),
+      ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale), deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),
       insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
     });
     const f = fleet;
     const onEvents = (events: ShardEvent[]): void => {
       apiWorkload?.onShardEvents(events);
+      devices?.onShardEvents(events);
       links.onShardEvents(events);
       record({ t: 'shard', atMs: Date.now(), events });
       for (const e of events) {
@@ -335,6 +356,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
           cloud: c,
           scraper,
           workload: workloadPort,
+          devices,
           links,
           apiNodes: apiWorkload ? apiNodes : undefined,
           reducer: recorder.reducer,
@@ -410,6 +432,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       apiSlis = apiWorkload.slis();
     }
     if (fleet) fleetResult = await fleet.stop(true);
+    await devices?.stop(cloud?.provider === 'attach').catch((e: unknown) => log(`devices: stopping: ${e instanceof Error ? e.message : String(e)}`));
     if (apiWorkload) await apiWorkload.stop(cloud?.provider === 'attach');
     if (cloud) await cloud.stop().catch(() => undefined);
     await metricsServer?.close();

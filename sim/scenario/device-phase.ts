@@ -15,14 +15,21 @@ export interface ScenarioDevicesPort {
   readonly expected: number;
   /** Create the DeviceModels and Devices; a second call waits for the first. */
   bind(): Promise<void>;
-  /** The fleet's device counters from the latest shard snapshots (about once a second). */
-  counters(): DeviceCountersSnapshot | undefined;
+  /** The fleet's device counters from the latest shard snapshots (about once a second each). */
+  counters(): FleetDeviceCounters | undefined;
   /** Set (or clear, with undefined) a fault on the fake devices bound to the nodes of `range`; returns how many. */
   setFault(range: NodeRange, fault: DeviceFaultSpec | undefined): number;
   /** Set a property's desired value on every device bound to `range`; resolves with how many were set. */
   setDesired(range: NodeRange, property: string, value: string): Promise<number>;
   /** Desired values set and not yet shown by a report. */
   desiredPending(): number;
+}
+
+export interface FleetDeviceCounters {
+  counters: DeviceCountersSnapshot;
+  /** When the oldest and the newest of the shard snapshots summed here were taken (wall ms). */
+  oldestMs: number;
+  newestMs: number;
 }
 
 /** What a devices phase borrows from the scenario runner. */
@@ -57,8 +64,8 @@ export class DevicePhases {
   async afterRamp(timeoutMs: number): Promise<Record<string, number | null>> {
     if (this.ctx.interrupted()) return {};
     await this.port.bind();
-    const onNodes = await this.ctx.waitFor(() => (this.port.counters()?.devices ?? 0) >= this.port.expected, timeoutMs);
-    this.ctx.log(`devices: ${this.port.counters()?.devices ?? 0} of ${this.port.expected} on nodes`);
+    const onNodes = await this.ctx.waitFor(() => (this.port.counters()?.counters.devices ?? 0) >= this.port.expected, timeoutMs);
+    this.ctx.log(`devices: ${this.port.counters()?.counters.devices ?? 0} of ${this.port.expected} on nodes`);
     return { devicesOnNodesS: onNodes };
   }
 
@@ -125,23 +132,21 @@ export class DevicePhases {
   }
 
   /**
-   * Seconds from `sinceMs` until the fleet's counters show reads going on and no new read error
-   * since the previous snapshot (a snapshot that still carries errors from before the clear starts
-   * the wait over). Snapshot resolution: about a second.
+   * Seconds from `sinceMs` until a stretch of the fleet's counters wholly after it shows reads and
+   * no read error: a base once every shard has snapshotted since `sinceMs`, then the first sum in
+   * which every shard has snapshotted again with more reads and no more errors (more errors move
+   * the base on). Snapshot resolution: a second or two.
    */
   private async readsRecovered(sinceMs: number, timeoutMs: number): Promise<number | null> {
-    let base = this.port.counters();
+    let base: FleetDeviceCounters | undefined;
     const took = await this.ctx.waitFor(() => {
       const now = this.port.counters();
-      if (!now || !base) {
-        base ??= now;
+      if (!now || now.oldestMs < sinceMs) return false;
+      if (!base || errorTotal(now.counters.readErrors) > errorTotal(base.counters.readErrors)) {
+        if (!base || now.oldestMs > base.newestMs) base = now;
         return false;
       }
-      if (errorTotal(now.readErrors) > errorTotal(base.readErrors)) {
-        base = now;
-        return false;
-      }
-      return now.reads > base.reads;
+      return now.oldestMs > base.newestMs && now.counters.reads > base.counters.reads;
     }, timeoutMs);
     return took === null ? null : since(sinceMs);
   }

@@ -7,10 +7,10 @@
  * desired value set to a report showing it. Shard events (`device-write`) add when the mapper
  * wrote the value to the device. Everything is on this machine's one clock.
  */
-import { ApiException } from '@kubernetes/client-node';
 import { CloudUnreachableError } from '../errors.js';
 import type { ShardEvent } from '../fleet/ipc-messages.js';
 import type { DeviceWorkloadTimings } from '../report/devices-section.js';
+import { describeApiError, ErrorLog, isStatus } from './api-errors.js';
 import { ApiLatency } from './api-latency.js';
 import { runArrivals, type ArrivalResult } from './arrival.js';
 import {
@@ -31,7 +31,8 @@ import {
   type OnvifPropertySpec,
 } from './device-objects.js';
 import { KubeHttp } from './kube-http.js';
-import { DEFAULT_LIST_WATCH, ListWatch, type ListPage, type ListWatchStats } from './list-watch.js';
+import { DEFAULT_LIST_WATCH, ListWatch, listAllPages, type ListPage, type ListResponse, type ListWatchStats } from './list-watch.js';
+import { createNamespaceIfAbsent } from './namespace.js';
 import { MANAGED_SELECTOR } from './workload-objects.js';
 
 export interface DeviceWorkloadOptions {
@@ -113,7 +114,6 @@ interface DeviceTrack {
   last: DeviceStatusView | undefined;
 }
 
-const MAX_ERRORS = 20;
 const LIST_PAGE = 500;
 const MODBUS_MODEL = 'twl-modbus-model';
 const ONVIF_MODEL = 'twl-onvif-model';
@@ -135,8 +135,8 @@ class Samples {
 
 export class DeviceWorkload {
   private readonly tracks = new Map<string, DeviceTrack>();
-  private readonly errors: string[] = [];
-  private readonly errorSeen = new Set<string>();
+  /** Every distinct failure of the workload's calls, for timings(). */
+  private readonly errors = new ErrorLog();
   private readonly abort = new AbortController();
   private readonly reportToApi: Samples;
   private readonly desiredToReported: Samples;
@@ -180,7 +180,7 @@ export class DeviceWorkload {
       await w.watch.start();
     } catch (error) {
       await w.stop();
-      throw new CloudUnreachableError(`the device workload could not list ${w.statusResource} (are the devices.kubeedge.io CRDs installed?): ${describe(error)}`, { server: http.server }, { cause: error });
+      throw new CloudUnreachableError(`the device workload could not list ${w.statusResource} (are the devices.kubeedge.io CRDs installed?): ${describeApiError(error)}`, { server: http.server }, { cause: error });
     }
     return w;
   }
@@ -214,17 +214,7 @@ export class DeviceWorkload {
   }
 
   async ensureNamespace(namespace = this.o.namespace): Promise<void> {
-    const core = this.http.core;
-    try {
-      await core.readNamespace({ name: namespace });
-    } catch (error) {
-      if (!isStatus(error, 404)) throw error;
-      try {
-        await core.createNamespace({ body: { metadata: { name: namespace } } });
-      } catch (e) {
-        if (!isStatus(e, 409)) throw e;
-      }
-    }
+    await createNamespaceIfAbsent(this.http.core, namespace);
   }
 
   /** Create the models, then one Device per endpoint at the given rate. */
@@ -233,12 +223,8 @@ export class DeviceWorkload {
     const ns = this.o.namespace;
     const points = o.modbusPoints ?? THERMOMETER_PLC_POINTS;
     const onvif = o.onvifProperties ?? DEFAULT_ONVIF_PROPERTIES;
-    const errors: string[] = [];
-    const note = (e: unknown): void => {
-      const m = describe(e);
-      this.noteError(m);
-      if (errors.length < MAX_ERRORS && !errors.includes(m)) errors.push(m);
-    };
+    const errors = new ErrorLog();
+    const note = (e: unknown): void => errors.addLine(this.errors.add(e));
     if (o.endpoints.some((e) => e.protocol === 'modbus')) await this.createModel(modbusModelManifest(MODBUS_MODEL, ns, points)).catch(note);
     if (o.endpoints.some((e) => e.protocol === 'onvif')) await this.createModel(onvifModelManifest(ONVIF_MODEL, ns, onvif)).catch(note);
     const perNode = new Map<string, number>();
@@ -274,7 +260,7 @@ export class DeviceWorkload {
       },
       { signal: this.abort.signal, onError: (_, e) => note(e) },
     );
-    return { run, devices: made, errors };
+    return { run, devices: made, errors: errors.messages };
   }
 
   /**
@@ -283,7 +269,7 @@ export class DeviceWorkload {
    */
   async setDesired(o: SetDesiredOptions): Promise<SetDesiredResult> {
     const names = (o.devices ?? [...this.tracks.keys()]).filter((n) => this.tracks.get(n)?.props.has(o.property));
-    const errors: string[] = [];
+    const errors = new ErrorLog();
     let set = 0;
     const run = await runArrivals(
       { iterations: names.length, model: 'constant-arrival-rate', ratePerSecond: o.ratePerSecond, concurrency: o.concurrency },
@@ -310,13 +296,11 @@ export class DeviceWorkload {
         onError: (i, e) => {
           const t = this.tracks.get(names[i] ?? '');
           t?.pending.delete(o.property);
-          const m = describe(e);
-          this.noteError(m);
-          if (errors.length < MAX_ERRORS && !errors.includes(m)) errors.push(m);
+          errors.addLine(this.errors.add(e));
         },
       },
     );
-    return { run, set, errors };
+    return { run, set, errors: errors.messages };
   }
 
   /** The shards' `device-write` events: when a desired value reached the device. */
@@ -343,7 +327,7 @@ export class DeviceWorkload {
       desiredSet: this.desiredSet,
       desiredWritten: this.desiredWritten,
       desiredShown: this.desiredShown,
-      errors: this.errors,
+      errors: this.errors.messages,
     };
   }
 
@@ -409,51 +393,18 @@ export class DeviceWorkload {
     }
   }
 
-  private async list(): Promise<ListPage> {
-    const items: unknown[] = [];
-    let cont: string | undefined;
-    let resourceVersion = '';
-    do {
-      const page = (await this.http.custom.listNamespacedCustomObject({
-        group: DEVICES_GROUP,
-        version: DEVICES_VERSION,
-        namespace: this.o.namespace,
-        plural: this.statusResource,
-        limit: LIST_PAGE,
-        ...(cont ? { _continue: cont } : {}),
-        ...(this.statusResource === 'devices' ? { labelSelector: MANAGED_SELECTOR } : {}),
-      })) as { items?: unknown[]; metadata?: { resourceVersion?: string; continue?: string } };
-      items.push(...(page.items ?? []));
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      cont = page.metadata?.continue || undefined;
-    } while (cont);
-    return { items, resourceVersion };
+  private list(): Promise<ListPage> {
+    return listAllPages(
+      (cont) =>
+        this.http.custom.listNamespacedCustomObject({
+          group: DEVICES_GROUP,
+          version: DEVICES_VERSION,
+          namespace: this.o.namespace,
+          plural: this.statusResource,
+          limit: LIST_PAGE,
+          ...(cont ? { _continue: cont } : {}),
+          ...(this.statusResource === 'devices' ? { labelSelector: MANAGED_SELECTOR } : {}),
+        }) as Promise<ListResponse>,
+    );
   }
-
-  private noteError(m: string): void {
-    if (this.errorSeen.has(m) || this.errors.length >= MAX_ERRORS) return;
-    this.errorSeen.add(m);
-    this.errors.push(m);
-  }
-}
-
-function isStatus(error: unknown, code: number): boolean {
-  return error instanceof ApiException && error.code === code;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body: unknown = error.body;
-    let reason = '';
-    if (typeof body === 'string') {
-      try {
-        const parsed: unknown = JSON.parse(body);
-        if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') reason = parsed.message;
-      } catch {
-        reason = body.slice(0, 200);
-      }
-    }
-    return `HTTP ${error.code}${reason ? `: ${reason}` : ''}`;
-  }
-  return error instanceof Error ? error.message : String(error);
 }

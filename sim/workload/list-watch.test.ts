@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, pod } from './fake-apiserver.test-kit.js';
-import { ListWatch, type ListPage } from './list-watch.js';
+import { ListWatch, listAllPages, type ListPage } from './list-watch.js';
 
 async function eventually(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -105,5 +105,22 @@ describe('ListWatch', () => {
     const n = api.requests.length;
     await new Promise((r) => setTimeout(r, 100));
     expect(api.requests.length).toBe(n);
+  });
+});
+
+describe('listAllPages', () => {
+  it('follows the continue token (either spelling) to the last page and keeps its resourceVersion', async () => {
+    const asked: Array<string | undefined> = [];
+    const pages = [
+      { items: [1, 2], metadata: { resourceVersion: '10', _continue: 'a' } },
+      { items: [3], metadata: { resourceVersion: '11', continue: 'b' } },
+      { metadata: { resourceVersion: '12', continue: '' } },
+    ];
+    const list = await listAllPages((cont) => {
+      asked.push(cont);
+      return Promise.resolve(pages[asked.length - 1]!);
+    });
+    expect(asked).toEqual([undefined, 'a', 'b']);
+    expect(list).toEqual({ items: [1, 2, 3], resourceVersion: '12' });
   });
 });

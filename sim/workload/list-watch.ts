@@ -12,6 +12,26 @@ export interface ListPage {
   resourceVersion: string;
 }
 
+/** One page of a list as the API answers it: typed clients name the token `_continue`, raw JSON `continue`. */
+export interface ListResponse {
+  items?: readonly unknown[];
+  metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
+}
+
+/** A list read whole, page after page (`continue` token), with the resourceVersion of the last page. */
+export async function listAllPages(page: (cont: string | undefined) => Promise<ListResponse>): Promise<ListPage> {
+  const items: unknown[] = [];
+  let cont: string | undefined;
+  let resourceVersion = '';
+  do {
+    const p = await page(cont);
+    items.push(...(p.items ?? []));
+    resourceVersion = p.metadata?.resourceVersion ?? resourceVersion;
+    cont = (p.metadata?._continue ?? p.metadata?.continue) || undefined;
+  } while (cont);
+  return { items, resourceVersion };
+}
+
 export interface ListWatchSource {
   /** Collection path for the watch, e.g. /api/v1/pods. */
   path: string;

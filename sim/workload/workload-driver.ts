@@ -4,13 +4,15 @@
  * startup latency from the client clock before the POST to phase Running first seen by a watch;
  * node readiness from a node watch; and the latency of every API call the driver makes.
  */
-import { ApiException, PatchStrategy, setHeaderOptions, type V1ConfigMap } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1ConfigMap } from '@kubernetes/client-node';
 import { CloudUnreachableError } from '../errors.js';
+import { describeApiError, ErrorLog, isStatus } from './api-errors.js';
 import { ApiLatency, type ApiLatencySummary } from './api-latency.js';
 import { runArrivals, type ArrivalModel, type ArrivalResult } from './arrival.js';
 import { KubeHttp } from './kube-http.js';
 import { LatencySamples, type LatencySummary } from './latency-samples.js';
-import { DEFAULT_LIST_WATCH, ListWatch, type ListPage, type ListWatchStats } from './list-watch.js';
+import { DEFAULT_LIST_WATCH, ListWatch, listAllPages, type ListPage, type ListWatchStats } from './list-watch.js';
+import { createNamespaceIfAbsent } from './namespace.js';
 import type { WorkloadEvent, WorkloadListener } from './workload-events.js';
 import {
   EDGE_NODE_SELECTOR,
@@ -123,20 +125,8 @@ interface ConfigMapTrack {
   revision: number;
 }
 
-const MAX_ERRORS = 20;
 const LIST_PAGE = 1000;
 const SERVICE_ACCOUNT_WAIT_MS = 30_000;
-
-class ErrorLog {
-  readonly messages: string[] = [];
-  private readonly seen = new Set<string>();
-  add(error: unknown): void {
-    const m = describe(error);
-    if (this.seen.has(m) || this.messages.length >= MAX_ERRORS) return;
-    this.seen.add(m);
-    this.messages.push(m);
-  }
-}
 
 export class WorkloadDriver {
   private readonly latency: ApiLatency;
@@ -195,7 +185,7 @@ export class WorkloadDriver {
       await driver.nodeWatch.start();
     } catch (error) {
       await driver.stop();
-      throw new CloudUnreachableError(`the workload driver could not list pods and nodes: ${describe(error)}`, { server: http.server }, { cause: error });
+      throw new CloudUnreachableError(`the workload driver could not list pods and nodes: ${describeApiError(error)}`, { server: http.server }, { cause: error });
     }
     return driver;
   }
@@ -259,16 +249,7 @@ export class WorkloadDriver {
   async ensureNamespace(namespace: string): Promise<void> {
     this.namespaces.add(namespace);
     const core = this.http.core;
-    try {
-      await core.readNamespace({ name: namespace });
-    } catch (error) {
-      if (!isStatus(error, 404)) throw error;
-      try {
-        await core.createNamespace({ body: { metadata: { name: namespace } } });
-      } catch (e) {
-        if (!isStatus(e, 409)) throw e;
-      }
-    }
+    await createNamespaceIfAbsent(core, namespace);
     // The ServiceAccount admission plugin refuses pods until the controller manager has made the SA.
     const deadline = Date.now() + SERVICE_ACCOUNT_WAIT_MS;
     for (;;) {
@@ -592,52 +573,13 @@ export class WorkloadDriver {
 
   // ── lists for the informers ─────────────────────────────────────────────────────────────────
 
-  private async listPods(): Promise<ListPage> {
-    const items: unknown[] = [];
-    let cont: string | undefined;
-    let resourceVersion = '';
-    do {
-      const page = await this.http.core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR, limit: LIST_PAGE, _continue: cont });
-      items.push(...page.items);
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      cont = page.metadata?._continue || undefined;
-    } while (cont);
-    return { items, resourceVersion };
+  private listPods(): Promise<ListPage> {
+    return listAllPages((cont) => this.http.core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR, limit: LIST_PAGE, _continue: cont }));
   }
 
-  private async listNodes(): Promise<ListPage> {
-    const items: unknown[] = [];
-    let cont: string | undefined;
-    let resourceVersion = '';
-    do {
-      const page = await this.http.core.listNode({ labelSelector: EDGE_NODE_SELECTOR, limit: LIST_PAGE, _continue: cont });
-      items.push(...page.items);
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      cont = page.metadata?._continue || undefined;
-    } while (cont);
-    return { items, resourceVersion };
+  private listNodes(): Promise<ListPage> {
+    return listAllPages((cont) => this.http.core.listNode({ labelSelector: EDGE_NODE_SELECTOR, limit: LIST_PAGE, _continue: cont }));
   }
-}
-
-function isStatus(error: unknown, code: number): boolean {
-  return error instanceof ApiException && error.code === code;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body: unknown = error.body;
-    let reason = '';
-    if (typeof body === 'string') {
-      try {
-        const parsed: unknown = JSON.parse(body);
-        if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') reason = parsed.message;
-      } catch {
-        reason = body.slice(0, 200);
-      }
-    }
-    return `HTTP ${error.code}${reason ? `: ${reason}` : ''}`;
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 function sleep(ms: number): Promise<void> {
