@@ -7,6 +7,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readEventLog } from '../../sim/record/event-log.js';
+import type { RunEvent } from '../../sim/record/run-events.js';
+import { RunReducer } from '../../sim/record/run-reducer.js';
 import type { RunSummary } from '../../sim/report/run-summary.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 import { runSim } from '../../sim/run/sim-run.js';
@@ -100,6 +103,64 @@ describe('built-in scenarios against the loopback peer', () => {
     expect(s.ledger?.totals).toMatchObject({ expected: 30, lost: 0, resurrected: 0 });
     expect(s.ledger?.byPhase.find((p) => p.phase === 'offline')).toMatchObject({ expected: 18, delivered: 18, lost: 0 });
     expect(exitCode).toBe(0);
+  }, 120_000);
+
+  // 0.1, not 0.02: the fault phase must last long enough for the faulty devices (200 ms per answer,
+  // one request at a time per node) to be asked a few dozen times.
+  it('devices: 2 per node created and reporting, read errors during the fault phase only, the desired value back in a report', async () => {
+    const { s, exitCode, dir } = await run('devices', ['--time-scale', '0.1']);
+    expect(s.error).toBeNull();
+    expect(s.scenario?.phases.map((p) => p.name)).toEqual(['ramp', 'steady', 'device-fault', 'recovery', 'set-humidity']);
+    const d = s.devices!;
+    expect(d.setup).toEqual({ protocol: 'modbus', perNode: 2, devices: 24, via: 'loopback' });
+    expect(d.devices).toEqual({ created: 24, createFailed: 0, onNodes: 24, online: 24, members: 24 });
+    expect(value(s, 'devices_created')).toBe(24);
+    expect(value(s, 'ramp_devices_on_nodes_s')).not.toBeNull();
+    // Twins reported by the nodes, confirmed and merged at the peer.
+    expect(d.reports.twin).toBeGreaterThan(24 * 8);
+    expect(d.reports.confirmed).toBeGreaterThan(0);
+    expect(d.reports.rateLimited).toBe(0);
+    expect(d.latency.reportToApiMs.count).toBeGreaterThan(24);
+    // Errors in the fault phase, of the kinds the fault injects; none before it or in the recovery after.
+    const phase = (name: string) => d.byPhase.find((p) => p.phase === name)!;
+    const errorsIn = (name: string) => Object.values(phase(name).readErrors).reduce((a, b) => a + b, 0);
+    expect(errorsIn('device-fault')).toBeGreaterThan(0);
+    expect(phase('device-fault').readErrors.exception).toBeGreaterThan(0);
+    const kinds = Object.entries(phase('device-fault').readErrors).filter(([, n]) => n > 0).map(([k]) => k);
+    expect(kinds.every((k) => k === 'exception' || k === 'reset')).toBe(true);
+    expect(errorsIn('steady')).toBe(0);
+    expect(value(s, 'recovery_device_read_errors')).toBe(0);
+    expect(value(s, 'device_fault_device_read_errors')).toBe(errorsIn('device-fault'));
+    expect(value(s, 'device_fault_reads_recovered_s')).not.toBeNull();
+    // What the fake devices injected is what the mappers counted.
+    expect(d.fakeDevices!.faultAnswers).toBe(d.reads.errors.exception);
+    // A dropped connection fails the read in flight on it.
+    if (d.fakeDevices!.drops > 0) expect(d.reads.errors.reset).toBeGreaterThan(0);
+    expect(s.faults.map((f) => [f.kind, f.group, f.nodes])).toEqual([
+      ['device-latency', 'faulty', 2],
+      ['device-exception', 'faulty', 2],
+      ['device-drop', 'faulty', 2],
+    ]);
+    expect(s.faults.every((f) => f.endS !== null)).toBe(true);
+    // The desired value: set on all 24, written to every device, shown in a report of every one.
+    expect(d.desired).toEqual({ set: 24, written: 24, shown: 24 });
+    expect(d.latency.desiredToReportedMs.count).toBe(24);
+    expect(s.slis.device_desired_roundtrip_ms).toMatchObject({ count: 24 });
+    expect(s.scenario?.phases.find((p) => p.name === 'set-humidity')?.recovery.desiredShownS).not.toBeNull();
+    expect(s.slos.map((x) => [x.sli, x.pass])).toEqual([
+      ['ramp_devices_on_nodes_s', true],
+      ['device_report_latency_ms', true],
+      ['device_desired_roundtrip_ms', true],
+      ['device_fault_reads_recovered_s', true],
+      ['recovery_device_read_errors', true],
+      ['nodes_not_ready', true],
+    ]);
+    expect(exitCode).toBe(0);
+    // The devices section comes back from the events alone.
+    const { events } = await readEventLog(path.join(dir, 'run', 'events.jsonl'));
+    const reducer = new RunReducer();
+    for (const e of events) reducer.apply(e as unknown as RunEvent);
+    expect(reducer.summary().devices).toEqual(d);
   }, 120_000);
 
   it('soak: churn for the (scaled) hours, nothing lost; the slope SLI is null without a local control plane', async () => {
