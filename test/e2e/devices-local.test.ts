@@ -8,21 +8,15 @@
  * visibly when the control-plane binaries are not in the build cache.
  */
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapperTwinValue } from '../../fake-devices/modbus/kubeedge-mapper-view.js';
 import { startModbusFleet, type ModbusFleet } from '../../fake-devices/modbus/modbus-fleet.js';
-import { startLocalControlPlane, type LocalControlPlane } from '../../sim/cloud/local/local-control-plane.js';
-import { DEFAULT_PROJECT_ID } from '../../sim/edge/codec/message.js';
-import { nodeName, type ShardConfig, type ShardEvent } from '../../sim/fleet/ipc-messages.js';
-import { Shard } from '../../sim/fleet/shard/shard.js';
+import { nodeName } from '../../sim/fleet/ipc-messages.js';
 import { buildDevicesSection } from '../../sim/report/devices-section.js';
-import type { ModbusPointSpec } from '../../sim/workload/device-objects.js';
 import { DeviceWorkload } from '../../sim/workload/device-workload.js';
 import { WorkloadDriver } from '../../sim/workload/workload-driver.js';
-import { buildAllowed, skipReason, START_TIMEOUT_MS } from './support/real-control-plane.js';
+import { EdgeShard } from './support/edge-shard.js';
+import { expectedTwin } from './support/fake-modbus.js';
+import { skipReason, START_TIMEOUT_MS, startRealCloud, type RealCloud } from './support/real-control-plane.js';
 
 if (skipReason) console.warn(`[devices-local e2e] SKIPPED: ${skipReason}`);
 
@@ -35,13 +29,11 @@ const names = Array.from({ length: NODES }, (_, i) => nodeName(PREFIX, i));
 describe.skipIf(skipReason !== '')(
   skipReason ? `devices vs local control plane (skipped: ${skipReason})` : 'devices vs local control plane (3 virtual nodes, 3 fake Modbus devices)',
   () => {
-    let runDir = '';
-    let cp: LocalControlPlane;
+    let cloud: RealCloud | undefined;
     let fleet: ModbusFleet;
-    let shard: Shard | undefined;
+    let edge: EdgeShard | undefined;
     let nodes: WorkloadDriver | undefined;
     let devices: DeviceWorkload | undefined;
-    const events: ShardEvent[] = [];
 
     const dw = (): DeviceWorkload => {
       if (!devices) throw new Error('the device workload did not open');
@@ -49,61 +41,39 @@ describe.skipIf(skipReason !== '')(
     };
 
     beforeAll(async () => {
-      runDir = mkdtempSync(join(tmpdir(), 'twinlab-devices-'));
       fleet = await startModbusFleet({ count: NODES, basePort: 0, layout: 'unit-ids', seed: 11, now: () => DEVICE_CLOCK });
-      cp = await startLocalControlPlane({ runDir, nodeLimit: 100, cloudhubPort: 'auto', certsPort: 'auto', allowBuild: buildAllowed, onProgress: (l) => console.log(`[devices] ${l}`) });
+      cloud = await startRealCloud('devices', 100);
+      const cp = cloud.cp;
       nodes = await WorkloadDriver.open({ kubeconfigPath: cp.kubeconfigPath });
       devices = await DeviceWorkload.open({ kubeconfigPath: cp.kubeconfigPath, namespace: NS, kubeedgeVersion: cp.kubeedgeVersion });
       await devices.ensureNamespace();
-      const base = join(runDir, 'twinlab');
-      const config: ShardConfig = {
-        index: 0,
-        of: 1,
+      edge = await EdgeShard.start(cloud, {
+        dir: 'shard',
+        namePrefix: PREFIX,
         firstNode: 0,
         nodeCount: NODES,
-        namePrefix: PREFIX,
-        cloudhubUrl: cp.cloudhubUrl,
-        certsUrl: cp.certsUrl,
-        token: cp.token,
-        certs: 'per-node',
-        certCacheDir: join(base, 'certs'),
-        dataDir: join(base, 'data'),
-        kubeedgeVersion: cp.kubeedgeVersion,
-        projectId: DEFAULT_PROJECT_ID,
         rampPerSecond: 100,
-        podStartupDelayMs: 0,
-        reconnectJitterMs: 0,
-        snapshotIntervalMs: 60_000,
-      };
-      shard = await Shard.open(config, {
-        snapshot: () => undefined,
-        events: (batch) => {
-          events.push(...batch);
-          devices?.onShardEvents(batch);
-        },
+        onEvents: (batch) => devices?.onShardEvents(batch),
       });
-      shard.start();
     }, START_TIMEOUT_MS);
 
     afterAll(async () => {
       await devices?.deleteAll().catch(() => undefined);
       await devices?.stop();
       await nodes?.stop();
-      await shard?.stop(false).catch(() => undefined);
-      await cp?.stop();
+      await edge?.stop(false).catch(() => undefined);
+      await cloud?.stop();
       await fleet?.stop();
-      if (runDir) rmSync(runDir, { recursive: true, force: true });
     }, 60_000);
 
     it('creates a DeviceModel and a Device per node; DeviceStatus shows the registers as the mapper reads them', async () => {
       const n = nodes!;
       await n.until(`${NODES} edge nodes Ready`, () => n.readyNodeCount >= NODES, 45_000, () => `${n.readyNodeCount} ready`);
-      const points: ModbusPointSpec[] = fleet.profile.points.map((p) => ({ name: p.name, register: p.register, offset: p.offset, type: p.type, limit: p.limit, scale: p.scale, isSwap: p.isSwap, isRegisterSwap: p.isRegisterSwap, access: p.access }));
       const d = dw();
       const r = await d.createDevices({
         endpoints: fleet.devices.map((f) => ({ protocol: 'modbus' as const, host: f.host, port: f.port, unitId: f.unitId })),
         nodes: names,
-        modbusPoints: points,
+        modbusPoints: fleet.profile.points,
         collectCycleMs: 2000,
         reportCycleMs: 2000,
         stateReportCycleMs: 5000,
@@ -116,10 +86,7 @@ describe.skipIf(skipReason !== '')(
       for (const [i, ref] of r.devices.entries()) {
         const fake = fleet.devices[i]!;
         const st = d.status(ref.name)!;
-        for (const twin of st.twins) {
-          const def = fleet.profile.points.find((p) => p.name === twin.property)!;
-          expect(twin.reported, `${ref.name} ${twin.property}`).toBe(mapperTwinValue(def, fleet.device(fake.id).words(twin.property)));
-        }
+        for (const twin of st.twins) expect(twin.reported, `${ref.name} ${twin.property}`).toBe(expectedTwin(fleet, fake.id, twin.property));
       }
       await d.until('state online in DeviceStatus', () => r.devices.every((x) => d.status(x.name)?.state === 'online'), 30_000);
       const t = d.timings();
@@ -139,12 +106,12 @@ describe.skipIf(skipReason !== '')(
       const t = d.timings();
       expect(t.desiredShown).toBe(1);
       expect(t.desiredWritten).toBe(1);
-      expect(events.some((e) => e.kind === 'device-write' && e.device === `${NS}/${target}` && e.property === 'humidity' && e.value === '55.5' && e.ok)).toBe(true);
+      expect(edge!.events.some((e) => e.kind === 'device-write' && e.device === `${NS}/${target}` && e.property === 'humidity' && e.value === '55.5' && e.ok)).toBe(true);
       console.log(`[devices] desired → written to the device ${t.desiredToDeviceWriteMs[0]} ms, → shown in DeviceStatus ${t.desiredToReportedMs[0]} ms`);
     });
 
     it('sums it up in the summary devices section', () => {
-      const s = buildDevicesSection({ counters: shard!.snapshot().counters.devices, durationSeconds: 60, workload: dw().timings() })!;
+      const s = buildDevicesSection({ counters: edge!.counters.devices, durationSeconds: 60, workload: dw().timings() })!;
       expect(s.devices).toMatchObject({ created: NODES, onNodes: NODES, online: NODES, members: NODES });
       expect(s.reads.total).toBeGreaterThan(0);
       expect(s.reads.errorRatio).toBe(0);

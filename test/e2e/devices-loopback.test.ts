@@ -13,13 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModbusFleet, type ModbusFleet } from '../../fake-devices/modbus/modbus-fleet.js';
-import { mapperTwinValue } from '../../fake-devices/modbus/kubeedge-mapper-view.js';
 import { startLoopbackControlPlane, type LoopbackControlPlane } from '../../sim/cloud/loopback/loopback-control-plane.js';
 import type { LoopbackDeviceStatus } from '../../sim/cloud/loopback/loopback-devices.js';
-import { DEFAULT_PROJECT_ID } from '../../sim/edge/codec/message.js';
-import { nodeName, type ShardConfig, type ShardEvent } from '../../sim/fleet/ipc-messages.js';
-import { Shard } from '../../sim/fleet/shard/shard.js';
-import { modbusDeviceManifest, modbusModelManifest, type ModbusPointSpec } from '../../sim/workload/device-objects.js';
+import { nodeName, type ShardEvent } from '../../sim/fleet/ipc-messages.js';
+import { modbusDeviceManifest, modbusModelManifest } from '../../sim/workload/device-objects.js';
+import { EdgeShard } from './support/edge-shard.js';
+import { expectedTwin } from './support/fake-modbus.js';
 import { done, notYet, waitFor } from './support/wait-for.js';
 
 const NODES = 3;
@@ -30,34 +29,13 @@ const DEVICE_CLOCK = Date.UTC(2026, 10, 25, 12, 0, 0);
 let dir: string;
 let fleet: ModbusFleet;
 let cp: LoopbackControlPlane;
-let shard: Shard;
-const events: ShardEvent[] = [];
+let edge: EdgeShard;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-devices-e2e-'));
   fleet = await startModbusFleet({ count: NODES, basePort: 0, layout: 'unit-ids', seed: 7, now: () => DEVICE_CLOCK });
   cp = await startLoopbackControlPlane({ nodeLimit: 100, kubeedgeVersion: 'v1.23.1' });
-  const config: ShardConfig = {
-    index: 0,
-    of: 1,
-    firstNode: 0,
-    nodeCount: NODES,
-    namePrefix: PREFIX,
-    cloudhubUrl: cp.cloudhubUrl,
-    certsUrl: cp.certsUrl,
-    token: cp.token,
-    certs: 'shared',
-    certCacheDir: path.join(dir, 'certs'),
-    dataDir: path.join(dir, 'data'),
-    kubeedgeVersion: 'v1.23.1',
-    projectId: DEFAULT_PROJECT_ID,
-    rampPerSecond: 1000,
-    podStartupDelayMs: 0,
-    reconnectJitterMs: 0,
-    snapshotIntervalMs: 60_000,
-  };
-  shard = await Shard.open(config, { snapshot: () => undefined, events: (batch) => events.push(...batch) });
-  shard.start();
+  edge = await EdgeShard.startAt(cp, dir, { dir: '', namePrefix: PREFIX, firstNode: 0, nodeCount: NODES, certs: 'shared' });
   await waitFor(
     `${NODES} nodes Ready at the peer`,
     async () => {
@@ -70,25 +48,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await shard?.stop(false);
+  await edge?.stop(false);
   await cp?.stop();
   await fleet?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-function points(): ModbusPointSpec[] {
-  return fleet.profile.points.map((p) => ({
-    name: p.name,
-    register: p.register,
-    offset: p.offset,
-    type: p.type,
-    limit: p.limit,
-    scale: p.scale,
-    isSwap: p.isSwap,
-    isRegisterSwap: p.isRegisterSwap,
-    access: p.access,
-  }));
-}
 
 async function status(name: string): Promise<LoopbackDeviceStatus> {
   const s = await cp.peer.command({ kind: 'deviceStatus', namespace: 'default', name });
@@ -96,15 +60,9 @@ async function status(name: string): Promise<LoopbackDeviceStatus> {
   return s;
 }
 
-/** The twin the mapper must report for a point of a fake device right now. */
-function expectedTwin(deviceId: string, point: string): string {
-  const def = fleet.profile.points.find((p) => p.name === point)!;
-  return mapperTwinValue(def, fleet.device(deviceId).words(point));
-}
-
 describe('devices against the loopback peer (harness self-test)', () => {
   it('creates devices, reports twins that match the registers, and carries a desired value to the device and back', async () => {
-    const pts = points();
+    const pts = fleet.profile.points;
     const model = modbusModelManifest('thermometer-plc', 'default', pts);
     const names = fleet.devices.map((d, i) => `thermo-${i}`);
     for (const [i, d] of fleet.devices.entries()) {
@@ -135,7 +93,7 @@ describe('devices against the loopback peer (harness self-test)', () => {
         },
         { timeoutMs: 20_000 },
       );
-      for (const t of s.twins) expect(t.reported.value, `${names[i]} ${t.propertyName}`).toBe(expectedTwin(d.id, t.propertyName));
+      for (const t of s.twins) expect(t.reported.value, `${names[i]} ${t.propertyName}`).toBe(expectedTwin(fleet, d.id, t.propertyName));
       expect(s.twins.find((t) => t.propertyName === 'humidity')!.reported.metadata).toMatchObject({ type: 'string' });
       expect(s.state).toBe('online');
       expect(s.lastOnlineTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -152,18 +110,18 @@ describe('devices against the loopback peer (harness self-test)', () => {
       'the new value in a report',
       async () => {
         const t = (await status(names[0]!)).twins.find((x) => x.propertyName === 'humidity')!;
-        return t.observedDesired.value === '55.5' && t.reported.value === expectedTwin(target.id, 'humidity') ? done(t) : notYet(t);
+        return t.observedDesired.value === '55.5' && t.reported.value === expectedTwin(fleet, target.id, 'humidity') ? done(t) : notYet(t);
       },
       { timeoutMs: 10_000, intervalMs: 50 },
     );
     expect(shown.reported.value).toBe('55');
     expect(shown.reportedAtMs - setAt).toBeLessThan(10_000);
 
-    const write = events.find((e): e is Extract<ShardEvent, { kind: 'device-write' }> => e.kind === 'device-write' && e.property === 'humidity' && e.value === '55.5');
+    const write = edge.events.find((e): e is Extract<ShardEvent, { kind: 'device-write' }> => e.kind === 'device-write' && e.property === 'humidity' && e.value === '55.5');
     expect(write).toMatchObject({ node: nodeName(PREFIX, 0), device: `default/${names[0]}`, ok: true });
     expect(write!.writtenAtMs).toBeGreaterThanOrEqual(write!.receivedAtMs);
 
-    const c = shard.snapshot().counters.devices!;
+    const c = edge.counters.devices!;
     expect(c.devices).toBe(NODES);
     expect(c.online).toBe(NODES);
     expect(c.members).toBe(NODES);

@@ -7,18 +7,13 @@
  * Skips visibly when the binaries are not in the build cache.
  */
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalControlPlane, type LocalControlPlane } from '../../sim/cloud/local/local-control-plane.js';
 import { MetricsScraper } from '../../sim/cloud/metrics-scraper.js';
 import { ProcessUsageSampler, type UsageSnapshot } from '../../sim/cloud/process-usage.js';
-import { DEFAULT_PROJECT_ID } from '../../sim/edge/codec/message.js';
-import { nodeName, type ShardConfig, type ShardEvent } from '../../sim/fleet/ipc-messages.js';
-import { Shard } from '../../sim/fleet/shard/shard.js';
+import { nodeName } from '../../sim/fleet/ipc-messages.js';
 import { WorkloadDriver, type ConfigMapUpdate } from '../../sim/workload/workload-driver.js';
-import { buildAllowed, skipReason, START_TIMEOUT_MS } from './support/real-control-plane.js';
+import { EdgeShard, type ObjectEvent } from './support/edge-shard.js';
+import { skipReason, START_TIMEOUT_MS, startRealCloud, type RealCloud } from './support/real-control-plane.js';
 
 if (skipReason) console.warn(`[workload-local e2e] SKIPPED: ${skipReason}`);
 
@@ -27,21 +22,17 @@ const NS = 'twinlab-workload';
 const CONNECTED = 'KubeEdge_CloudHub_connected_nodes';
 const names = Array.from({ length: NODES }, (_, i) => nodeName('wl', i));
 
-type ObjectEvent = Extract<ShardEvent, { kind: 'object' }>;
-
 const fmt = (ms: number): string => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : 'n/a');
 
 describe.skipIf(skipReason !== '')(
   skipReason ? `workload driver vs local control plane (skipped: ${skipReason})` : 'workload driver vs local control plane (20 virtual nodes)',
   () => {
-    let runDir = '';
-    let cp: LocalControlPlane;
-    let shard: Shard | undefined;
+    let cloud: RealCloud | undefined;
+    let edge: EdgeShard | undefined;
     let driver: WorkloadDriver | undefined;
     let usage: ProcessUsageSampler;
     let usageStart: UsageSnapshot;
     let scraper: MetricsScraper;
-    const edgeEvents: ShardEvent[] = [];
 
     const drv = (): WorkloadDriver => {
       if (!driver) throw new Error('the workload driver did not open');
@@ -49,15 +40,8 @@ describe.skipIf(skipReason !== '')(
     };
 
     beforeAll(async () => {
-      runDir = mkdtempSync(join(tmpdir(), 'twinlab-workload-'));
-      cp = await startLocalControlPlane({
-        runDir,
-        nodeLimit: 100,
-        cloudhubPort: 'auto',
-        certsPort: 'auto',
-        allowBuild: buildAllowed,
-        onProgress: (line) => console.log(`[workload] ${line}`),
-      });
+      cloud = await startRealCloud('workload', 100);
+      const cp = cloud.cp;
       usage = new ProcessUsageSampler(cp.processes, { intervalMs: 1000 });
       usageStart = usage.start();
       const cloudcore = cp.metricsTargets.find((t) => t.name === 'cloudcore');
@@ -67,29 +51,7 @@ describe.skipIf(skipReason !== '')(
 
       driver = await WorkloadDriver.open({ kubeconfigPath: cp.kubeconfigPath, callTimeoutMs: 10_000 });
       await driver.ensureNamespace(NS);
-
-      const base = join(runDir, 'twinlab');
-      const config: ShardConfig = {
-        index: 0,
-        of: 1,
-        firstNode: 0,
-        nodeCount: NODES,
-        namePrefix: 'wl',
-        cloudhubUrl: cp.cloudhubUrl,
-        certsUrl: cp.certsUrl,
-        token: cp.token,
-        certs: 'per-node',
-        certCacheDir: join(base, 'certs'),
-        dataDir: join(base, 'data'),
-        kubeedgeVersion: cp.kubeedgeVersion,
-        projectId: DEFAULT_PROJECT_ID,
-        rampPerSecond: 100,
-        podStartupDelayMs: 0,
-        reconnectJitterMs: 0,
-        snapshotIntervalMs: 60_000,
-      };
-      shard = await Shard.open(config, { snapshot: () => undefined, events: (batch) => edgeEvents.push(...batch) });
-      shard.start();
+      edge = await EdgeShard.start(cloud, { dir: 'shard', namePrefix: 'wl', firstNode: 0, nodeCount: NODES, rampPerSecond: 100 });
     }, START_TIMEOUT_MS);
 
     afterAll(async () => {
@@ -97,9 +59,8 @@ describe.skipIf(skipReason !== '')(
       usage?.stop();
       await driver?.deleteAll().catch(() => undefined);
       await driver?.stop();
-      await shard?.stop(false).catch(() => undefined);
-      await cp?.stop();
-      if (runDir) rmSync(runDir, { recursive: true, force: true });
+      await edge?.stop(false).catch(() => undefined);
+      await cloud?.stop();
     }, 60_000);
 
     it('observes all 20 virtual nodes Ready through the node watch', async () => {
@@ -146,10 +107,7 @@ describe.skipIf(skipReason !== '')(
       expect(result.errors).toEqual([]);
       expect(result.updates).toHaveLength(NODES);
       const arrived = (u: ConfigMapUpdate): ObjectEvent | undefined =>
-        edgeEvents.find(
-          (e): e is ObjectEvent =>
-            e.kind === 'object' && e.type === 'configmap' && e.operation === 'update' && e.node === u.node && e.uid === u.uid && e.resourceVersion === u.resourceVersion,
-        );
+        edge!.objects({ type: 'configmap', operation: 'update', uid: u.uid }).find((e) => e.node === u.node && e.resourceVersion === u.resourceVersion);
       await d.until('the ConfigMap update on every node', () => result.updates.every((u) => arrived(u) !== undefined), 30_000, () =>
         `missing on ${result.updates.filter((u) => !arrived(u)).map((u) => u.node).join(', ')}`,
       );

@@ -1,10 +1,11 @@
 /**
- * Virtual edgecores for a conformance test: one in-process Shard (the same code a fleet runs in
+ * Virtual edgecores for an end-to-end test: one in-process Shard (the same code a fleet runs in
  * its shard processes) with its events recorded and its counters readable, so a test can see
  * what a node sent and received as well as what the cloud did about it.
  */
 import 'reflect-metadata';
 import { join } from 'node:path';
+import type { ControlPlane } from '../../../sim/cloud/control-plane.js';
 import { DEFAULT_PROJECT_ID } from '../../../sim/edge/codec/message.js';
 import type { EdgeCountersSnapshot } from '../../../sim/edge/edge-counters.js';
 import type { VirtualNode } from '../../../sim/edge/virtual-node.js';
@@ -18,7 +19,16 @@ export interface EdgeShardOptions {
   namePrefix: string;
   firstNode: number;
   nodeCount?: number;
+  /** Default per-node. */
+  certs?: ShardConfig['certs'];
+  /** Nodes started per second; default 1000 (all at once). */
+  rampPerSecond?: number;
+  /** Sees every event batch as it arrives, besides `events`. */
+  onEvents?: (batch: readonly ShardEvent[]) => void;
 }
+
+/** What a shard needs of a control plane to join it. */
+export type CloudEndpoints = Pick<ControlPlane, 'cloudhubUrl' | 'certsUrl' | 'token' | 'kubeedgeVersion'>;
 
 export type ObjectEvent = Extract<ShardEvent, { kind: 'object' }>;
 
@@ -30,14 +40,22 @@ export class EdgeShard {
     readonly config: ShardConfig,
   ) {}
 
-  /** Open a shard against the cloud and start its nodes (all at once). */
-  static async start(cloud: RealCloud, opts: EdgeShardOptions): Promise<EdgeShard> {
-    const config = shardConfig(cloud, opts);
+  /** Open a shard against the real cloud and start its nodes. */
+  static start(cloud: RealCloud, opts: EdgeShardOptions): Promise<EdgeShard> {
+    return EdgeShard.startAt(cloud.cp, cloud.workDir, opts);
+  }
+
+  /** Open a shard against any control plane, its files under `workDir/opts.dir`, and start its nodes. */
+  static async startAt(cp: CloudEndpoints, workDir: string, opts: EdgeShardOptions): Promise<EdgeShard> {
+    const config = shardConfigAt(cp, workDir, opts);
     let self: EdgeShard | undefined;
     const early: ShardEvent[] = [];
     const shard = await Shard.open(config, {
       snapshot: () => undefined,
-      events: (batch) => (self ? self.events : early).push(...batch),
+      events: (batch) => {
+        (self ? self.events : early).push(...batch);
+        opts.onEvents?.(batch);
+      },
     });
     self = new EdgeShard(shard, config);
     self.events.push(...early);
@@ -85,22 +103,26 @@ export class EdgeShard {
 }
 
 export function shardConfig(cloud: RealCloud, opts: EdgeShardOptions): ShardConfig {
-  const base = join(cloud.workDir, opts.dir);
+  return shardConfigAt(cloud.cp, cloud.workDir, opts);
+}
+
+export function shardConfigAt(cp: CloudEndpoints, workDir: string, opts: EdgeShardOptions): ShardConfig {
+  const base = join(workDir, opts.dir);
   return {
     index: 0,
     of: 1,
     firstNode: opts.firstNode,
     nodeCount: opts.nodeCount ?? 1,
     namePrefix: opts.namePrefix,
-    cloudhubUrl: cloud.cp.cloudhubUrl,
-    certsUrl: cloud.cp.certsUrl,
-    token: cloud.cp.token,
-    certs: 'per-node',
+    cloudhubUrl: cp.cloudhubUrl,
+    certsUrl: cp.certsUrl,
+    token: cp.token,
+    certs: opts.certs ?? 'per-node',
     certCacheDir: join(base, 'certs'),
     dataDir: join(base, 'data'),
-    kubeedgeVersion: cloud.cp.kubeedgeVersion,
+    kubeedgeVersion: cp.kubeedgeVersion,
     projectId: DEFAULT_PROJECT_ID,
-    rampPerSecond: 1000,
+    rampPerSecond: opts.rampPerSecond ?? 1000,
     podStartupDelayMs: 0,
     reconnectJitterMs: 0,
     snapshotIntervalMs: 60_000,
