@@ -103,10 +103,13 @@ describe('run reducer: devices', () => {
       ['recovery', 100, 0, 100],
     ]);
     expect(d.byPhase[1]!.errorRatio).toBe(0.1071);
-    expect(d.series?.readsPerS).toEqual([0, 100, 50, 100]);
-    expect(d.series?.readErrorsPerS).toEqual([0, 0, 6, 0]);
+    // Rates over the last 2 s of snapshots.
+    expect(d.series?.readsPerS).toEqual([0, 100, 75, 75]);
+    expect(d.series?.readErrorsPerS).toEqual([0, 0, 3, 3]);
 
     expect(s.slis.device_report_latency_ms).toMatchObject({ count: 5, p99: 200 });
+    expect(s.distributions.device_report_latency_ms?.counts.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(s.distributions.device_desired_roundtrip_ms?.counts.reduce((a, b) => a + b, 0)).toBe(3);
     expect(s.slis.device_desired_roundtrip_ms).toMatchObject({ count: 3, p50: 950 });
     expect(s.slis.devices_created).toEqual({ value: 4 });
     expect(s.slis.device_read_errors).toEqual({ value: 6 });

@@ -21,6 +21,7 @@ type RestoreCheck = Extract<RunEvent, { t: 'restore-check' }>;
 /** Upper bounds (ms) of the latency histograms the HTML report draws. */
 const LATENCY_BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, Number.POSITIVE_INFINITY];
 const MAX_SERIES_POINTS = 1500;
+const DEVICE_RATE_WINDOW_MS = 2000;
 
 export class RunReducer {
   private start: RunStart | undefined;
@@ -254,18 +255,24 @@ export class RunReducer {
     });
   }
 
+  /**
+   * Reads and read errors per second, each over the last ~2 s of snapshots: the fleet's sum moves
+   * whenever one shard's snapshot arrives, so a one-interval rate would saw-tooth between shards.
+   */
   private deviceTimeseries(): DeviceSeries | undefined {
-    if (this.deviceSeries.length === 0) return undefined;
-    const step = Math.max(1, Math.ceil(this.deviceSeries.length / MAX_SERIES_POINTS));
+    const pts = this.deviceSeries;
+    if (pts.length === 0) return undefined;
+    const step = Math.max(1, Math.ceil(pts.length / MAX_SERIES_POINTS));
     const out: DeviceSeries = { atS: [], readsPerS: [], readErrorsPerS: [] };
-    let prev = this.deviceSeries[0]!;
-    for (let i = 0; i < this.deviceSeries.length; i += step) {
-      const p = this.deviceSeries[i]!;
+    let j = 0;
+    for (let i = 0; i < pts.length; i += step) {
+      const p = pts[i]!;
+      while (j < i && pts[j + 1]!.atMs <= p.atMs - DEVICE_RATE_WINDOW_MS) j++;
+      const prev = pts[j]!;
       const dt = (p.atMs - prev.atMs) / 1000;
       out.atS.push(this.secondsOf(p.atMs));
       out.readsPerS.push(dt > 0 ? Math.max(0, Math.round((p.reads - prev.reads) / dt)) : 0);
       out.readErrorsPerS.push(dt > 0 ? Math.max(0, Math.round((p.errors - prev.errors) / dt)) : 0);
-      prev = p;
     }
     return out;
   }
@@ -365,6 +372,8 @@ export class RunReducer {
     const out: Record<string, Distribution> = {};
     if (this.joinMs.length > 0) out.join_to_ready_ms = distributionOf(this.joinMs);
     if (podStartupMs.length > 0) out.pod_startup_ms = distributionOf(podStartupMs);
+    if (this.deviceSamples.reportToApiMs.length > 0) out.device_report_latency_ms = distributionOf(this.deviceSamples.reportToApiMs);
+    if (this.deviceSamples.desiredToReportedMs.length > 0) out.device_desired_roundtrip_ms = distributionOf(this.deviceSamples.desiredToReportedMs);
     return out;
   }
 }

@@ -27,7 +27,7 @@ describe('html writer', () => {
 
   it('draws one titled, labelled SVG per chart: nodes, messages, cloudcore and each distribution', () => {
     const found = charts(html);
-    expect(found.map((c) => c.title)).toEqual(['Nodes over time', 'Messages per second', 'cloudcore connected nodes', 'Latency: join_to_ready_ms', 'Latency: pod_startup_ms', 'Latency: ledger_delivery_ms']);
+    expect(found.map((c) => c.title)).toEqual(['Nodes over time', 'Messages per second', 'cloudcore connected nodes', 'Latency: join_to_ready_ms', 'Latency: pod_startup_ms', 'Latency: ledger_delivery_ms', 'Devices']);
     expect(html.match(/<svg/g)).toHaveLength(found.length);
     for (const c of found) {
       expect(c.svg).toMatch(/^<svg [^>]*role="img"/);
@@ -101,6 +101,18 @@ describe('html writer', () => {
     expect(out).toContain('not a KubeEdge measurement');
     expect(out).toContain('<p class="no-data">No SLOs were set for this run.</p>');
     expect(out).toContain('TWL_CLOUD_UNREACHABLE');
+  });
+
+  it('shows the devices: totals, reads and read errors over time with the faults shaded, and each phase', () => {
+    const section = /<section id="devices">\n<h2>Devices<\/h2>\n([\s\S]*?)<\/section>/.exec(html)![1]!;
+    expect(section).toContain('<td>1,000 modbus (1 per node), created through the API server</td>');
+    expect(section).toContain('<span class="fail">timeout 4, reset 7, exception 52</span> (ratio 0.002)');
+    expect(section).toContain('<td>device read → visible in the API</td><td>p50 38 ms · p90 96 ms · p99 412 ms · max 2,310 ms (n=25,870)</td>');
+    const svg = charts(html).find((c) => c.title === 'Devices')!.svg;
+    expect(pathPoints(/<path class="series series-device-reads" d="([^"]+)"/.exec(svg)![1]!)).toBe(120);
+    expect(svg.match(/<rect class="fault"/g)).toHaveLength(sampleSummary.faults.length);
+    expect(section.match(/<tr><td>(ramp|steady|storm|flap-west|heal)<\/td>/g)).toHaveLength(5);
+    expect(render(emptySummary)).not.toContain('<h2>Devices</h2>');
   });
 
   it("falls back to cloudcore's own scrape times when the run has no time series", () => {

@@ -9,6 +9,7 @@ import type { Percentiles, RunSummary } from './run-summary.js';
 import type { LedgerCounts } from './run-sections.js';
 import { count, kib, mib, percentiles, recovery, seconds, span, value, NO_DATA } from './report-format.js';
 import { histogramSvg, timeChartSvg, type LineSeries, type TimeBand, type TimeMarker } from './svg-chart.js';
+import { readErrorsText } from './devices-section.js';
 
 export class HtmlWriter implements ReportWriter {
   readonly format = 'html';
@@ -29,6 +30,8 @@ const COLORS = {
   sent: '#7c3aed',
   received: '#0891b2',
   cloudcore: '#db2777',
+  deviceReads: '#0d9488',
+  deviceReadErrors: '#dc2626',
 };
 
 const CSS = `
@@ -90,6 +93,7 @@ export function renderReportHtml(s: RunSummary): string {
     scenarioSection(s),
     faultSection(s),
     ledgerSection(s),
+    ...devicesSection(s),
     totalsSection(s),
     `<footer>twinlab ${e(s.twinlabVersion)} · run ${e(s.runId)} · generated from summary.json</footer>`,
   ];
@@ -316,6 +320,65 @@ function ledgerSection(s: RunSummary): string {
     if (l.lostNotListed > 0) parts.push(`<p>…and ${e(count(l.lostNotListed))} more not listed.</p>`);
   }
   return section('Delivery ledger', parts.join('\n'), 'ledger');
+}
+
+/** The devices section; nothing at all for a run without devices. */
+function devicesSection(s: RunSummary): string[] {
+  const d = s.devices;
+  if (!d) return [];
+  const rows: Cell[][] = [];
+  if (d.setup) rows.push(['fake devices', `${count(d.setup.devices)} ${d.setup.protocol} (${count(d.setup.perNode)} per node), created through the ${d.setup.via === 'api' ? 'API server' : 'loopback peer'}`]);
+  rows.push(
+    ['devices on nodes (online) · members', `${count(d.devices.onNodes)} (${count(d.devices.online)})${d.devices.created !== null ? ` of ${count(d.devices.created)} created${d.devices.createFailed > 0 ? `, ${count(d.devices.createFailed)} failed` : ''}` : ''} · ${count(d.devices.members)}`],
+    ['reads', `${count(d.reads.total)} (${value(d.reads.perSecond)}/s), ${count(d.reads.skipped)} ticks skipped`],
+    [
+      'read errors',
+      { html: `<span class="${d.reads.errorRatio ? 'fail' : 'pass'}">${e(readErrorsText(d.reads.errors))}</span>${d.reads.errorRatio !== null ? ` (ratio ${e(value(d.reads.errorRatio))})` : ''}` },
+    ],
+    ['writes · write errors', `${count(d.writes.total)} · ${readErrorsText(d.writes.errors)}`],
+    ['reports twin / state / confirmed / re-sent', [d.reports.twin, d.reports.state, d.reports.confirmed, d.reports.resent].map(count).join(' / ')],
+    ['reports refused by the DMI limit / dropped offline / not member / unconfirmed at the end', [d.reports.rateLimited, d.reports.droppedOffline, d.reports.notMember, d.reports.unconfirmedAtEnd].map(count).join(' / ')],
+    latencyRow('device round trip of a read', d.reads.latencyMs),
+    latencyRow('report → the cloud\'s "OK"', d.reports.confirmLatencyMs),
+    latencyRow(`device read → ${s.cloud.provider === 'loopback' ? 'merged by the peer' : 'visible in the API'}`, d.latency.reportToApiMs),
+    latencyRow('desired set → written to the device', d.latency.desiredToDeviceWriteMs),
+    latencyRow('desired set → shown in a report', d.latency.desiredToReportedMs),
+    ['desired set / written / shown', [d.desired.set, d.desired.written, d.desired.shown].map(count).join(' / ')],
+  );
+  if (d.fakeDevices) rows.push(['fake devices: requests served / fault answers / drops', [d.fakeDevices.requests, d.fakeDevices.faultAnswers, d.fakeDevices.drops].map(count).join(' / ')]);
+  const parts = [table(['what', 'value'], rows)];
+  const ts = d.series;
+  if (ts && ts.atS.length > 0) {
+    const bands = faultBands(s);
+    const markers = phaseMarkers(s);
+    parts.push(
+      timeChartSvg({
+        label: `Device reads and read errors per second over ${value(ts.atS.length)} s, with ${bands.length} faults shaded and ${markers.length} phase starts marked`,
+        xs: ts.atS,
+        yUnit: 'reads/s',
+        series: [
+          { name: 'reads', key: 'device-reads', color: COLORS.deviceReads, values: ts.readsPerS },
+          { name: 'read errors', key: 'device-read-errors', color: COLORS.deviceReadErrors, values: ts.readErrorsPerS },
+        ],
+        bands,
+        bandLegend: 'fault (link or device)',
+        markers,
+        xEnd: s.durationSeconds,
+      }),
+    );
+  }
+  if (d.byPhase.length > 0) {
+    parts.push(
+      '<h3>By phase</h3>',
+      table(
+        ['phase', 'reads', 'read errors', 'error ratio', 'ticks skipped', 'twin reports', 'confirmed'],
+        d.byPhase.map((p): Cell[] => [p.phase, count(p.reads), readErrorsText(p.readErrors), p.errorRatio === null ? NO_DATA : value(p.errorRatio), count(p.skipped), count(p.twinReports), count(p.confirmed)]),
+        [1, 3, 4, 5, 6],
+      ),
+    );
+  }
+  if (d.errors.length > 0) parts.push(`<ul>${d.errors.map((x) => `<li>${e(x)}</li>`).join('')}</ul>`);
+  return [section('Devices', parts.join('\n'), 'devices')];
 }
 
 function latencyRow(label: string, p: Percentiles, unit = 'ms'): Cell[] {

@@ -18,7 +18,7 @@ describe('markdown writer', () => {
   });
 
   it('puts SLO verdicts first, then scenario, ledger and faults, then the totals', () => {
-    const order = ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Nodes', '## Latency', '## Messages', '## Workload', '## Control plane', '## Harness'].map((h) => md.indexOf(h));
+    const order = ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Devices', '## Nodes', '## Latency', '## Messages', '## Workload', '## Control plane', '## Harness'].map((h) => md.indexOf(h));
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
@@ -40,12 +40,18 @@ describe('markdown writer', () => {
     expect(md).toContain('| 112 s – end | heal | delay | delay 200±50 ms both | edge-east | 100 |');
   });
 
+  it('shows the devices with their read errors per phase', () => {
+    expect(md).toContain('| fake devices | 1000 modbus (1 per node), created through the API server |');
+    expect(md).toContain('| read errors | timeout 4, reset 7, exception 52 |');
+    expect(md).toContain('| heal | 3360 | timeout 4, reset 7, exception 52 | 0.0184 | 11 | 3360 | 3360 |');
+  });
+
   it('keeps the loopback banner and the run error; leaves out sections the run does not have', () => {
     const empty = render(emptySummary);
     expect(empty).toContain('**not a KubeEdge measurement**');
     expect(md).not.toContain('not a KubeEdge measurement');
     expect(empty).toContain('**Run failed:** `TWL_CLOUD_UNREACHABLE` — cloudhub wss://127.0.0.1:9 refused the connection');
-    for (const h of ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Workload', '## Control plane']) expect(empty).not.toContain(h);
+    for (const h of ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Devices', '## Workload', '## Control plane']) expect(empty).not.toContain(h);
     expect(empty).toContain('## Nodes');
   });
 

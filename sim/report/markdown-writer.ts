@@ -6,6 +6,7 @@ import type { ReportWriter } from './report-writer.js';
 import type { RunSummary } from './run-summary.js';
 import type { LedgerCounts } from './run-sections.js';
 import { count, kib, mib, percentiles, recovery, seconds, span, value, NO_DATA } from './report-format.js';
+import { devicesMarkdown } from './devices-section.js';
 
 export class MarkdownWriter implements ReportWriter {
   readonly format = 'markdown';
@@ -46,7 +47,7 @@ export function renderSummaryMarkdown(s: RunSummary): string {
     `Run ${code(s.runId)} · ${s.startedAt} · ${value(s.durationSeconds)} s · cloud ${code(s.cloud.provider)} (KubeEdge ${s.cloud.kubeedgeVersion}${s.cloud.nodeLimit !== null ? `, nodeLimit ${count(s.cloud.nodeLimit)}` : ''}) · twinlab ${s.twinlabVersion}`,
     '',
   );
-  lines.push(...scenarioLines(s), ...ledgerLines(s), ...faultLines(s));
+  lines.push(...scenarioLines(s), ...ledgerLines(s), ...faultLines(s), ...(s.devices ? devicesMarkdown(s.devices).split('\n') : []));
   lines.push(...totalsLines(s), ...workloadLines(s), ...controlPlaneLines(s), ...harnessLines(s));
   return lines.join('\n');
 }

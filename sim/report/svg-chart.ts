@@ -36,6 +36,8 @@ export interface TimeChart {
   xs: readonly number[];
   series: readonly LineSeries[];
   bands?: readonly TimeBand[];
+  /** What the shaded bands are, in the legend; default `link fault`. */
+  bandLegend?: string;
   markers?: readonly TimeMarker[];
   yUnit: string;
   /** Right end of the x axis when the run lasted longer than its last sample (seconds). */
@@ -166,8 +168,9 @@ export function timeChartSvg(chart: TimeChart): string {
     lx += 24 + s.name.length * 7 + 24;
   }
   if (bands.length > 0) {
-    out.push(`<rect x="${lx}" y="${ly - 10}" width="18" height="10" fill="${FAULT_COLOR}" fill-opacity="0.12" stroke="${FAULT_COLOR}" stroke-opacity="0.35"/>`, text(lx + 24, ly, 'link fault'));
-    lx += 24 + 9 * 7 + 24;
+    const legend = chart.bandLegend ?? 'link fault';
+    out.push(`<rect x="${lx}" y="${ly - 10}" width="18" height="10" fill="${FAULT_COLOR}" fill-opacity="0.12" stroke="${FAULT_COLOR}" stroke-opacity="0.35"/>`, text(lx + 24, ly, legend));
+    lx += 24 + (chart.bandLegend === undefined ? 9 : legend.length) * 7 + 24;
   }
   if (markers.length > 0) {
     out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 18}" y2="${ly - 4}" stroke="${PHASE_COLOR}" stroke-dasharray="4 3"/>`, text(lx + 24, ly, 'phase start'));
