@@ -352,9 +352,10 @@ export class ScenarioRunner {
   private async apply(phase: string, group: string, fault: LinkFaultSpec): Promise<string> {
     const range = this.group(group);
     const id = `${phase}-${++this.faultSeq}`;
+    const atMs = Date.now();
     await this.ports.applyFault(id, fault, range);
     this.active.add(id);
-    this.ports.record({ t: 'fault-start', atMs: Date.now(), id, phase, kind: fault.kind, detail: describeFault(fault), group, nodes: range.count });
+    this.ports.record({ t: 'fault-start', atMs, id, phase, kind: fault.kind, detail: describeFault(fault), group, nodes: range.count });
     return id;
   }
 
