@@ -10,6 +10,7 @@ import type { RunSummary, ControlPlaneUsage } from '../report/run-summary.js';
 import type { PhaseRecord } from '../report/run-sections.js';
 import type { SloSpec, Sli } from '../report/slo.js';
 import type { ApiWorkloadSection } from '../run/api-workload.js';
+import type { Expectation } from './delivery-ledger.js';
 import type { DevicesSetup, FakeDeviceTotals } from '../report/devices-section.js';
 
 export type RunEvent =
@@ -28,19 +29,8 @@ export type RunEvent =
   | { t: 'snapshot'; atMs: number; totals: FleetTotals; cloudcoreConnected: number | null }
   /** What the shards reported: nodes Ready, objects received, links up/down, pods Running. */
   | { t: 'shard'; atMs: number; events: ShardEvent[] }
-  /** The workload changed an object bound to a node; the node must end up with this state. */
-  | {
-      t: 'expect';
-      atMs: number;
-      node: string;
-      kind: string;
-      namespace: string;
-      name: string;
-      uid: string;
-      /** null: the object was deleted. */
-      resourceVersion: string | null;
-      phase: string;
-    }
+  /** The workload changed an object bound to a node; the node must end up with this state (null resourceVersion: deleted). */
+  | ({ t: 'expect' } & Expectation)
   | { t: 'phase-start'; atMs: number; name: string; kind: string }
   | { t: 'phase-end'; atMs: number; record: PhaseRecord }
   | { t: 'fault-start'; atMs: number; id: string; phase: string; kind: string; detail: string; group: string; nodes: number }
