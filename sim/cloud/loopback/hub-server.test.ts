@@ -1,46 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LoopbackPeer, type LoopbackPeerOptions } from './loopback-peer.js';
-import { RawEdgeClient, registerContent, sleep } from './raw-edge-client.js';
-import { makeTestPki, type TestPki } from './test-certs.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loopbackPeerKit, registerNode } from './loopback-peer.test-kit.js';
+import { sleep, type RawEdgeClient } from './raw-edge-client.js';
 
-let pki: TestPki;
-let peer: LoopbackPeer;
-let url: string;
-let port: number;
-const clients: RawEdgeClient[] = [];
+const kit = loopbackPeerKit({ reconcileIntervalMs: 0 });
 const sockets: TLSSocket[] = [];
 
-beforeAll(async () => {
-  pki = await makeTestPki();
-});
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
-  await peer?.close();
 });
 
-async function startPeer(extra: Partial<LoopbackPeerOptions> = {}): Promise<void> {
-  peer = new LoopbackPeer();
-  ({ hubUrl: url, hubPort: port } = await peer.start({
-    caPem: pki.caPem,
-    serverCertPem: pki.serverCertPem,
-    serverKeyPem: pki.serverKeyPem,
-    reconcileIntervalMs: 0,
-    ...extra,
-  }));
+/** A raw client that sends nothing on its own: these tests watch keepalives and unread connections. */
+function client(nodeId: string, opts: { connectionUse?: boolean } = {}): Promise<RawEdgeClient> {
+  return kit.connect(nodeId, { ...opts, keepalive: false });
 }
-
-async function client(nodeId: string, opts: { connectionUse?: boolean } = {}): Promise<RawEdgeClient> {
-  const c = await RawEdgeClient.connect({ url, pki, nodeId, ...opts });
-  clients.push(c);
-  return c;
-}
-
-const register = (c: RawEdgeClient) =>
-  c.send({ source: 'edged', group: 'meta', operation: 'insert', resource: `null/node/${c.nodeId}` }, registerContent(c.nodeId));
 
 interface Frame {
   fin: boolean;
@@ -50,7 +24,8 @@ interface Frame {
 
 /** A WebSocket client on a bare TLS socket, to see frames as the wire carries them. */
 async function rawFrames(nodeId: string): Promise<{ frames: Frame[]; socket: TLSSocket }> {
-  const socket = tlsConnect({ host: '127.0.0.1', port, ca: pki.caPem, cert: pki.clientCertPem, key: pki.clientKeyPem });
+  const port = kit.hubPort;
+  const socket = tlsConnect({ host: '127.0.0.1', port, ca: kit.pki.caPem, cert: kit.pki.clientCertPem, key: kit.pki.clientKeyPem });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
   socket.write(
@@ -93,64 +68,64 @@ async function rawFrames(nodeId: string): Promise<{ frames: Frame[]; socket: TLS
 
 describe('hub server', () => {
   it('requires a CA-signed client certificate', async () => {
-    await startPeer();
-    await expect(RawEdgeClient.connect({ url, pki, nodeId: 'vn-1', clientCert: false })).rejects.toThrow();
-    expect(peer.stats().connectionsTotal).toBe(0);
+    await kit.start();
+    await expect(kit.connect('vn-1', { clientCert: false, keepalive: false })).rejects.toThrow();
+    expect(kit.peer.stats().connectionsTotal).toBe(0);
   });
 
   it('never reads a socket without `ConnectionUse: msg`; it dies at the keepalive timeout', async () => {
-    await startPeer({ keepaliveTimeoutMs: 300 });
+    await kit.start({ keepaliveTimeoutMs: 300 });
     const c = await client('vn-1', { connectionUse: false });
     c.keepalive();
-    const req = register(c);
+    const req = registerNode(c);
     await sleep(150);
     expect(c.messages().find((m) => m.header.parent_msg_id === req.header.msg_id)).toBeUndefined();
-    expect(peer.stats().messagesUp).toEqual({});
-    expect(peer.stats().unreadConnections).toBe(1);
+    expect(kit.peer.stats().messagesUp).toEqual({});
+    expect(kit.peer.stats().unreadConnections).toBe(1);
     expect(await c.waitClosed(1000)).toBe(true);
-    expect(peer.stats().keepaliveTimeouts).toBe(1);
+    expect(kit.peer.stats().keepaliveTimeouts).toBe(1);
   });
 
   it('a second connection with the same node_id replaces the first (old socket closed)', async () => {
-    await startPeer();
+    await kit.start();
     const c1 = await client('vn-1');
     const c2 = await client('vn-1');
     expect(await c1.waitClosed(1000)).toBe(true);
     expect(c2.closed).toBe(false);
-    const req = register(c2);
+    const req = registerNode(c2);
     await c2.waitFor((m) => m.header.parent_msg_id === req.header.msg_id);
-    const s = peer.stats();
+    const s = kit.peer.stats();
     expect(s.sessionsReplaced).toBe(1);
     expect(s.sessions).toBe(1);
   });
 
   it('at nodeLimit: leaves the socket open, reads upstream, never sends anything down', async () => {
     const logs: string[] = [];
-    await startPeer({ nodeLimit: 1, keepaliveTimeoutMs: 200, log: (l) => logs.push(l) });
+    await kit.start({ nodeLimit: 1, keepaliveTimeoutMs: 200, log: (l) => logs.push(l) });
     const c1 = await client('vn-1');
     c1.keepalive();
     const c2 = await client('vn-2');
     const c3 = await client('vn-3');
     c2.keepalive();
-    const req = register(c2);
+    const req = registerNode(c2);
     c2.send({ source: 'websocket', group: 'resource', operation: 'ping', resource: 'node' }, 'ping');
     await sleep(400);
     expect(c2.received).toHaveLength(0);
     expect(c2.closed).toBe(false);
     expect(c3.closed).toBe(false);
     expect(c2.messages().find((m) => m.header.parent_msg_id === req.header.msg_id)).toBeUndefined();
-    const s = peer.stats();
+    const s = kit.peer.stats();
     expect(s.limitRejected).toBe(2);
     expect(s.limitRejectedMessages).toBe(3);
     expect(s.sessions).toBe(0); // vn-1 timed out meanwhile (one keepalive only)
     expect(logs.filter((l) => l.includes('reach node limit'))).toHaveLength(1);
     // Closing the peer also drops the sockets it never made sessions for.
-    await peer.close();
+    await kit.peer.close();
     expect(await c2.waitClosed(1000)).toBe(true);
   });
 
   it('only keepalives reset the timeout; without them the socket is closed', async () => {
-    await startPeer({ keepaliveTimeoutMs: 250 });
+    await kit.start({ keepaliveTimeoutMs: 250 });
     const c = await client('vn-1');
     const other = await client('vn-2');
     for (let i = 0; i < 5; i++) {
@@ -161,24 +136,24 @@ describe('hub server', () => {
     expect(c.closed).toBe(false);
     expect(other.closed).toBe(true); // pings kept coming, but they are not keepalives
     expect(await c.waitClosed(1000)).toBe(true);
-    expect(peer.stats().keepaliveTimeouts).toBe(2);
+    expect(kit.peer.stats().keepaliveTimeouts).toBe(2);
   });
 
   it('counts malformed frames and carries on', async () => {
-    await startPeer();
+    await kit.start();
     const c = await client('vn-1');
     c.sendRaw('not json');
     c.sendRaw('{"header":1,"route":{}}');
     c.sendRaw('[1,2]');
     const ping = c.send({ source: 'websocket', group: 'resource', operation: 'ping', resource: 'node' }, 'ping');
     await c.waitFor((m) => m.header.parent_msg_id === ping.header.msg_id);
-    expect(peer.stats().malformed).toBe(3);
+    expect(kit.peer.stats().malformed).toBe(3);
   });
 
   it('sends messages over 4082 bytes as a FIN=0 text frame of 4082 bytes plus continuation frames', async () => {
-    await startPeer();
+    await kit.start();
     const { frames } = await rawFrames('vn-frag');
-    peer.createPod('vn-frag', {
+    kit.peer.createPod('vn-frag', {
       metadata: { name: 'big', annotations: { pad: 'x'.repeat(9000) } },
       spec: { containers: [{ name: 'c', image: 'nginx' }] },
     });
@@ -192,13 +167,13 @@ describe('hub server', () => {
     expect(text.endsWith('\n')).toBe(true);
     const m = JSON.parse(text) as { route: { operation: string; resource: string } };
     expect(m.route).toMatchObject({ operation: 'insert', resource: 'default/pod/big' });
-    expect(peer.stats().fragmentedDown).toBe(1);
+    expect(kit.peer.stats().fragmentedDown).toBe(1);
   });
 
   it('sends a small message as one text frame', async () => {
-    await startPeer();
+    await kit.start();
     const { frames } = await rawFrames('vn-small');
-    peer.createPod('vn-small', { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    kit.peer.createPod('vn-small', { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     await sleep(150);
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ fin: true, opcode: 1 });

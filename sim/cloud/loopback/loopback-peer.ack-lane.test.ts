@@ -1,40 +1,14 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../edge/codec/message.js';
-import { LoopbackPeer, type LoopbackPeerOptions } from './loopback-peer.js';
-import { RawEdgeClient, registerContent, sleep } from './raw-edge-client.js';
-import { makeTestPki, type TestPki } from './test-certs.js';
+import { loopbackPeerKit, registerNode } from './loopback-peer.test-kit.js';
+import { sleep, type RawEdgeClient } from './raw-edge-client.js';
 
-let pki: TestPki;
-let peer: LoopbackPeer;
-let url: string;
-const clients: RawEdgeClient[] = [];
-
-beforeAll(async () => {
-  pki = await makeTestPki();
-});
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await peer?.close();
-});
-
-async function startPeer(extra: Partial<LoopbackPeerOptions> = {}): Promise<void> {
-  peer = new LoopbackPeer();
-  ({ hubUrl: url } = await peer.start({
-    caPem: pki.caPem,
-    serverCertPem: pki.serverCertPem,
-    serverKeyPem: pki.serverKeyPem,
-    reconcileIntervalMs: 0,
-    ...extra,
-  }));
-}
+const kit = loopbackPeerKit({ reconcileIntervalMs: 0 });
 
 /** Connect and register `node`, ACKing the Node echo so the lane is idle. */
 async function registered(node: string): Promise<RawEdgeClient> {
-  const c = await RawEdgeClient.connect({ url, pki, nodeId: node });
-  clients.push(c);
-  c.keepalive();
-  c.send({ source: 'edged', group: 'meta', operation: 'insert', resource: `null/node/${node}` }, registerContent(node));
+  const c = await kit.connect(node);
+  registerNode(c);
   c.ack(await c.waitFor((m) => m.route.operation === 'update'));
   await sleep(30);
   return c;
@@ -45,10 +19,10 @@ const isPod = (name: string) => (m: Message) => m.route.resource === `default/po
 
 describe('ACK lane', () => {
   it('resends with the SAME msg_id every resend interval, at most maxSends times, then gives up', async () => {
-    await startPeer({ ackLane: { resendIntervalMs: 80, maxSends: 3, retryBaseMs: 5_000 } });
+    await kit.start({ ackLane: { resendIntervalMs: 80, maxSends: 3, retryBaseMs: 5_000 } });
     const c = await registered('vn-1');
     const from = c.received.length;
-    peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
+    kit.peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
     await sleep(80 * 3 + 150);
     const sends = c.received.slice(from).map((r) => r.message).filter(isPod('p1'));
     expect(sends).toHaveLength(3);
@@ -56,45 +30,45 @@ describe('ACK lane', () => {
     expect(sends[0]!.route.operation).toBe('insert');
     const gaps = c.received.slice(from).filter((r) => isPod('p1')(r.message)).map((r) => r.at);
     expect(gaps[1]! - gaps[0]!).toBeGreaterThanOrEqual(60);
-    const s = peer.stats();
+    const s = kit.peer.stats();
     expect(s.resends).toBe(2);
     expect(s.ackGiveUps).toBe(1);
   });
 
   it('retries a given-up message after the per-item rate-limit delay, same msg_id; a late ACK is only counted', async () => {
-    await startPeer({ ackLane: { resendIntervalMs: 100, maxSends: 1, retryBaseMs: 150 } });
+    await kit.start({ ackLane: { resendIntervalMs: 100, maxSends: 1, retryBaseMs: 150 } });
     const c = await registered('vn-1');
-    const acksBefore = peer.stats().acks;
+    const acksBefore = kit.peer.stats().acks;
     const from = c.received.length;
-    peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
+    kit.peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
     // sent at 0, given up at 100, retried at 250
     const first = await c.waitFor(isPod('p1'), 1000, from);
     await sleep(140);
-    expect(peer.stats().ackGiveUps).toBe(1);
+    expect(kit.peer.stats().ackGiveUps).toBe(1);
     c.ack(first); // late: the lane no longer waits for it
     await sleep(20);
-    expect(peer.stats().acksUnknown).toBe(1);
-    expect(peer.stats().acks).toBe(acksBefore);
+    expect(kit.peer.stats().acksUnknown).toBe(1);
+    expect(kit.peer.stats().acks).toBe(acksBefore);
     const idx = c.received.findIndex((r, i) => i >= from && isPod('p1')(r.message));
     const retry = await c.waitFor(isPod('p1'), 1000, idx + 1);
     expect(retry.header.msg_id).toBe(first.header.msg_id);
     c.ack(retry);
     await sleep(30);
-    expect(peer.stats().acks).toBe(acksBefore + 1);
+    expect(kit.peer.stats().acks).toBe(acksBefore + 1);
   });
 
   it('an ACK sent twice is idempotent: counted once, the duplicate is recorded', async () => {
-    await startPeer({ ackLane: { resendIntervalMs: 5_000 } });
+    await kit.start({ ackLane: { resendIntervalMs: 5_000 } });
     const c = await registered('vn-1');
-    const acksBefore = peer.stats().acks;
+    const acksBefore = kit.peer.stats().acks;
     const acked: number[] = [];
-    peer.on('ack', (e) => acked.push(e.latencyMs));
-    peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
+    kit.peer.on('ack', (e) => acked.push(e.latencyMs));
+    kit.peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
     const ins = await c.waitFor(isPod('p1'));
     c.ack(ins);
     c.ack(ins);
     await sleep(60);
-    const s = peer.stats();
+    const s = kit.peer.stats();
     expect(s.acks - acksBefore).toBe(1);
     expect(s.acksDuplicate).toBe(1);
     expect(acked).toHaveLength(1);
@@ -102,10 +76,10 @@ describe('ACK lane', () => {
   });
 
   it('is stop-and-wait: the second object is not sent until the first is ACKed', async () => {
-    await startPeer({ ackLane: { resendIntervalMs: 5_000 } });
+    await kit.start({ ackLane: { resendIntervalMs: 5_000 } });
     const c = await registered('vn-1');
-    peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
-    peer.createPod('vn-1', { metadata: { name: 'p2' }, spec: podSpec });
+    kit.peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
+    kit.peer.createPod('vn-1', { metadata: { name: 'p2' }, spec: podSpec });
     const first = await c.waitFor(isPod('p1'));
     await sleep(150);
     expect(c.messages().filter(isPod('p2'))).toHaveLength(0);
@@ -115,13 +89,13 @@ describe('ACK lane', () => {
   });
 
   it('coalesces: only the newest message per object is kept while the lane is blocked', async () => {
-    await startPeer({ ackLane: { resendIntervalMs: 5_000 } });
+    await kit.start({ ackLane: { resendIntervalMs: 5_000 } });
     const c = await registered('vn-1');
-    peer.createPod('vn-1', { metadata: { name: 'blocker' }, spec: podSpec });
+    kit.peer.createPod('vn-1', { metadata: { name: 'blocker' }, spec: podSpec });
     const blocker = await c.waitFor(isPod('blocker'));
-    peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
-    peer.updatePod('default', 'p1', { metadata: { labels: { v: '1' } } });
-    const last = peer.updatePod('default', 'p1', { metadata: { labels: { v: '2' } } });
+    kit.peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
+    kit.peer.updatePod('default', 'p1', { metadata: { labels: { v: '1' } } });
+    const last = kit.peer.updatePod('default', 'p1', { metadata: { labels: { v: '2' } } });
     c.ack(blocker);
     const got = await c.waitFor(isPod('p1'));
     expect(got.header.resourceversion).toBe(last?.metadata.resourceVersion);
@@ -129,13 +103,13 @@ describe('ACK lane', () => {
     c.ack(got);
     await sleep(100);
     expect(c.messages().filter(isPod('p1'))).toHaveLength(1);
-    expect(peer.stats().coalesced).toBe(2);
+    expect(kit.peer.stats().coalesced).toBe(2);
   });
 
   it('a configmap query reply carries the RV and must itself be ACKed (it blocks the lane until then)', async () => {
-    await startPeer({ ackLane: { resendIntervalMs: 100, maxSends: 5 } });
+    await kit.start({ ackLane: { resendIntervalMs: 100, maxSends: 5 } });
     const c = await registered('vn-1');
-    peer.upsertConfigMap('default', 'cm', { k: 'v' });
+    kit.peer.upsertConfigMap('default', 'cm', { k: 'v' });
     const q = c.send({ source: 'edged', group: 'meta', operation: 'query', resource: 'default/configmap/cm' }, null);
     const reply = await c.waitFor((m) => m.header.parent_msg_id === q.header.msg_id);
     expect(reply.route).toEqual({ source: 'edgecontroller', group: 'resource', operation: 'response', resource: 'default/configmap/cm' });
@@ -143,7 +117,7 @@ describe('ACK lane', () => {
     expect(cm.kind).toBe('ConfigMap');
     expect(cm.data).toEqual({ k: 'v' });
     expect(reply.header.resourceversion).toBe(cm.metadata.resourceVersion);
-    peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
+    kit.peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
     // Not ACKed: the reply is resent (same msg_id) and the pod waits behind it.
     await sleep(150);
     const copies = c.messages().filter((m) => m.header.msg_id === reply.header.msg_id);
@@ -154,13 +128,13 @@ describe('ACK lane', () => {
 
     // The ACK created the ObjectSync: a change to the configmap is now pushed to this node.
     c.ack(await c.waitFor(isPod('p1')));
-    const updated = peer.upsertConfigMap('default', 'cm', { k: 'v2' });
+    const updated = kit.peer.upsertConfigMap('default', 'cm', { k: 'v2' });
     const push = await c.waitFor((m) => m.route.resource === 'default/configmap/cm' && m.route.operation === 'update');
     expect(push.header.resourceversion).toBe(updated.metadata.resourceVersion);
   });
 
   it('a missing configmap gets the NotFound error shape, no RV, no ACK needed', async () => {
-    await startPeer();
+    await kit.start();
     const c = await registered('vn-1');
     const q = c.send({ source: 'edged', group: 'meta', operation: 'query', resource: 'default/configmap/nope' }, null);
     const reply = await c.waitFor((m) => m.header.parent_msg_id === q.header.msg_id);
@@ -178,12 +152,12 @@ describe('ACK lane', () => {
     // kube-root-ca.crt exists in every namespace and holds the peer's CA.
     const q2 = c.send({ source: 'edged', group: 'meta', operation: 'query', resource: 'other-ns/configmap/kube-root-ca.crt' }, null);
     const r2 = await c.waitFor((m) => m.header.parent_msg_id === q2.header.msg_id);
-    expect((r2.content as { data: Record<string, string> }).data['ca.crt']).toBe(pki.caPem);
+    expect((r2.content as { data: Record<string, string> }).data['ca.crt']).toBe(kit.pki.caPem);
     expect(r2.header.resourceversion).toBeDefined();
   });
 
   it('serviceaccounttoken: TokenRequest reply, no RV, not on the ACK lane', async () => {
-    await startPeer();
+    await kit.start();
     const c = await registered('vn-1');
     const q = c.send(
       { source: 'edged', group: 'meta', operation: 'query', resource: 'default/serviceaccounttoken/default' },
@@ -194,19 +168,18 @@ describe('ACK lane', () => {
     expect((reply.content as { kind: string }).kind).toBe('TokenRequest');
     c.ack(reply);
     await sleep(40);
-    expect(peer.stats().acksUnneeded).toBe(1);
+    expect(kit.peer.stats().acksUnneeded).toBe(1);
   });
 
   it('reconnect: the pool is discarded and un-ACKed objects come back as update at their latest RV', async () => {
-    await startPeer({ ackLane: { resendIntervalMs: 5_000 } });
+    await kit.start({ ackLane: { resendIntervalMs: 5_000 } });
     const c = await registered('vn-1');
-    peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
+    kit.peer.createPod('vn-1', { metadata: { name: 'p1' }, spec: podSpec });
     await c.waitFor(isPod('p1'));
     c.close(); // never ACKed
     await sleep(50);
-    const pod = peer.updatePod('default', 'p1', { metadata: { labels: { v: 'offline' } } });
-    const c2 = await RawEdgeClient.connect({ url, pki, nodeId: 'vn-1' });
-    clients.push(c2);
+    const pod = kit.peer.updatePod('default', 'p1', { metadata: { labels: { v: 'offline' } } });
+    const c2 = await kit.connect('vn-1', { keepalive: false });
     const again = await c2.waitFor(isPod('p1'));
     expect(again.route.operation).toBe('update');
     expect(again.header.resourceversion).toBe(pod?.metadata.resourceVersion);
@@ -214,30 +187,29 @@ describe('ACK lane', () => {
     await sleep(40);
     // ACKed at the latest RV: the reconcile has nothing more to send.
     const before = c2.received.length;
-    peer.reconcileNow();
+    kit.peer.reconcileNow();
     await sleep(60);
     expect(c2.received.length).toBe(before);
   });
 
   it('reconnect: an object deleted while the node was away comes down as delete {name, namespace, uid}', async () => {
-    await startPeer();
+    await kit.start();
     const c = await registered('vn-1');
-    const cm = peer.upsertConfigMap('default', 'cm', { k: 'v' });
+    const cm = kit.peer.upsertConfigMap('default', 'cm', { k: 'v' });
     const q = c.send({ source: 'edged', group: 'meta', operation: 'query', resource: 'default/configmap/cm' }, null);
     c.ack(await c.waitFor((m) => m.header.parent_msg_id === q.header.msg_id));
     await sleep(30);
     c.close();
     await sleep(30);
-    peer.deleteConfigMap('default', 'cm');
-    const c2 = await RawEdgeClient.connect({ url, pki, nodeId: 'vn-1' });
-    clients.push(c2);
+    kit.peer.deleteConfigMap('default', 'cm');
+    const c2 = await kit.connect('vn-1', { keepalive: false });
     const del = await c2.waitFor((m) => m.route.operation === 'delete');
     expect(del.route.resource).toBe('default/configmap/cm');
     expect(del.content).toEqual({ metadata: { name: 'cm', namespace: 'default', uid: cm.metadata.uid, resourceVersion: cm.metadata.resourceVersion } });
     c2.ack(del);
     await sleep(30);
     const before = c2.received.length;
-    peer.reconcileNow();
+    kit.peer.reconcileNow();
     await sleep(50);
     expect(c2.received.length).toBe(before);
   });

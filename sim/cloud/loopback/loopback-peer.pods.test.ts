@@ -1,40 +1,15 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Message } from '../../edge/codec/message.js';
-import { LoopbackPeer } from './loopback-peer.js';
-import { RawEdgeClient, registerContent, sleep } from './raw-edge-client.js';
-import { makeTestPki, type TestPki } from './test-certs.js';
+import { describe, expect, it } from 'vitest';
+import { ackPushes, loopbackPeerKit, registerNode } from './loopback-peer.test-kit.js';
+import { sleep, type RawEdgeClient } from './raw-edge-client.js';
 
-let pki: TestPki;
-let peer: LoopbackPeer;
-let url: string;
-const clients: RawEdgeClient[] = [];
+const kit = loopbackPeerKit({ reconcileIntervalMs: 0 });
 
-beforeAll(async () => {
-  pki = await makeTestPki();
-});
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await peer?.close();
-});
-
-/** An edge that ACKs every ACK-required push at once, as metamanager does. */
+/** A peer and an edge that ACKs every ACK-required push at once, as metamanager does. */
 async function ackingNode(node: string): Promise<RawEdgeClient> {
-  peer = new LoopbackPeer();
-  ({ hubUrl: url } = await peer.start({
-    caPem: pki.caPem,
-    serverCertPem: pki.serverCertPem,
-    serverKeyPem: pki.serverKeyPem,
-    reconcileIntervalMs: 0,
-  }));
-  const c = await RawEdgeClient.connect({ url, pki, nodeId: node });
-  clients.push(c);
-  c.ws.on('message', (data: Buffer) => {
-    const m = JSON.parse(data.toString()) as Message;
-    if (['insert', 'update', 'delete'].includes(m.route.operation ?? '')) c.ack(m);
-  });
-  c.keepalive();
-  c.send({ source: 'edged', group: 'meta', operation: 'insert', resource: `null/node/${node}` }, registerContent(node));
+  await kit.start();
+  const c = await kit.connect(node);
+  ackPushes(c);
+  registerNode(c);
   await c.waitFor((m) => m.route.operation === 'update');
   return c;
 }
@@ -52,8 +27,8 @@ const podPatch = (uid: string, phase: string) =>
 describe('pods', () => {
   it('podpatch: pushes the pod update with the new RV before the patch reply; emits pod-running', async () => {
     const c = await ackingNode('vn-1');
-    const running = new Promise<{ namespace: string; name: string; node: string }>((r) => peer.once('pod-running', r));
-    const pod = peer.createPod('vn-1', { metadata: { name: 'web' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    const running = new Promise<{ namespace: string; name: string; node: string }>((r) => kit.peer.once('pod-running', r));
+    const pod = kit.peer.createPod('vn-1', { metadata: { name: 'web' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     const ins = await c.waitFor((m) => m.route.resource === 'default/pod/web' && m.route.operation === 'insert');
     expect(ins.header.resourceversion).toBe(pod.metadata.resourceVersion);
     expect((ins.content as { kind: string; spec: { nodeName: string } }).spec.nodeName).toBe('vn-1');
@@ -71,11 +46,11 @@ describe('pods', () => {
 
   it('deletion: update(deletionTimestamp) → edge delete → update, "OK", delete with the full Pod; then forgotten', async () => {
     const c = await ackingNode('vn-1');
-    const pod = peer.createPod('vn-1', { metadata: { name: 'web' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    const pod = kit.peer.createPod('vn-1', { metadata: { name: 'web' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     await c.waitFor((m) => m.route.operation === 'insert');
     await sleep(30);
     const from = c.received.length;
-    peer.deletePod('default', 'web', 0);
+    kit.peer.deletePod('default', 'web', 0);
     const marked = await c.waitFor((m) => m.route.resource === 'default/pod/web' && m.route.operation === 'update', 3000, from);
     expect((marked.content as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp).toBeDefined();
     await sleep(30);
@@ -98,7 +73,7 @@ describe('pods', () => {
     expect(content.kind).toBe('Pod');
     expect(content.metadata.uid).toBe(pod.metadata.uid);
     expect(content.spec.containers).toHaveLength(1);
-    expect(peer.getPod('default', 'web')).toBeUndefined();
+    expect(kit.peer.getPod('default', 'web')).toBeUndefined();
 
     // Deleting again (already gone) still gets "OK".
     const again = c.send(
@@ -111,11 +86,11 @@ describe('pods', () => {
 
   it('a deleted configmap the node holds is pushed down as delete with the full object', async () => {
     const c = await ackingNode('vn-1');
-    peer.upsertConfigMap('default', 'cm', { a: 'b' });
+    kit.peer.upsertConfigMap('default', 'cm', { a: 'b' });
     const q = c.send({ source: 'edged', group: 'meta', operation: 'query', resource: 'default/configmap/cm' }, null);
     c.ack(await c.waitFor((m) => m.header.parent_msg_id === q.header.msg_id));
     await sleep(30);
-    expect(peer.deleteConfigMap('default', 'cm')).toBe(true);
+    expect(kit.peer.deleteConfigMap('default', 'cm')).toBe(true);
     const del = await c.waitFor((m) => m.route.resource === 'default/configmap/cm' && m.route.operation === 'delete');
     expect((del.content as { kind: string; data: Record<string, string> }).data).toEqual({ a: 'b' });
   });

@@ -1,44 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LoopbackPeer } from './loopback-peer.js';
-import { RawEdgeClient, registerContent, sleep } from './raw-edge-client.js';
-import { makeTestPki, type TestPki } from './test-certs.js';
+import { describe, expect, it } from 'vitest';
+import { loopbackPeerKit } from './loopback-peer.test-kit.js';
+import { registerContent, sleep } from './raw-edge-client.js';
 
-let pki: TestPki;
-let peer: LoopbackPeer;
-let url: string;
-const clients: RawEdgeClient[] = [];
-
-beforeAll(async () => {
-  pki = await makeTestPki();
-});
-
-async function startPeer(extra: Partial<Parameters<LoopbackPeer['start']>[0]> = {}): Promise<void> {
-  peer = new LoopbackPeer();
-  ({ hubUrl: url } = await peer.start({ caPem: pki.caPem, serverCertPem: pki.serverCertPem, serverKeyPem: pki.serverKeyPem, ...extra }));
-}
-
-async function connect(nodeId: string): Promise<RawEdgeClient> {
-  const c = await RawEdgeClient.connect({ url, pki, nodeId });
-  clients.push(c);
-  c.keepalive();
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await peer?.close();
-});
-
-afterAll(() => undefined);
+const kit = loopbackPeerKit();
 
 // Golden route of every cloud reply (traces README, contradiction 1).
 const replyRoute = (resource: string) => ({ source: 'edgecontroller', group: 'resource', operation: 'response', resource });
 
 describe('node register (v1.23 wire)', () => {
   it('replies ObjectResp without resourceversion, then pushes the Node echo update with RV', async () => {
-    await startPeer();
-    const c = await connect('vn-1');
-    const registered = new Promise((r) => peer.once('node-registered', r));
+    await kit.start();
+    const c = await kit.connect('vn-1');
+    const registered = new Promise((r) => kit.peer.once('node-registered', r));
     const req = c.send({ source: 'edged', group: 'meta', operation: 'insert', resource: 'null/node/vn-1' }, registerContent('vn-1'));
 
     const reply = await c.waitFor((m) => m.header.parent_msg_id === req.header.msg_id);
@@ -66,13 +39,13 @@ describe('node register (v1.23 wire)', () => {
 
     c.ack(echo);
     await sleep(50);
-    expect(peer.stats().acks).toBe(1);
-    expect(peer.nodes()).toEqual([{ name: 'vn-1', registered: true, ready: true, connected: true }]);
+    expect(kit.peer.stats().acks).toBe(1);
+    expect(kit.peer.nodes()).toEqual([{ name: 'vn-1', registered: true, ready: true, connected: true }]);
   });
 
   it('does not push a Node echo for a 1.22 profile, and answers default/node/<n>', async () => {
-    await startPeer({ kubeedgeVersion: 'v1.22.3' });
-    const c = await connect('vn-1');
+    await kit.start({ kubeedgeVersion: 'v1.22.3' });
+    const c = await kit.connect('vn-1');
     const req = c.send({ source: 'edged', group: 'meta', operation: 'insert', resource: 'default/node/vn-1' }, registerContent('vn-1'));
     const reply = await c.waitFor((m) => m.header.parent_msg_id === req.header.msg_id);
     expect(reply.route).toEqual(replyRoute('default/node/vn-1'));
@@ -81,8 +54,8 @@ describe('node register (v1.23 wire)', () => {
   });
 
   it('answers a nodepatch with the echo first, then the reply carrying the same resourceversion', async () => {
-    await startPeer();
-    const c = await connect('vn-1');
+    await kit.start();
+    const c = await kit.connect('vn-1');
     c.send({ source: 'edged', group: 'meta', operation: 'insert', resource: 'null/node/vn-1' }, registerContent('vn-1', false));
     const firstEcho = await c.waitFor((m) => m.route.operation === 'update');
     c.ack(firstEcho);
@@ -102,12 +75,12 @@ describe('node register (v1.23 wire)', () => {
     expect(c.messages().indexOf(echo)).toBeLessThan(c.messages().indexOf(reply));
     expect(reply.header.resourceversion).toBe(echo.header.resourceversion);
     expect(Number(reply.header.resourceversion)).toBeGreaterThan(Number(firstEcho.header.resourceversion));
-    expect(peer.nodes()[0]?.ready).toBe(true);
+    expect(kit.peer.nodes()[0]?.ready).toBe(true);
   });
 
   it('lease: NotFound ObjectResp (exact shape from join.jsonl), insert creates, update replaces; no resourceversion', async () => {
-    await startPeer();
-    const c = await connect('vn-1');
+    await kit.start();
+    const c = await kit.connect('vn-1');
     const lease = 'kube-node-lease/lease/vn-1';
     const q = c.send({ source: 'edged', group: 'meta', operation: 'query', resource: lease }, null);
     const qr = await c.waitFor((m) => m.header.parent_msg_id === q.header.msg_id);
@@ -150,18 +123,18 @@ describe('node register (v1.23 wire)', () => {
     // The edge ACKs these replies although the cloud needs none: counted, ignored.
     c.ack(ur);
     await sleep(50);
-    expect(peer.stats().acksUnneeded).toBe(1);
-    expect(peer.stats().acks).toBe(0);
+    expect(kit.peer.stats().acksUnneeded).toBe(1);
+    expect(kit.peer.stats().acks).toBe(0);
   });
 
   it('keepalive gets no reply; reserved ping gets response "ack"', async () => {
-    await startPeer();
-    const c = await connect('vn-1');
+    await kit.start();
+    const c = await kit.connect('vn-1');
     const ping = c.send({ source: 'websocket', group: 'resource', operation: 'ping', resource: 'node' }, 'ping');
     const r = await c.waitFor((m) => m.header.parent_msg_id === ping.header.msg_id);
     expect(r.content).toBe('ack');
     expect(r.route.operation).toBe('response');
     expect(c.received).toHaveLength(1);
-    expect(peer.stats().messagesUp.keepalive).toBe(1);
+    expect(kit.peer.stats().messagesUp.keepalive).toBe(1);
   });
 });
