@@ -15,7 +15,10 @@ import type { NodeRange } from '../scenario/scenario-loader.js';
 import type { DeviceFaultSpec } from '../scenario/scenario-schema.js';
 import { deviceName, type DeviceCycles } from '../workload/device-objects.js';
 import { DeviceWorkload } from '../workload/device-workload.js';
+import { ConfigInvalidError } from '../errors.js';
+import type { DevicesConfig } from '../scenario/scenario-schema.js';
 import { startFakeDeviceFleet, type FakeDeviceFleet } from './fake-device-fleet.js';
+import type { SimOptions } from './sim-options.js';
 import { LoopbackDeviceTracker } from './loopback-device-tracker.js';
 
 export interface RunDevicesOptions {
@@ -36,6 +39,28 @@ const FLUSH_MS = 2000;
 /** Devices created per second through the API server, and in flight at most. */
 const API_CREATE_RATE = 50;
 const API_CONCURRENCY = 16;
+
+/** Devices asked for on the command line alone get the built-in devices scenario's settings. */
+const FLAG_DEVICES: Omit<DevicesConfig, 'perNode' | 'protocol'> = { collectCycle: 20_000, reportCycle: 20_000, stateReportCycle: 60_000, layout: 'unit-ids', seed: 1 };
+
+/**
+ * The run's devices: the scenario's `devices` section, with `--devices-per-node` over its
+ * perNode; or, without one, `--devices-per-node`/`--device-protocol` with the built-in scenario's
+ * cycles (scaled by `--time-scale` like edgecore's intervals). Undefined: no devices.
+ */
+export function runDevicesConfig(o: SimOptions, fromScenario: DevicesConfig | undefined): DevicesConfig | undefined {
+  const perNode = o.devicesPerNode > 0 ? o.devicesPerNode : undefined;
+  if (fromScenario) {
+    if (o.explicit.has('device-protocol') && o.deviceProtocol !== fromScenario.protocol) {
+      throw new ConfigInvalidError(`--device-protocol ${o.deviceProtocol}: the scenario's devices are ${fromScenario.protocol} (its phases were checked against that)`, { option: '--device-protocol' });
+    }
+    return perNode ? { ...fromScenario, perNode } : fromScenario;
+  }
+  if (!perNode) return undefined;
+  const scale = (ms: number): number => Math.max(50, Math.round(ms * o.timeScale));
+  const d = FLAG_DEVICES;
+  return { ...d, collectCycle: scale(d.collectCycle), reportCycle: scale(d.reportCycle), stateReportCycle: scale(d.stateReportCycle), perNode, protocol: o.deviceProtocol };
+}
 
 /** The two ways Devices are made and timed: the device workload (API server) or the loopback tracker. */
 type Binder =

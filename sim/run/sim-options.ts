@@ -47,6 +47,9 @@ export interface SimOptions {
   scenario: string | undefined;
   /** `--time-scale`: multiplies scenario durations and edgecore's intervals (tests and quick looks; 1 = real time). */
   timeScale: number;
+  /** `--devices-per-node`: fake devices started and bound to every node (0: none, or the scenario's). */
+  devicesPerNode: number;
+  deviceProtocol: 'modbus' | 'onvif';
   /** Flags given on the command line (they override the scenario file). */
   explicit: ReadonlySet<string>;
 }
@@ -118,6 +121,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         slo: { type: 'string', multiple: true },
         scenario: { type: 'string', short: 's' },
         'time-scale': { type: 'string' },
+        'devices-per-node': { type: 'string' },
+        'device-protocol': { type: 'string' },
       },
     });
   } catch (error) {
@@ -130,6 +135,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
   if (certs !== 'per-node' && certs !== 'shared') throw new ConfigInvalidError(`--certs must be per-node or shared (got ${JSON.stringify(certs)})`, { option: '--certs' });
   const progress = v.progress ?? 'auto';
   if (!['auto', 'tty', 'plain', 'off'].includes(progress)) throw new ConfigInvalidError(`--progress must be auto, tty, plain or off`, { option: '--progress' });
+  const deviceProtocol = v['device-protocol'] ?? 'modbus';
+  if (deviceProtocol !== 'modbus' && deviceProtocol !== 'onvif') throw new ConfigInvalidError(`--device-protocol must be modbus or onvif (got ${JSON.stringify(deviceProtocol)})`, { option: '--device-protocol' });
   const kubeedgeVersion = profileFor(v['kubeedge-version'] ?? DEFAULT_KUBEEDGE_VERSION).kubeedgeVersion;
   const nodes = int(v.nodes, '--nodes', 100, 1, 1_000_000);
   const cacheDir = defaultCacheDir();
@@ -163,6 +170,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     slos: v.slo && v.slo.length > 0 ? v.slo.map(parseSloFlag) : [...KUBEEDGE_DEFAULT_SLOS],
     scenario: v.scenario,
     timeScale: v['time-scale'] === undefined ? 1 : timeScale(v['time-scale']),
+    devicesPerNode: int(v['devices-per-node'], '--devices-per-node', 0, 0, 100),
+    deviceProtocol,
     explicit: new Set(Object.keys(v).filter((k) => v[k as keyof typeof v] !== undefined)),
   };
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namePrefix) || options.namePrefix.length > 40) {
@@ -170,6 +179,9 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
   }
   if (cloud === 'attach' && (!options.cloudhub || !options.certsUrl)) {
     throw new ConfigInvalidError('--cloud attach needs --cloudhub wss://HOST:10000 and --certs-url https://HOST:10002 (and --kubeconfig or --token)', { option: '--cloud' });
+  }
+  if (options.devicesPerNode > 0 && cloud === 'attach' && !options.kubeconfig) {
+    throw new ConfigInvalidError('--devices-per-node against --cloud attach needs --kubeconfig: Devices are created through the API server', { option: '--devices-per-node' });
   }
   if (options.podsPerNode > 0 && cloud === 'attach' && !options.kubeconfig) {
     throw new ConfigInvalidError('--pods-per-node against --cloud attach needs --kubeconfig: pods are created through the API server', { option: '--pods-per-node' });
@@ -201,5 +213,6 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     projectId: DEFAULT_PROJECT_ID,
     ...(o.scenario ? { scenario: o.scenario } : {}),
     ...(o.timeScale !== 1 ? { timeScale: o.timeScale } : {}),
+    ...(o.devicesPerNode > 0 ? { devicesPerNode: o.devicesPerNode, deviceProtocol: o.deviceProtocol } : {}),
   };
 }

@@ -41,7 +41,7 @@ import { LinkTracker } from '../scenario/link-tracker.js';
 import { ApiNodeTracker } from '../scenario/api-node-tracker.js';
 import { ApiScenarioWorkload, LoopbackScenarioWorkload, type ScenarioWorkload } from '../scenario/scenario-workload.js';
 import { bindScenarioPorts } from './scenario-ports.js';
-import { RunDevices } from './run-devices.js';
+import { RunDevices, runDevicesConfig } from './run-devices.js';
 import { expectationsFromDriver } from './driver-expectations.js';
 
 export interface SimResult {
@@ -243,7 +243,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         withRefs: o.podRefs,
       });
     }
-    const deviceConfig = scenario?.scenario.devices;
+    const deviceConfig = runDevicesConfig(o, scenario?.scenario.devices);
     if (deviceConfig) {
       devices = await RunDevices.start(
         {
@@ -383,6 +383,8 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         if (!interrupted) await driveLoopbackPods(lb, o, onPodCreated, () => interrupted || Date.now() >= deadline);
       })();
     }
+    // A plain run binds its devices once every node is Ready (or a third of the run has passed); a scenario after its ramp.
+    const devicesBound = devices && !scenario ? bindWhenReady(devices, f, o.nodes, startedAtMs + o.durationMs / 3, () => interrupted) : undefined;
     await new Promise<void>((resolve) => {
       wake = resolve;
       // A scenario ends when its timeline does; a plain run at --duration.
@@ -392,6 +394,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       }
       if (interrupted || error !== null) resolve();
     });
+    await devicesBound?.catch((e: unknown) => log(`devices: ${e instanceof Error ? e.message : String(e)}`));
     await workload?.catch((e: unknown) => {
       if (scenario && error === null) error = isTwinlabError(e) ? { code: e.code, message: e.message } : { code: ErrorCodes.ShardFailed, message: `scenario: ${e instanceof Error ? e.message : String(e)}` };
       log(`workload: ${e instanceof Error ? e.message : String(e)}`);
@@ -472,6 +475,11 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         ? ExitCodes.SloBreach
         : ExitCodes.Ok;
   return { exitCode, summary, outDir };
+}
+
+async function bindWhenReady(devices: RunDevices, fleet: FleetController, nodes: number, readyBy: number, stopped: () => boolean): Promise<void> {
+  while (!stopped() && Date.now() < readyBy && fleet.totals().states.ready < nodes) await new Promise((r) => setTimeout(r, 250));
+  if (!stopped()) await devices.bind();
 }
 
 function round2(v: number): number {
