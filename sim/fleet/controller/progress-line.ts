@@ -26,6 +26,7 @@ export function progressText(t: FleetTotals, msgsPerSecond: number, requested: n
 export class ProgressLine {
   private lastMessages = 0;
   private lastAt = 0;
+  private rate = 0;
   private lastPlain = 0;
   private wroteTty = false;
 
@@ -40,11 +41,15 @@ export class ProgressLine {
   update(t: FleetTotals, now = Date.now()): void {
     if (this.mode === 'off') return;
     const messages = total(t.sent) + total(t.received);
+    // Every shard's snapshot calls this; a rate over the few ms between two shards' snapshots would
+    // see one shard's change or none. Measure over at least a second.
     const dt = (now - this.lastAt) / 1000;
-    const rate = this.lastAt > 0 && dt > 0 ? (messages - this.lastMessages) / dt : 0;
-    this.lastMessages = messages;
-    this.lastAt = now;
-    const text = progressText(t, rate, this.requested, now - this.startedAt);
+    if (this.lastAt === 0 || dt >= 1) {
+      if (this.lastAt > 0) this.rate = (messages - this.lastMessages) / dt;
+      this.lastMessages = messages;
+      this.lastAt = now;
+    }
+    const text = progressText(t, this.rate, this.requested, now - this.startedAt);
     if (this.mode === 'tty') {
       this.out.write(`\r\x1b[K${text}`);
       this.wroteTty = true;
