@@ -3,10 +3,10 @@
  * state) and SOAP requests per second with WS-Security digest checked on each, all in this one
  * process (client included in the CPU figure).
  */
-import { buildSoapEnvelope } from '../fake-devices/onvif/soap-envelope.js';
 import { startOnvifFleet } from '../fake-devices/onvif/onvif-fleet.js';
-import { usernameTokenHeader } from '../fake-devices/onvif/ws-security.js';
-import { Ns } from '../fake-devices/onvif/onvif-namespaces.js';
+import { Ns } from '../sim/devices/onvif-namespaces.js';
+import { buildSoapEnvelope } from '../sim/devices/soap-builder.js';
+import { usernameTokenHeader } from '../sim/devices/ws-security-token.js';
 
 export interface OnvifBenchResult {
   cameras: number;

@@ -2,9 +2,9 @@
  * The ONVIF device service (tds): clock, identity, services and capabilities, scopes, hostname,
  * reboot — everything the onvif client's connect sequence asks before it reaches media.
  */
-import { Ns } from './onvif-namespaces.js';
+import { Ns } from '../../sim/devices/onvif-namespaces.js';
+import type { XmlObject } from '../../sim/devices/soap-builder.js';
 import type { CameraEndpoints, CameraServiceContext, SoapAction } from './soap-action.js';
-import type { XmlObject } from './soap-envelope.js';
 import { SoapFaults } from './soap-fault.js';
 import { childElements, childText } from './xml-tree.js';
 

@@ -2,10 +2,10 @@
  * The ONVIF media service (trt, Media 1 / Profile S): profiles, video sources, stream and
  * snapshot URIs. Stream URIs name an RTSP address nothing serves; snapshot URIs are real.
  */
-import { Ns } from './onvif-namespaces.js';
+import { Ns } from '../../sim/devices/onvif-namespaces.js';
+import type { XmlObject } from '../../sim/devices/soap-builder.js';
 import { findProfile, MEDIA_PROFILES, VIDEO_SOURCE, type MediaProfileSpec } from './media-profiles.js';
 import type { SoapAction } from './soap-action.js';
-import type { XmlObject } from './soap-envelope.js';
 import { SoapFaults } from './soap-fault.js';
 import { childElement, childText, type XmlElement } from './xml-tree.js';
 

@@ -8,6 +8,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Ns } from '../../sim/devices/onvif-namespaces.js';
+import type { Credentials } from '../../sim/devices/ws-security-token.js';
 import { ConfigInvalidError } from '../../sim/errors.js';
 import { CameraCounters, type OnvifCameraCounters } from './camera-counters.js';
 import { checkCameraFault, NO_FAULT, rateFires, type CameraFault, type RandomSource } from './camera-fault.js';
@@ -15,11 +17,9 @@ import { DEVICE_ACTIONS } from './device-service.js';
 import { onvifScopes, type DeviceIdentity } from './device-identity.js';
 import { findProfile, MEDIA_PROFILES } from './media-profiles.js';
 import { MEDIA_ACTIONS } from './media-service.js';
-import { Ns } from './onvif-namespaces.js';
 import { ActionTable, type CameraEndpoints, type CameraServiceContext } from './soap-action.js';
 import { answerSoapRequest, type SoapAnswer, type SoapEndpointSettings } from './soap-endpoint.js';
 import { renderSnapshot, type SnapshotSize } from './snapshot-jpeg.js';
-import type { Credentials } from './ws-security.js';
 
 export const DEVICE_SERVICE_PATH = '/onvif/device_service';
 export const MEDIA_SERVICE_PATH = '/onvif/media_service';

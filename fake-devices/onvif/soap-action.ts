@@ -2,8 +2,8 @@
  * What a SOAP operation handler sees and returns. Each ONVIF service (device, media) is a list of
  * actions; a camera looks an incoming operation up by namespace URI and local name.
  */
+import type { XmlObject } from '../../sim/devices/soap-builder.js';
 import type { DeviceIdentity } from './device-identity.js';
-import type { XmlObject } from './soap-envelope.js';
 import type { XmlElement } from './xml-tree.js';
 
 /** Where a camera's services and media live, as clients must be told. */

@@ -3,11 +3,13 @@
  * UsernameToken (except for anonymous operations), find the operation, run it. Whatever arrives,
  * the answer is an envelope — a result or a fault — and this function never throws.
  */
+import { buildSoapEnvelope } from '../../sim/devices/soap-builder.js';
+import type { Credentials } from '../../sim/devices/ws-security-token.js';
 import { CAMERA_RESPONSE_NAMESPACES } from './onvif-namespaces.js';
 import type { ActionTable, CameraServiceContext } from './soap-action.js';
-import { buildFaultEnvelope, buildSoapEnvelope, readSoapRequest, type SoapRequest } from './soap-envelope.js';
+import { buildFaultEnvelope, readSoapRequest, type SoapRequest } from './soap-envelope.js';
 import { SoapFault, SoapFaults } from './soap-fault.js';
-import { verifyUsernameToken, type AuthFailureReason, type AuthVerdict, type Credentials } from './ws-security.js';
+import { verifyUsernameToken, type AuthFailureReason, type AuthVerdict } from './ws-security.js';
 
 export interface SoapEndpointSettings {
   readonly actions: ActionTable;

@@ -1,21 +1,12 @@
 /**
- * SOAP 1.2 envelopes: reading a request into its header and its one operation element, and
- * building an answer (with XMLBuilder, so text and attributes are always escaped).
+ * SOAP 1.2 envelopes as a camera reads them: a request into its header and its one operation
+ * element, or the fault the sender gets back; and a fault as a complete envelope.
  */
-import { XMLBuilder } from 'fast-xml-parser';
+import { Ns } from '../../sim/devices/onvif-namespaces.js';
+import { buildSoapEnvelope } from '../../sim/devices/soap-builder.js';
 import { FrameMalformedError } from '../../sim/errors.js';
-import { Ns } from './onvif-namespaces.js';
 import { SoapFault, SoapFaults } from './soap-fault.js';
 import { attributeValue, childElement, parseXmlTree, type XmlElement } from './xml-tree.js';
-
-/**
- * What XMLBuilder turns into XML: keys are qualified element names, '@_name' keys are attributes,
- * '#text' is character data, arrays repeat an element, undefined leaves it out.
- */
-export type XmlValue = string | number | XmlObject | readonly XmlValue[] | undefined;
-export interface XmlObject {
-  readonly [name: string]: XmlValue;
-}
 
 export interface SoapRequest {
   readonly header: XmlElement | undefined;
@@ -25,22 +16,6 @@ export interface SoapRequest {
 
 /** Header blocks a camera processes; any other block marked mustUnderstand earns env:MustUnderstand. */
 const UNDERSTOOD_HEADER_NAMESPACES = new Set<string>([Ns.wsSecurity, Ns.wsAddressing2004, Ns.wsAddressing2005]);
-
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  suppressEmptyNode: true,
-  suppressBooleanAttributes: false,
-});
-
-export function buildSoapEnvelope(parts: { namespaces: Readonly<Record<string, string>>; header?: XmlObject; body: XmlObject }): string {
-  const declarations: Record<string, string> = {};
-  for (const [prefix, uri] of Object.entries(parts.namespaces)) declarations[`@_xmlns:${prefix}`] = uri;
-  return builder.build({
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    'env:Envelope': { ...declarations, 'env:Header': parts.header, 'env:Body': parts.body },
-  }) as string;
-}
 
 /** Reads a SOAP 1.2 request. Throws the SoapFault the sender should get back when it is not one. */
 export function readSoapRequest(text: string): SoapRequest {

@@ -4,8 +4,10 @@
  * and by anything that probes it.
  */
 import { FrameMalformedError } from '../../sim/errors.js';
-import { DISCOVERY_NAMESPACES, Ns } from './onvif-namespaces.js';
-import { buildSoapEnvelope, readSoapRequest, type SoapRequest, type XmlObject } from './soap-envelope.js';
+import { Ns } from '../../sim/devices/onvif-namespaces.js';
+import { buildSoapEnvelope, type XmlObject } from '../../sim/devices/soap-builder.js';
+import { DISCOVERY_NAMESPACES } from './onvif-namespaces.js';
+import { readSoapRequest, type SoapRequest } from './soap-envelope.js';
 import { SoapFault } from './soap-fault.js';
 import { attributeValue, childElement, childElements, childText, type XmlElement } from './xml-tree.js';
 

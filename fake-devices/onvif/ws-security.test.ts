@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Ns } from './onvif-namespaces.js';
-import { buildSoapEnvelope } from './soap-envelope.js';
+import { Ns } from '../../sim/devices/onvif-namespaces.js';
+import { buildSoapEnvelope } from '../../sim/devices/soap-builder.js';
+import { passwordDigest, usernameTokenHeader, PASSWORD_TEXT_TYPE } from '../../sim/devices/ws-security-token.js';
 import { childElement, parseXmlTree, type XmlElement } from './xml-tree.js';
-import { passwordDigest, usernameTokenHeader, verifyUsernameToken, PASSWORD_TEXT_TYPE } from './ws-security.js';
+import { verifyUsernameToken } from './ws-security.js';
 
 /** The worked example of the ONVIF Application Programmer's Guide (user "user", password "userpassword"). */
 const GUIDE_VECTOR = {

@@ -1,52 +1,16 @@
 /**
- * WS-Security UsernameToken as ONVIF uses it: the password travels as
- * Base64(SHA1(nonce + created + password)), and a token whose Created time is too far from the
- * camera's clock is refused so a captured request cannot be replayed later.
+ * A camera's check of a WS-Security UsernameToken: the digest recomputed with the camera's
+ * password (sim/devices/ws-security-token.ts), and a token whose Created time is too far from the
+ * camera's clock refused so a captured request cannot be replayed later.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Ns } from './onvif-namespaces.js';
-import type { XmlObject } from './soap-envelope.js';
+import { timingSafeEqual } from 'node:crypto';
+import { Ns } from '../../sim/devices/onvif-namespaces.js';
+import { PASSWORD_DIGEST_TYPE, PASSWORD_TEXT_TYPE, passwordDigest, type Credentials } from '../../sim/devices/ws-security-token.js';
 import { attributeValue, childElement, type XmlElement } from './xml-tree.js';
-
-export const PASSWORD_DIGEST_TYPE = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest';
-export const PASSWORD_TEXT_TYPE = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText';
-
-export interface Credentials {
-  readonly username: string;
-  readonly password: string;
-}
 
 export type AuthFailureReason = 'missing-token' | 'malformed-token' | 'unknown-user' | 'wrong-password' | 'stale-created';
 
 export type AuthVerdict = { readonly ok: true; readonly username: string } | { readonly ok: false; readonly reason: AuthFailureReason; readonly detail: string };
-
-/** Base64(SHA1(nonce + created + password)), nonce as raw bytes. */
-export function passwordDigest(nonce: Buffer, created: string, password: string): string {
-  return createHash('sha1')
-    .update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(password, 'utf8')]))
-    .digest('base64');
-}
-
-/**
- * The wsse:Security header block a client sends (for env:Header), with a PasswordDigest.
- * `nonce` and `created` default to 16 random bytes and now.
- */
-export function usernameTokenHeader(credentials: Credentials, options: { nonce?: Buffer; created?: string } = {}): XmlObject {
-  const nonce = options.nonce ?? randomBytes(16);
-  const created = options.created ?? new Date().toISOString();
-  return {
-    'wsse:Security': {
-      '@_xmlns:wsse': Ns.wsSecurity,
-      '@_xmlns:wsu': Ns.wsSecurityUtility,
-      'wsse:UsernameToken': {
-        'wsse:Username': credentials.username,
-        'wsse:Password': { '@_Type': PASSWORD_DIGEST_TYPE, '#text': passwordDigest(nonce, created, credentials.password) },
-        'wsse:Nonce': nonce.toString('base64'),
-        'wsu:Created': created,
-      },
-    },
-  };
-}
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** xs:dateTime with an explicit zone: without one, Date.parse would read it in the local zone. */

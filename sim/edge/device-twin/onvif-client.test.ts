@@ -1,11 +1,13 @@
 /**
  * The ONVIF driver against a small camera on loopback HTTP that checks the WS-Security digest and
- * answers the device and media calls the mapper makes; faults, HTTP errors and silence.
+ * answers the device and media calls the mapper makes; faults, HTTP errors and silence. Then
+ * against a fake-devices camera, which checks the token as a camera does.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startOnvifFleet } from '../../../fake-devices/onvif/onvif-fleet.js';
 import type { DevicePropertySpec, OnvifOperation } from './device-spec.js';
 import type { IoResult } from './device-io.js';
 import { OnvifDeviceIo } from './onvif-client.js';
@@ -126,5 +128,21 @@ describe('OnvifDeviceIo', () => {
     expect(await read(io, prop('GetDeviceInformation'))).toMatchObject({ ok: false, kind: 'refused' });
     const w = await new Promise<IoResult>((resolve) => client(cam).write(prop('GetDeviceInformation'), 'x', (r) => resolve(r)));
     expect(w).toEqual({ ok: true, value: 'x' });
+  });
+});
+
+describe('OnvifDeviceIo against a fake camera', () => {
+  it('authenticates with its UsernameToken, reads the identity and fetches a snapshot; a wrong password is refused', async () => {
+    const fleet = await startOnvifFleet({ count: 1, basePort: 0, username: 'admin', password: 'pw' });
+    cleanup.push(() => fleet.stop());
+    const cam = fleet.cameras[0]!;
+    const port = new URL(cam.xaddr).port;
+    const io = client({ port: Number(port), actions: [], silent: false });
+    expect(await read(io, prop('GetDeviceInformation', 'Model'))).toEqual({ ok: true, value: cam.identity.model });
+    const snapshot = await read(io, prop('Snapshot'));
+    expect(snapshot.ok && Number(snapshot.value)).toBeGreaterThan(0);
+    const refused = await read(client({ port: Number(port), actions: [], silent: false }, 'guess'), prop('GetDeviceInformation'));
+    expect(refused).toMatchObject({ ok: false, kind: 'http' });
+    expect(fleet.totals().authFailures).toBe(1);
   });
 });

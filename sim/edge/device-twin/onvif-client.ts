@@ -6,46 +6,28 @@
  * A camera that answers at all counts as reachable. One request at a time per camera; deadlines
  * run on the shard's timer wheel and a late request is destroyed.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
+import { Ns } from '../../devices/onvif-namespaces.js';
+import { buildSoapEnvelope, type XmlObject } from '../../devices/soap-builder.js';
+import { usernameTokenHeader } from '../../devices/ws-security-token.js';
 import type { DevicePropertySpec, OnvifEndpointSpec, OnvifVisitor } from './device-spec.js';
 import { classifyIoError, errorMessage, failure, type DeviceIo, type IoCallback, type IoResult } from './device-io.js';
 import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../scheduler/timer-wheel.js';
 
-const NS = {
-  device: 'http://www.onvif.org/ver10/device/wsdl',
-  media: 'http://www.onvif.org/ver10/media/wsdl',
-  schema: 'http://www.onvif.org/ver10/schema',
-  wsse: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd',
-  wsu: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd',
-} as const;
-const DIGEST = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest';
-const BASE64 = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-soap-message-security-1.0#Base64Binary';
+/** Prefixes declared on every request envelope. */
+const REQUEST_NAMESPACES = { env: Ns.soapEnvelope, tds: Ns.device, trt: Ns.media, tt: Ns.onvifSchema } as const;
 
 /** Largest answer read from a camera (a snapshot included). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, trimValues: true });
 
-function xmlEscape(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** The SOAP 1.2 envelope of one ONVIF call, with a fresh UsernameToken when there is a user. */
-export function soapEnvelope(body: string, user: string, password: string, nowMs: number): string {
-  let header = '';
-  if (user) {
-    const nonce = randomBytes(16);
-    const created = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const digest = createHash('sha1').update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(password, 'utf8')])).digest('base64');
-    header =
-      `<s:Header><wsse:Security s:mustUnderstand="1" xmlns:wsse="${NS.wsse}" xmlns:wsu="${NS.wsu}"><wsse:UsernameToken>` +
-      `<wsse:Username>${xmlEscape(user)}</wsse:Username><wsse:Password Type="${DIGEST}">${digest}</wsse:Password>` +
-      `<wsse:Nonce EncodingType="${BASE64}">${nonce.toString('base64')}</wsse:Nonce><wsu:Created>${created}</wsu:Created>` +
-      `</wsse:UsernameToken></wsse:Security></s:Header>`;
-  }
-  return `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">${header}<s:Body>${body}</s:Body></s:Envelope>`;
+/** The SOAP 1.2 envelope of one ONVIF call, with a fresh UsernameToken (mustUnderstand) when there is a user. */
+export function soapEnvelope(body: XmlObject, user: string, password: string, nowMs: number): string {
+  const created = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const header = user ? usernameTokenHeader({ username: user, password }, { created, mustUnderstand: true }) : undefined;
+  return buildSoapEnvelope({ namespaces: REQUEST_NAMESPACES, ...(header === undefined ? {} : { header }), body });
 }
 
 type Tree = Record<string, unknown>;
@@ -176,11 +158,11 @@ export class OnvifDeviceIo implements DeviceIo, TimerTarget {
     const v = op.visitor;
     switch (v.operation) {
       case 'GetDeviceInformation': {
-        const body = await this.call(this.spec.path, NS.device, 'GetDeviceInformation', `<tds:GetDeviceInformation xmlns:tds="${NS.device}"/>`);
+        const body = await this.call(this.spec.path, Ns.device, 'GetDeviceInformation', { 'tds:GetDeviceInformation': {} });
         return text(child(body, 'GetDeviceInformationResponse', v.field));
       }
       case 'GetSystemDateAndTime': {
-        const body = await this.call(this.spec.path, NS.device, 'GetSystemDateAndTime', `<tds:GetSystemDateAndTime xmlns:tds="${NS.device}"/>`);
+        const body = await this.call(this.spec.path, Ns.device, 'GetSystemDateAndTime', { 'tds:GetSystemDateAndTime': {} });
         const utc = child(body, 'GetSystemDateAndTimeResponse', 'SystemDateAndTime', 'UTCDateTime');
         const d = child(utc, 'Date');
         const t = child(utc, 'Time');
@@ -189,12 +171,9 @@ export class OnvifDeviceIo implements DeviceIo, TimerTarget {
       }
       case 'GetStreamUri': {
         const token = await this.profile();
-        const body = await this.call(
-          await this.media(),
-          NS.media,
-          'GetStreamUri',
-          `<trt:GetStreamUri xmlns:trt="${NS.media}" xmlns:tt="${NS.schema}"><trt:StreamSetup><tt:Stream>RTP-Unicast</tt:Stream><tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport></trt:StreamSetup><trt:ProfileToken>${xmlEscape(token)}</trt:ProfileToken></trt:GetStreamUri>`,
-        );
+        const body = await this.call(await this.media(), Ns.media, 'GetStreamUri', {
+          'trt:GetStreamUri': { 'trt:StreamSetup': { 'tt:Stream': 'RTP-Unicast', 'tt:Transport': { 'tt:Protocol': 'RTSP' } }, 'trt:ProfileToken': token },
+        });
         return text(child(body, 'GetStreamUriResponse', 'MediaUri', 'Uri'));
       }
       case 'GetSnapshotUri':
@@ -209,7 +188,7 @@ export class OnvifDeviceIo implements DeviceIo, TimerTarget {
 
   private async snapshotUri(): Promise<string> {
     const token = await this.profile();
-    const body = await this.call(await this.media(), NS.media, 'GetSnapshotUri', `<trt:GetSnapshotUri xmlns:trt="${NS.media}"><trt:ProfileToken>${xmlEscape(token)}</trt:ProfileToken></trt:GetSnapshotUri>`);
+    const body = await this.call(await this.media(), Ns.media, 'GetSnapshotUri', { 'trt:GetSnapshotUri': { 'trt:ProfileToken': token } });
     const uri = text(child(body, 'GetSnapshotUriResponse', 'MediaUri', 'Uri'));
     if (!uri) throw new SoapError('GetSnapshotUri returned no Uri');
     return uri;
@@ -218,7 +197,7 @@ export class OnvifDeviceIo implements DeviceIo, TimerTarget {
   /** The media service path, from GetCapabilities once (the device service path if it names none). */
   private async media(): Promise<string> {
     if (this.mediaPath) return this.mediaPath;
-    const body = await this.call(this.spec.path, NS.device, 'GetCapabilities', `<tds:GetCapabilities xmlns:tds="${NS.device}"><tds:Category>Media</tds:Category></tds:GetCapabilities>`);
+    const body = await this.call(this.spec.path, Ns.device, 'GetCapabilities', { 'tds:GetCapabilities': { 'tds:Category': 'Media' } });
     const xaddr = text(child(body, 'GetCapabilitiesResponse', 'Capabilities', 'Media', 'XAddr'));
     let path = this.spec.path;
     if (xaddr) {
@@ -234,7 +213,7 @@ export class OnvifDeviceIo implements DeviceIo, TimerTarget {
 
   private async profile(): Promise<string> {
     if (this.profileToken) return this.profileToken;
-    const body = await this.call(await this.media(), NS.media, 'GetProfiles', `<trt:GetProfiles xmlns:trt="${NS.media}"/>`);
+    const body = await this.call(await this.media(), Ns.media, 'GetProfiles', { 'trt:GetProfiles': {} });
     const profile = child(body, 'GetProfilesResponse', 'Profiles');
     const token = typeof child(profile, '@token') === 'string' ? (child(profile, '@token') as string) : '';
     if (!token) throw new SoapError('the camera has no media profile');
@@ -242,7 +221,7 @@ export class OnvifDeviceIo implements DeviceIo, TimerTarget {
     return token;
   }
 
-  private async call(path: string, ns: string, action: string, body: string): Promise<Tree> {
+  private async call(path: string, ns: string, action: string, body: XmlObject): Promise<Tree> {
     const envelope = soapEnvelope(body, this.spec.userName, this.spec.password, Date.now());
     const answer = await this.http('POST', path, envelope, `application/soap+xml; charset=utf-8; action="${ns}/${action}"`);
     if (answer.status !== 200 && !answer.body.toString('utf8').includes('Fault')) throw new SoapError(`${action}: HTTP ${answer.status}`);
