@@ -6,6 +6,7 @@
  * `desired`); and the readers that pull reported twins out of Device or DeviceStatus objects
  * arriving from a watch as `unknown`.
  */
+import { REGISTER_WIDTH } from '../devices/modbus-register-codec.js';
 import { pick as field } from '../util/json-pick.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './workload-objects.js';
 
@@ -79,8 +80,6 @@ export function modelType(type: PointType): 'INT' | 'FLOAT' | 'DOUBLE' | 'BOOLEA
   }
 }
 
-const WIDTH: Readonly<Record<Exclude<PointType, 'string'>, number>> = { bool: 1, int16: 1, uint16: 1, int32: 2, uint32: 2, float32: 2, float64: 4 };
-
 function access(p: ModbusPointSpec): 'ReadWrite' | 'ReadOnly' {
   return p.access ?? (p.register === 'HoldingRegister' || p.register === 'CoilRegister' ? 'ReadWrite' : 'ReadOnly');
 }
@@ -90,7 +89,7 @@ export function modbusVisitor(p: ModbusPointSpec): Record<string, unknown> {
   return {
     register: p.register,
     offset: p.offset,
-    limit: p.type === 'string' ? (p.limit ?? 1) : WIDTH[p.type],
+    limit: p.type === 'string' ? (p.limit ?? 1) : REGISTER_WIDTH[p.type],
     scale: p.scale ?? 1,
     isSwap: p.isSwap ?? false,
     isRegisterSwap: p.isRegisterSwap ?? false,
