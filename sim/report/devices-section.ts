@@ -225,7 +225,7 @@ export function devicesMarkdown(d: DevicesSection): string {
     `| reports twin / state / confirmed | ${d.reports.twin} / ${d.reports.state} / ${d.reports.confirmed} |`,
     `| reports rate-limited / dropped offline | ${d.reports.rateLimited} / ${d.reports.droppedOffline} |`,
     `| read round trip, ms | ${p(d.reads.latencyMs)} |`,
-    `| device read → API, ms | ${p(d.latency.reportToApiMs)} |`,
+    `| device read → ${d.setup?.via === 'loopback' ? 'merged by the peer' : 'API'}, ms | ${p(d.latency.reportToApiMs)} |`,
     `| desired → reported, ms | ${p(d.latency.desiredToReportedMs)} |`,
     `| desired set / written / shown | ${d.desired.set} / ${d.desired.written} / ${d.desired.shown} |`,
     ...fake,
