@@ -140,7 +140,7 @@ export class RunDevices {
     await this.bind();
     const names = this.devicesOf(range).map((i) => this.nameOf(i));
     if (this.binder.via === 'loopback') return this.binder.tracker.setDesired(names, property, value);
-    const r = await this.binder.workload.setDesired({ property, value, devices: names, ratePerSecond: API_CREATE_RATE, concurrency: API_CONCURRENCY });
+    const r = await this.binder.workload.setDesired({ property, value, devices: names, ratePerSecond: API_CREATE_RATE, concurrency: API_CONCURRENCY, model: 'paced' });
     for (const e of r.errors) this.log(`devices: desired: ${e}`);
     return r.set;
   }
@@ -154,6 +154,7 @@ export class RunDevices {
     return {
       expected: this.expected,
       bind: () => this.bind(),
+      created: () => this.timings().created,
       counters,
       setFault: (range, fault) => this.setFault(range, fault),
       setDesired: (range, property, value) => this.setDesired(range, property, value),
@@ -192,7 +193,8 @@ export class RunDevices {
     if (this.binder.via === 'loopback') await this.binder.tracker.createDevices(endpoints, nodes, this.o.cycles);
     else {
       await this.binder.workload.ensureNamespace();
-      const r = await this.binder.workload.createDevices({ endpoints, nodes, ...this.o.cycles, ratePerSecond: API_CREATE_RATE, concurrency: API_CONCURRENCY });
+      // Paced: a Device that fell due while the API was slow must still be made, later.
+      const r = await this.binder.workload.createDevices({ endpoints, nodes, ...this.o.cycles, ratePerSecond: API_CREATE_RATE, concurrency: API_CONCURRENCY, model: 'paced' });
       for (const e of r.errors) this.log(`devices: ${e}`);
     }
     const t = this.timings();

@@ -34,6 +34,9 @@ class FakeDevices implements ScenarioDevicesPort {
   async bind(): Promise<void> {
     this.bound += 1;
   }
+  created(): number {
+    return this.bound > 0 ? this.expected : 0;
+  }
   counters(): FleetDeviceCounters | undefined {
     return this.latest;
   }

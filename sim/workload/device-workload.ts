@@ -12,7 +12,7 @@ import type { ShardEvent } from '../fleet/ipc-messages.js';
 import type { DeviceWorkloadTimings } from '../report/devices-section.js';
 import { describeApiError, ErrorLog, isStatus } from './api-errors.js';
 import { ApiLatency } from './api-latency.js';
-import { runArrivals, type ArrivalResult } from './arrival.js';
+import { runArrivals, type ArrivalModel, type ArrivalResult } from './arrival.js';
 import {
   DEFAULT_ONVIF_PROPERTIES,
   DEVICES_GROUP,
@@ -65,6 +65,8 @@ export interface CreateDevicesOptions extends DeviceCycles {
   desired?: Readonly<Record<string, string>>;
   ratePerSecond: number;
   concurrency: number;
+  /** Default `constant-arrival-rate` (a call due while `concurrency` are in flight is dropped and counted); `paced` waits for a slot, for set-up that must not skip any. */
+  model?: ArrivalModel;
 }
 
 export interface CreatedDeviceRef {
@@ -87,6 +89,8 @@ export interface SetDesiredOptions {
   devices?: readonly string[];
   ratePerSecond: number;
   concurrency: number;
+  /** Default `constant-arrival-rate` (a call due while `concurrency` are in flight is dropped and counted); `paced` waits for a slot, for set-up that must not skip any. */
+  model?: ArrivalModel;
 }
 
 export interface SetDesiredResult {
@@ -236,7 +240,7 @@ export class DeviceWorkload {
     });
     const made: CreatedDeviceRef[] = [];
     const run = await runArrivals(
-      { iterations: plan.length, model: 'constant-arrival-rate', ratePerSecond: o.ratePerSecond, concurrency: o.concurrency },
+      { iterations: plan.length, model: o.model ?? 'constant-arrival-rate', ratePerSecond: o.ratePerSecond, concurrency: o.concurrency },
       async (i) => {
         const { ep, node, name } = plan[i]!;
         const body =
@@ -272,7 +276,7 @@ export class DeviceWorkload {
     const errors = new ErrorLog();
     let set = 0;
     const run = await runArrivals(
-      { iterations: names.length, model: 'constant-arrival-rate', ratePerSecond: o.ratePerSecond, concurrency: o.concurrency },
+      { iterations: names.length, model: o.model ?? 'constant-arrival-rate', ratePerSecond: o.ratePerSecond, concurrency: o.concurrency },
       async (i) => {
         const name = names[i]!;
         const t = this.tracks.get(name)!;
