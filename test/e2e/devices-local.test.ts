@@ -83,6 +83,18 @@ describe.skipIf(skipReason !== '')(
       expect(r.errors).toEqual([]);
       expect(r.devices).toHaveLength(NODES);
       await d.until('every property of every device in DeviceStatus', () => d.fullyReported === NODES, 60_000);
+      // devicecontroller merges one property per report into DeviceStatus, and a property's first
+      // report only creates its (empty) twin: wait until the latest DeviceStatus itself holds a
+      // reported value for every property.
+      const points = fleet.profile.points.length;
+      await d.until(
+        'a reported value for every property in the latest DeviceStatus',
+        () => r.devices.every((x) => {
+          const st = d.status(x.name);
+          return st !== undefined && st.twins.length === points && st.twins.every((tw) => tw.reported !== undefined);
+        }),
+        60_000,
+      );
       for (const [i, ref] of r.devices.entries()) {
         const fake = fleet.devices[i]!;
         const st = d.status(ref.name)!;
@@ -101,6 +113,12 @@ describe.skipIf(skipReason !== '')(
       expect(set.errors).toEqual([]);
       await d.until('desired → reported', () => d.desiredPending === 0, 60_000);
       expect(fleet.device(fakeId).words('humidity')).toEqual([555]);
+      // The latest DeviceStatus may still be a merge of an earlier report; wait for one that shows the write.
+      const showsWrite = (): boolean => {
+        const h = d.status(target)?.twins.find((x) => x.property === 'humidity');
+        return h?.reported === '55' && h.observedDesired === '55.5';
+      };
+      await d.until('the latest DeviceStatus shows the written value', showsWrite, 30_000);
       const humidity = d.status(target)!.twins.find((x) => x.property === 'humidity')!;
       expect(humidity).toMatchObject({ reported: '55', observedDesired: '55.5' });
       const t = d.timings();
