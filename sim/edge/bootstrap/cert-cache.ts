@@ -104,12 +104,7 @@ export class CertCache {
       // and -shm files the database file's mode.
       closeSync(openSync(path, 'a', 0o600));
       chmodSync(path, 0o600);
-      const db = new Database(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      // Shard processes may share one cache; let a writer wait for another instead of failing.
-      db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
+      const db = openShared(path);
       const cache = new CertCache(caHash, path, db);
       const stored = cache.selectMeta.get('ca_hash');
       if (stored === undefined) cache.upsertMeta.run('ca_hash', Buffer.from(caHash));
@@ -180,5 +175,29 @@ export class CertCache {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * Open the cache database shared by a fleet's shard processes. Switching a new file to WAL takes an
+ * exclusive lock that SQLite's busy handler does not always wait for, so two shards opening the
+ * same fresh cache at once can get SQLITE_BUSY: retry the open for up to 10 s (startup only).
+ */
+function openShared(path: string): Database.Database {
+  const deadline = Date.now() + 10_000;
+  for (let attempt = 0; ; attempt++) {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: 5000 });
+      if (String(db.pragma('journal_mode', { simple: true })) !== 'wal') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCHEMA);
+      return db;
+    } catch (e) {
+      db?.close();
+      const busy = typeof e === 'object' && e !== null && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() >= deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(200, 10 * 2 ** attempt));
+    }
   }
 }
