@@ -8,8 +8,8 @@ import { aggregate, type FleetTotals } from '../fleet/controller/aggregate.js';
 import { emptyDeviceCounters, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
 import { RunReducer } from './run-reducer.js';
 import type { RunEvent } from './run-events.js';
+import { T0, runStart } from './run-events.test-kit.js';
 
-const T0 = 1_800_000_000_000;
 
 function withDevices(d: Partial<DeviceCountersSnapshot> & { exception?: number; reset?: number }): FleetTotals {
   const { exception = 0, reset = 0, ...rest } = d;
@@ -40,19 +40,10 @@ function devices(atS: number, reportToApiMs: number[], extra: Partial<Extract<Ru
 }
 
 function start(): RunEvent {
-  return {
-    t: 'run-start',
-    atMs: T0,
-    runId: 'r1',
-    twinlabVersion: '0.1.0',
-    requestedNodes: 2,
-    options: { nodes: 2 },
-    slos: [
-      { sli: 'device_report_latency_ms', threshold: 'p(99)<=100' },
-      { sli: 'device_fault_device_read_errors', threshold: 'value>0' },
-    ],
-    scenario: { name: 'devices', description: 'd', source: 'built-in:devices', graceSeconds: 0 },
-  };
+  return runStart('devices', [
+    { sli: 'device_report_latency_ms', threshold: 'p(99)<=100' },
+    { sli: 'device_fault_device_read_errors', threshold: 'value>0' },
+  ]);
 }
 
 describe('run reducer: devices', () => {

@@ -3,24 +3,15 @@ import { aggregate } from '../fleet/controller/aggregate.js';
 import { ErrorCodes } from '../errors.js';
 import { RunReducer, distributionOf, phaseSliName } from './run-reducer.js';
 import type { RunEvent } from './run-events.js';
+import { T0, runStart } from './run-events.test-kit.js';
 
-const T0 = 1_800_000_000_000;
 const totals = aggregate([]);
 
 function start(): RunEvent {
-  return {
-    t: 'run-start',
-    atMs: T0,
-    runId: 'r1',
-    twinlabVersion: '0.1.0',
-    requestedNodes: 2,
-    options: { nodes: 2 },
-    slos: [
-      { sli: 'ledger_lost', threshold: 'value==0' },
-      { sli: 'storm_all_ready_s', threshold: 'value<=10' },
-    ],
-    scenario: { name: 'reconnect-storm', description: 'd', source: 'built-in:reconnect-storm', graceSeconds: 5 },
-  };
+  return runStart('reconnect-storm', [
+    { sli: 'ledger_lost', threshold: 'value==0' },
+    { sli: 'storm_all_ready_s', threshold: 'value<=10' },
+  ], 5);
 }
 
 function expectPod(uid: string, rv: string | null, atMs: number, phase = 'ramp'): RunEvent {
