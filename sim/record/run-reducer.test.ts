@@ -80,3 +80,17 @@ describe('run reducer', () => {
     expect(d.counts.at(-1)).toBe(1);
   });
 });
+
+describe('run reducer: cloudcore RSS slope', () => {
+  it('fits the slope after the first phase only, in MiB per hour', () => {
+    const r = new RunReducer();
+    r.apply(runStart('soak', []));
+    const mib = 1048576;
+    // Start-up: RSS climbs fast during the ramp; afterwards 10 MiB per hour.
+    r.apply({ t: 'cp-usage', atMs: T0, rssBytes: { cloudcore: 10 * mib } });
+    r.apply({ t: 'cp-usage', atMs: T0 + 60_000, rssBytes: { cloudcore: 100 * mib } });
+    r.apply({ t: 'phase-end', atMs: T0 + 60_000, record: { name: 'ramp', kind: 'ramp', startS: 0, endS: 60, recovery: {} } });
+    for (let h = 0; h <= 3; h++) r.apply({ t: 'cp-usage', atMs: T0 + 60_000 + h * 3_600_000, rssBytes: { cloudcore: (100 + 10 * h) * mib } });
+    expect(r.summary().slis.cloudcore_rss_slope_mib_per_h).toEqual({ value: 10 });
+  });
+});

@@ -43,6 +43,8 @@ export class RunReducer {
   private readonly series: { atMs: number; connected: number; ready: number; reconnecting: number; sent: number; received: number; cloud: number | null }[] = [];
   private readonly cpRss: Array<{ atMs: number; rss: Record<string, number> }> = [];
   private currentPhase = 'run';
+  /** End of the scenario's first phase (its ramp): RSS growth before it is start-up, not a leak. */
+  private firstPhaseEndMs: number | undefined;
   private deviceSetup: DevicesSetup | undefined;
   private deviceProgress: Extract<RunEvent, { t: 'devices' }> | undefined;
   private readonly deviceSamples = { reportToApiMs: [] as number[], desiredToReportedMs: [] as number[], desiredToDeviceWriteMs: [] as number[] };
@@ -87,6 +89,7 @@ export class RunReducer {
         break;
       case 'phase-end':
         this.phases.push(e.record);
+        this.firstPhaseEndMs ??= e.atMs;
         break;
       case 'fault-start':
         this.faults.set(e.id, { id: e.id, phase: e.phase, kind: e.kind, detail: e.detail, group: e.group, nodes: e.nodes, startS: this.secondsOf(e.atMs), endS: null });
@@ -335,9 +338,10 @@ export class RunReducer {
     return slis;
   }
 
-  /** Least-squares slope of cloudcore's RSS over the run, MiB per hour (a leak is a slope, not a value). */
+  /** Least-squares slope of cloudcore's RSS after the first phase, MiB per hour (a leak is a slope, not a value). */
   private rssSlope(process: string): number | null {
-    const pts = this.cpRss.filter((p) => p.rss[process] !== undefined).map((p) => [p.atMs / 3_600_000, p.rss[process]! / 1048576] as const);
+    const from = this.firstPhaseEndMs ?? 0;
+    const pts = this.cpRss.filter((p) => p.atMs >= from && p.rss[process] !== undefined).map((p) => [p.atMs / 3_600_000, p.rss[process]! / 1048576] as const);
     if (pts.length < 3) return null;
     const n = pts.length;
     const mx = pts.reduce((s, p) => s + p[0], 0) / n;
