@@ -146,20 +146,26 @@ function stateReport(c: DeviceCycles): Record<string, unknown> | undefined {
   return c.stateReportCycleMs > 0 ? { reportToCloud: true, reportCycle: c.stateReportCycleMs } : undefined;
 }
 
-export function modbusDeviceManifest(d: ModbusDeviceInput): Record<string, unknown> {
+/** The Device both protocols share: model, node, connection and one property per visitor, on the same cycles. */
+function deviceManifest(
+  d: DeviceCycles & { name: string; namespace: string; node: string; model: string },
+  protocol: 'modbus' | 'onvif',
+  configData: Record<string, unknown>,
+  properties: ReadonlyArray<{ name: string; desired: string; visitor: Record<string, unknown> }>,
+): Record<string, unknown> {
   const sr = stateReport(d);
   return {
     apiVersion: DEVICES_API_VERSION,
     kind: 'Device',
-    metadata: { name: d.name, namespace: d.namespace, labels: labels({ [DEVICE_LABEL]: 'modbus' }) },
+    metadata: { name: d.name, namespace: d.namespace, labels: labels({ [DEVICE_LABEL]: protocol }) },
     spec: {
       deviceModelRef: { name: d.model },
       nodeName: d.node,
-      protocol: { protocolName: 'modbus', configData: { ip: d.host, port: d.port, slaveID: d.unitId } },
-      properties: d.points.map((p) => ({
+      protocol: { protocolName: protocol, configData },
+      properties: properties.map((p) => ({
         name: p.name,
-        desired: { value: d.desired?.[p.name] ?? '' },
-        visitors: { protocolName: 'modbus', configData: modbusVisitor(p) },
+        desired: { value: p.desired },
+        visitors: { protocolName: protocol, configData: p.visitor },
         reportCycle: d.reportCycleMs,
         collectCycle: d.collectCycleMs,
         reportToCloud: true,
@@ -167,6 +173,15 @@ export function modbusDeviceManifest(d: ModbusDeviceInput): Record<string, unkno
       ...(sr ? { stateReport: sr } : {}),
     },
   };
+}
+
+export function modbusDeviceManifest(d: ModbusDeviceInput): Record<string, unknown> {
+  return deviceManifest(
+    d,
+    'modbus',
+    { ip: d.host, port: d.port, slaveID: d.unitId },
+    d.points.map((p) => ({ name: p.name, desired: d.desired?.[p.name] ?? '', visitor: modbusVisitor(p) })),
+  );
 }
 
 export interface OnvifDeviceInput extends DeviceCycles {
@@ -182,26 +197,16 @@ export interface OnvifDeviceInput extends DeviceCycles {
 }
 
 export function onvifDeviceManifest(d: OnvifDeviceInput): Record<string, unknown> {
-  const sr = stateReport(d);
-  return {
-    apiVersion: DEVICES_API_VERSION,
-    kind: 'Device',
-    metadata: { name: d.name, namespace: d.namespace, labels: labels({ [DEVICE_LABEL]: 'onvif' }) },
-    spec: {
-      deviceModelRef: { name: d.model },
-      nodeName: d.node,
-      protocol: { protocolName: 'onvif', configData: { url: `${d.host}:${d.port}`, userName: d.userName, password: d.password } },
-      properties: d.properties.map((p) => ({
-        name: p.name,
-        desired: { value: '' },
-        visitors: { protocolName: 'onvif', configData: { operation: p.operation, ...(p.field ? { field: p.field } : {}), dataType: p.operation === 'Snapshot' ? 'int' : 'string' } },
-        reportCycle: d.reportCycleMs,
-        collectCycle: d.collectCycleMs,
-        reportToCloud: true,
-      })),
-      ...(sr ? { stateReport: sr } : {}),
-    },
-  };
+  return deviceManifest(
+    d,
+    'onvif',
+    { url: `${d.host}:${d.port}`, userName: d.userName, password: d.password },
+    d.properties.map((p) => ({
+      name: p.name,
+      desired: '',
+      visitor: { operation: p.operation, ...(p.field ? { field: p.field } : {}), dataType: p.operation === 'Snapshot' ? 'int' : 'string' },
+    })),
+  );
 }
 
 /** A Device name for the n-th device of a node: `twl-dev-<node>-<n>`. */
