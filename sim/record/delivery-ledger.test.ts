@@ -135,3 +135,17 @@ describe('DeliveryLedger deliveries', () => {
     expect(() => l.section({ ...SECTION, lostListLimit: -1 })).toThrow(RangeError);
   });
 });
+
+describe('pending deliveries', () => {
+  it('counts expected states not yet seen, and agrees with the lost count of a section', () => {
+    const ledger = new DeliveryLedger();
+    ledger.expect({ node: 'n1', kind: 'pod', namespace: 'ns', name: 'a', uid: 'ua', resourceVersion: '5', atMs: 0, phase: 'p' });
+    ledger.expect({ node: 'n1', kind: 'pod', namespace: 'ns', name: 'b', uid: 'ub', resourceVersion: null, atMs: 0, phase: 'p' });
+    expect(ledger.pending()).toBe(2);
+    ledger.receipt({ node: 'n1', kind: 'pod', uid: 'ua', resourceVersion: '5', operation: 'insert', atMs: 1 });
+    expect(ledger.pending()).toBe(1);
+    ledger.receipt({ node: 'n1', kind: 'pod', uid: 'ub', resourceVersion: '6', operation: 'delete', atMs: 2 });
+    expect(ledger.pending()).toBe(0);
+    expect(ledger.section({ graceSeconds: 0, unansweredUpstream: 0 }).totals.lost).toBe(0);
+  });
+});

@@ -234,6 +234,15 @@ export class DeliveryLedger {
    * The ledger as it stands (call it once the grace period is over): every expected object not
    * delivered by now is lost. Lost objects are listed by phase (in first-seen order), node, name.
    */
+  /** Expected final states not yet seen on their nodes (what `section` would count as lost now). */
+  pending(): number {
+    let n = 0;
+    for (const tracks of this.nodes.values()) {
+      for (const t of tracks.values()) if (t.wanted !== null && !satisfiedBy(t.wanted, t)) n++;
+    }
+    return n;
+  }
+
   section(options: LedgerSectionOptions): LedgerSection {
     const limit = options.lostListLimit ?? 100;
     if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`lostListLimit must be a non-negative integer, got ${limit}`);

@@ -124,9 +124,7 @@ export class RunReducer {
 
   /** Objects the workload expects on nodes that have not arrived yet. */
   pendingDeliveries(): number {
-    if (this.expectations === 0) return 0;
-    const s = this.ledger.section({ graceSeconds: 0, unansweredUpstream: 0, lostListLimit: 0 });
-    return s.totals.lost;
+    return this.ledger.pending();
   }
 
   get phase(): string {
