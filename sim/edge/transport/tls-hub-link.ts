@@ -5,7 +5,7 @@
  * buffers while idle — only the TLS socket and a few fields per node. What crosses the wire is the
  * same as with `ws`: TLS with the node's client certificate, the same upgrade request, masked frames.
  */
-import { isIP } from 'node:net';
+import { isIP, type OnReadOpts } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import type { HubDialOptions, HubLink, HubListener } from '../hub-connection.js';
 import {
@@ -27,6 +27,14 @@ import { checkUpgradeResponse, MAX_RESPONSE_HEAD_BYTES, newWebSocketKey, upgrade
  * boundaries are invisible to the WebSocket peer; the frames are byte-identical.
  */
 export const TLS_WRITE_CHUNK = 950;
+
+/**
+ * The one buffer every link in the process decrypts into (net.Socket's `onread`): no Buffer per
+ * read and no readable-stream pass per message. A read is consumed before the next one lands (the
+ * callback runs synchronously, on one thread); the frame decoder copies the partial frames it keeps,
+ * the handshake copies a partial response head and the fault layer copies what it holds.
+ */
+const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
 const HANDSHAKE = 0;
 const OPEN = 1;
@@ -90,14 +98,17 @@ export class TlsHubLink implements HubLink, FrameSink {
   ) {
     const key = newWebSocketKey();
     this.key = key;
-    const socket = tls.connect({
+    // tls.connect takes net's `onread` (documented there; absent from its type).
+    const connectOptions: tls.ConnectionOptions & { onread: OnReadOpts } = {
       host: target.host,
       port: target.port,
       // As ws does: SNI with a name, none with an address.
       servername: isIP(target.host) ? '' : target.host,
       secureContext: options.secureContext,
       ...(options.checkServerIdentity ? { checkServerIdentity: options.checkServerIdentity } : {}),
-    });
+      onread: { buffer: READ_BUFFER, callback: (length, buffer) => this.onData(buffer as Buffer, length) },
+    };
+    const socket = tls.connect(connectOptions);
     this.socket = socket;
     socket.setTimeout(options.handshakeTimeoutMs);
     // In TLS 1.3 the client is connected before its last flight has drained; writing in the
@@ -107,7 +118,6 @@ export class TlsHubLink implements HubLink, FrameSink {
         if (this.phase === HANDSHAKE) this.write(Buffer.from(upgradeRequest(target.path, target.hostHeader, headers, key), 'latin1'));
       }),
     );
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.once('timeout', () => {
       if (this.phase === HANDSHAKE) this.fail('Opening handshake has timed out');
     });
@@ -188,11 +198,14 @@ export class TlsHubLink implements HubLink, FrameSink {
     }
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.chaos !== undefined) this.chaos.inbound(this, chunk);
-    else this.receive(chunk);
+  /** `length` bytes read into the shared buffer: borrowed until this returns. */
+  private onData(buffer: Buffer, length: number): true {
+    if (this.chaos !== undefined) this.chaos.inbound(this, Buffer.from(buffer.subarray(0, length)));
+    else this.receive(buffer.subarray(0, length));
+    return true;
   }
 
+  /** Decrypted bytes, borrowed for the call: whatever is kept past it is copied. */
   private receive(chunk: Buffer): void {
     if (this.phase === OPEN) {
       this.decoder!.push(chunk);
@@ -203,7 +216,7 @@ export class TlsHubLink implements HubLink, FrameSink {
     const end = head.indexOf('\r\n\r\n');
     if (end < 0) {
       if (head.length > MAX_RESPONSE_HEAD_BYTES) this.fail('Invalid HTTP response: head too large');
-      else this.head = head;
+      else this.head = head === chunk ? Buffer.from(chunk) : head;
       return;
     }
     this.head = undefined;

@@ -103,6 +103,31 @@ describe('FrameDecoder', () => {
     ]);
   });
 
+  it('keeps nothing of a pushed chunk: pieces read into one reused buffer decode as the original bytes', () => {
+    const text = 'x'.repeat(4082) + 'y'.repeat(4082) + 'z'.repeat(100);
+    const bytes = Buffer.concat([
+      wsFrame('{"first":1}\n', { opcode: OP_TEXT }),
+      wsFrame(text.slice(0, 4082), { opcode: OP_TEXT, fin: false }),
+      wsFrame('p', { opcode: OP_PING }),
+      wsFrame(text.slice(4082, 8164), { opcode: OP_CONTINUATION, fin: false }),
+      wsFrame(text.slice(8164), { opcode: OP_CONTINUATION, fin: true }),
+      wsFrame(randomBytes(70_000), { opcode: OP_BINARY }),
+    ]);
+    const expected = decode(bytes);
+    expect(expected.map((e) => e.kind)).toEqual(['message', 'ping', 'message', 'message']);
+    for (const piece of [7, 100, 1000, 4096, 16_384]) {
+      const rec = new Recorder();
+      const d = new FrameDecoder(rec);
+      const shared = Buffer.alloc(piece);
+      for (let at = 0; at < bytes.length; at += piece) {
+        const n = bytes.copy(shared, 0, at, at + piece);
+        d.push(shared.subarray(0, n));
+        shared.fill(0xee); // the socket's next read lands here
+      }
+      expect(rec.events, `pieces of ${piece}`).toEqual(expected);
+    }
+  });
+
   it('reports a close frame and ignores what follows', () => {
     const body = Buffer.concat([Buffer.from([0x0f, 0xa0]), Buffer.from('bye')]);
     expect(decode(Buffer.concat([wsFrame(body, { opcode: OP_CLOSE }), wsFrame('late', { opcode: OP_TEXT })]))).toEqual([

@@ -3,6 +3,10 @@
  * messages possibly fragmented (cloudcore splits anything over 4082 bytes into a FIN=0 text frame
  * plus continuations), control frames interleaved. It holds no buffer while idle, and any byte
  * sequence ends either in frames or in one protocol error — never an exception.
+ *
+ * A pushed chunk is only borrowed for the call: the socket reads every link into one shared buffer
+ * (tls-hub-link.ts). Frames are handed to the sink during `push`; what the decoder keeps past it
+ * (a partial frame, a fragment of an unfinished message) is copied first.
  */
 
 export const OP_CONTINUATION = 0x0;
@@ -22,7 +26,7 @@ export const CLOSE_NO_STATUS = 1005;
 export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 
 export interface FrameSink {
-  /** A complete (reassembled) data message. `data` may share memory with the socket's chunk. */
+  /** A complete (reassembled) data message. `data` may share memory with the pushed chunk: valid only during the call. */
   onFrameMessage(data: Buffer, binary: boolean): void;
   onFramePing(data: Buffer): void;
   onFramePong(data: Buffer): void;
@@ -62,6 +66,7 @@ export class FrameDecoder {
     return this.done;
   }
 
+  /** Decode what `chunk` completes. The chunk is borrowed: nothing keeps a view of it after the call. */
   push(chunk: Buffer): void {
     if (this.done || chunk.length === 0) return;
     this.chunks.push(chunk);
@@ -77,6 +82,9 @@ export class FrameDecoder {
         this.onPayload(opcode, payload);
       }
     }
+    // Bytes of a frame still to come: earlier chunks are copies already; copy what is left of this one.
+    const last = this.chunks.length - 1;
+    if (last >= 0) this.chunks[last] = Buffer.from(this.chunks[last]!);
   }
 
   /** Parse one frame header if it is all there; false when more bytes are needed. */
@@ -143,15 +151,18 @@ export class FrameDecoder {
         this.sink.onFrameMessage(payload, opcode === OP_BINARY);
         return;
       }
-      this.fragments = [payload];
+      this.fragments = [Buffer.from(payload)];
       this.fragmentBytes = payload.length;
       this.fragmentBinary = opcode === OP_BINARY;
       return;
     }
     const fragments = this.fragments!;
-    fragments.push(payload);
     this.fragmentBytes += payload.length;
-    if (!this.fin) return;
+    if (!this.fin) {
+      fragments.push(Buffer.from(payload));
+      return;
+    }
+    fragments.push(payload);
     const message = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments, this.fragmentBytes);
     this.fragments = undefined;
     this.fragmentBytes = 0;
