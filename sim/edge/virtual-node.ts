@@ -10,6 +10,7 @@ import { isTwinlabError } from '../errors.js';
 import { isWireError } from './codec/ack-policy.js';
 import { decodeMessage } from './codec/codec.js';
 import type { Message } from './codec/message.js';
+import { objectRespText, scanReplyEnvelope } from './codec/reply-scan.js';
 import { NodeState, resourceType, trafficKey } from './edge-counters.js';
 import type { EdgeRuntime } from './edge-runtime.js';
 import type { HubLink, HubListener } from './hub-connection.js';
@@ -477,8 +478,12 @@ export class VirtualNode implements TimerTarget, HubListener {
 
   private ack(m: Message): void {
     const r = m.route;
-    const resource = r.resource ?? '';
-    const text = frame(randomUUID(), m.header.msg_id, Date.now(), r.source ?? '', r.group ?? '', 'response', resource, '"OK"');
+    this.ackFrame(m.header.msg_id, r.source ?? '', r.group ?? '', r.resource ?? '');
+  }
+
+  /** metamanager's ACK: `response` to the message's id, its source, group and resource copied, content "OK". */
+  private ackFrame(msgId: string, source: string, group: string, resource: string): void {
+    const text = frame(randomUUID(), msgId, Date.now(), source, group, 'response', resource, '"OK"');
     if (this.transmit(text, 'response', resource)) this.rt.counters.acksSent += 1;
   }
 
@@ -556,6 +561,7 @@ export class VirtualNode implements TimerTarget, HubListener {
 
   onHubMessage(hub: HubLink, data: Buffer): void {
     if (hub !== this.hub) return;
+    if (this.leaseInFlight && this.takeLeaseReply(data)) return;
     const received = performance.now();
     const c = this.rt.counters;
     let m: Message;
@@ -600,6 +606,32 @@ export class VirtualNode implements TimerTarget, HubListener {
       c.ackLatencyMs.observe(performance.now() - received);
       this.onObject(m, operation);
     }
+  }
+
+  /**
+   * The steady-state reply, the Lease as cloudcore stored it, taken without parsing: reply-scan.ts
+   * vouches for the frame and hands out the Lease's own text, which the next update sends back with
+   * a new renewTime. What it does not vouch for (an error, another shape, an unusual spelling)
+   * returns false and goes through decodeMessage and onReply like any frame.
+   */
+  private takeLeaseReply(data: Buffer): boolean {
+    const text = data.toString('latin1');
+    const envelope = scanReplyEnvelope(text);
+    if (envelope === undefined || envelope.operation !== 'response') return false;
+    const p = this.pending?.get(envelope.parentMsgId);
+    if (p === undefined || (p.kind !== Req.LeaseQuery && p.kind !== Req.LeaseInsert && p.kind !== Req.LeaseUpdate)) return false;
+    const lease = objectRespText(text, envelope);
+    if (lease === undefined) return false;
+    const c = this.rt.counters;
+    c.countReceived(trafficKey(envelope.operation, envelope.resource), data.length);
+    this.pending!.delete(envelope.parentMsgId);
+    c.pendingRequests -= 1;
+    // as onReply: replies to queries, inserts and updates are ACKed
+    this.ackFrame(envelope.msgId, envelope.source, envelope.group, envelope.resource);
+    this.leaseInFlight = false;
+    this.lease = lease;
+    this.leaseState = 2;
+    return true;
   }
 
   private seen(msgId: string): boolean {
