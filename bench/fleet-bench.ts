@@ -29,6 +29,8 @@ interface Options {
   sizes: number[];
   certs: EnrollMode;
   steadyS: number;
+  /** Wait after the last node is Ready before the steady window: the join tail (first lease query and insert, 10–20 s after registering) stays out of it. */
+  settleS: number;
   shards: number;
   rampPerSecond: number;
   client: 'lean' | 'ws';
@@ -75,6 +77,7 @@ function options(): Options {
       sizes: { type: 'string', default: '1000,5000,10000' },
       certs: { type: 'string', default: 'shared' },
       steady: { type: 'string', default: '60s' },
+      settle: { type: 'string', default: '25s' },
       shards: { type: 'string', default: String(os.cpus().length) },
       ramp: { type: 'string', default: '1000' },
       client: { type: 'string', default: 'lean' },
@@ -94,6 +97,7 @@ function options(): Options {
     sizes: values.sizes.split(',').map((s) => Number(s.trim())).filter((n) => n > 0),
     certs,
     steadyS: parseDuration(values.steady),
+    settleS: parseDuration(values.settle),
     shards: Number(values.shards),
     rampPerSecond: Number(values.ramp),
     client,
@@ -180,7 +184,7 @@ async function runFleet(o: Options, cloud: Cloud, nodes: number, steadyS: number
       }
     }
     const rampSeconds = ((lastReadyAt || Date.now()) - t0) / 1000;
-    await sleep(5_000);
+    await sleep(o.settleS * 1000);
     const steadyStart = [...latest.values()];
     const startAt = Date.now();
     let steadyLagP99Ms = 0;
