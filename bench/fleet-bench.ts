@@ -212,6 +212,11 @@ async function main(): Promise<void> {
     await runDevicesBench(args.slice(1));
     return;
   }
+  if (args[0] === 'floor') {
+    const { runTransportFloor } = await import('./transport-floor.js');
+    await runTransportFloor(args.slice(1));
+    return;
+  }
   const o = options();
   // Shard processes inherit the environment: the hub client and glibc's malloc settings.
   process.env.TWINLAB_HUB_CLIENT = o.client;
