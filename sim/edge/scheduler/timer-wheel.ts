@@ -28,6 +28,14 @@ export const NO_TIMER = 0 as TimerId;
 export interface TimerWheelOptions {
   /** Resolution in ms; a timer fires in the first tick at or after its due time. Default 10. */
   tickMs?: number;
+  /**
+   * Grid of `scheduleLoose` timers, a multiple of tickMs (default tickMs: loose = exact). Periodic
+   * work that tolerates this much slack lands on shared ticks, so thousands of targets cost one
+   * wake-up per grid step instead of one per tick.
+   */
+  coalesceMs?: number;
+  /** Called once per fired batch with how late it ran (see `lagMs`): the shard's event-loop lag, measured without a timer of its own. */
+  onLate?: (lagMs: number) => void;
   /** Slots in the wheel, a power of two ≥ 32. One round = slots × tickMs. Default 4096. */
   slots?: number;
   /** Monotonic clock in ms. Default `performance.now`. */
@@ -98,11 +106,13 @@ export function phaseOffset(seed: number, periodMs: number): number {
 export class TimerWheel {
   readonly tickMs: number;
   readonly slots: number;
+  readonly coalesceMs: number;
 
   private readonly clock: () => number;
   private readonly manual: boolean;
   private readonly unref: boolean;
   private readonly onError: ((error: unknown, kind: number) => void) | undefined;
+  private readonly onLate: ((lagMs: number) => void) | undefined;
   /** Clock value of tick 0. */
   private readonly originMs: number;
   /** Added to the clock: moved by `advance`. */
@@ -159,8 +169,14 @@ export class TimerWheel {
     if (!Number.isInteger(slots) || slots < 32 || (slots & (slots - 1)) !== 0) {
       throw new RangeError(`slots must be a power of two ≥ 32, got ${slots}`);
     }
+    const coalesceMs = options.coalesceMs ?? tickMs;
+    if (!(coalesceMs >= tickMs) || !Number.isInteger(coalesceMs / tickMs)) {
+      throw new RangeError(`coalesceMs must be a multiple of tickMs (${tickMs}), got ${coalesceMs}`);
+    }
     this.tickMs = tickMs;
     this.slots = slots;
+    this.coalesceMs = coalesceMs;
+    this.onLate = options.onLate;
     this.manual = options.manual ?? false;
     this.unref = options.unref ?? true;
     this.onError = options.onError;
@@ -212,6 +228,27 @@ export class TimerWheel {
    */
   schedule(target: TimerTarget, kind: number, delayMs: number): TimerId {
     return this.scheduleAt(target, kind, this.now() + checkDelay(delayMs));
+  }
+
+  /**
+   * As `schedule`, but due at the first multiple of `coalesceMs` (counted from the wheel's start)
+   * at or after `delayMs − tickMs` from now: at most one tick early and coalesceMs − tickMs late
+   * (exactly `schedule` when coalesceMs is tickMs).
+   * The tick of tolerance is what keeps a period: a target re-arming by P (a multiple of the grid)
+   * from a batch that ran less than a tick late stays on its grid instant, P apart.
+   */
+  scheduleLoose(target: TimerTarget, kind: number, delayMs: number): TimerId {
+    return this.scheduleAt(target, kind, this.onGrid(this.now() + checkDelay(delayMs)));
+  }
+
+  /** As `reschedule`, onto the grid of `scheduleLoose`. */
+  rescheduleLoose(id: TimerId, delayMs: number): boolean {
+    const i = this.resolve(id);
+    if (i === NIL) return false;
+    const atMs = this.onGrid(this.now() + checkDelay(delayMs));
+    if (this.state[i] === LIVE) this.unlink(i);
+    this.place(i, atMs);
+    return true;
   }
 
   /** As `schedule`, with an absolute due time on the wheel's clock. A time in the past fires at the next tick. */
@@ -345,6 +382,7 @@ export class TimerWheel {
     if (n > 1 && !this.batchSorted(n)) this.batch.subarray(0, n).sort(this.byDue);
     // Lateness of the earliest tick, not of the due time: a signal of loop saturation without tick quantisation.
     this.lastLagMs = Math.max(0, nowMs - (this.originMs + this.dueTick[this.batch[0]!]! * this.tickMs));
+    this.onLate?.(this.lastLagMs);
 
     let fired = 0;
     let firstError: unknown;
@@ -454,6 +492,13 @@ export class TimerWheel {
     this.tails[slot] = i;
     this.counts[slot]!++;
     if (!this.manual && !this.running && tick < this.armedTick) this.arm();
+  }
+
+  /** The first grid instant (coalesceMs steps from the wheel's start) at or after `atMs − tickMs`; `atMs` itself without a grid. */
+  private onGrid(atMs: number): number {
+    const step = this.coalesceMs;
+    if (step === this.tickMs) return atMs;
+    return this.originMs + Math.ceil((atMs - this.tickMs - this.originMs) / step) * step;
   }
 
   private unlink(i: number): void {

@@ -26,6 +26,13 @@ const T_FLUSH = 2;
 const T_SNAPSHOT = 3;
 const T_EVENTS = 4;
 const RAMP_TICK_MS = 100;
+/**
+ * Grid of the wheel's loose timers: the nodes' keepalives, leases, status syncs, request timeouts
+ * and redials, and the shard's own flushes and snapshots. Thousands of nodes then share ten
+ * wake-ups a second; a wake-up costs far more than the timers it runs. Pod starts, link faults and
+ * device I/O keep the wheel's 10 ms resolution.
+ */
+const TIMER_GRID_MS = 100;
 const FLUSH_MS = 100;
 const EVENTS_MS = 250;
 
@@ -56,7 +63,7 @@ export class Shard implements TimerTarget {
     private readonly store: MetaStore,
     private readonly sinks: ShardSinks,
   ) {
-    this.wheel = new TimerWheel({ unref: false });
+    this.wheel = new TimerWheel({ unref: false, coalesceMs: TIMER_GRID_MS, onLate: (ms) => this.sampler.recordLag(ms) });
     const profile = profileFor(config.kubeedgeVersion);
     const edgeConfig: EdgeConfig = (this.edgeConfig = {
       cloudhubUrl: config.cloudhubUrl,
@@ -148,9 +155,9 @@ export class Shard implements TimerTarget {
   /** Start connecting nodes at the configured ramp and begin periodic snapshots. */
   start(): void {
     this.wheel.schedule(this, T_RAMP, 0);
-    this.wheel.schedule(this, T_FLUSH, FLUSH_MS);
-    this.wheel.schedule(this, T_EVENTS, EVENTS_MS);
-    this.wheel.schedule(this, T_SNAPSHOT, this.config.snapshotIntervalMs);
+    this.wheel.scheduleLoose(this, T_FLUSH, FLUSH_MS);
+    this.wheel.scheduleLoose(this, T_EVENTS, EVENTS_MS);
+    this.wheel.scheduleLoose(this, T_SNAPSHOT, this.config.snapshotIntervalMs);
   }
 
   onTimer(kind: number): void {
@@ -167,15 +174,15 @@ export class Shard implements TimerTarget {
       }
       case T_FLUSH:
         this.store.flush();
-        this.wheel.schedule(this, T_FLUSH, FLUSH_MS);
+        this.wheel.scheduleLoose(this, T_FLUSH, FLUSH_MS);
         break;
       case T_EVENTS:
         this.flushEvents();
-        this.wheel.schedule(this, T_EVENTS, EVENTS_MS);
+        this.wheel.scheduleLoose(this, T_EVENTS, EVENTS_MS);
         break;
       case T_SNAPSHOT:
         this.sinks.snapshot(this.snapshot());
-        this.wheel.schedule(this, T_SNAPSHOT, this.config.snapshotIntervalMs);
+        this.wheel.scheduleLoose(this, T_SNAPSHOT, this.config.snapshotIntervalMs);
         break;
     }
   }
@@ -223,7 +230,6 @@ export class Shard implements TimerTarget {
     this.flushEvents();
     const snapshot = this.snapshot();
     this.wheel.stop();
-    this.sampler.stop();
     this.store.close();
     await this.enroller.close();
     return { snapshot, unanswered };
