@@ -9,6 +9,7 @@ import type { SecureContext } from 'node:tls';
 import { isTwinlabError } from '../errors.js';
 import { isWireError } from './codec/ack-policy.js';
 import { decodeMessage } from './codec/codec.js';
+import { goJsonString, toGoSpelling } from './codec/go-json.js';
 import type { Message } from './codec/message.js';
 import { objectRespText, scanReplyEnvelope } from './codec/reply-scan.js';
 import { NodeState, resourceType, trafficKey } from './edge-counters.js';
@@ -118,18 +119,10 @@ function asObject(v: unknown): ObjectContent | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as ObjectContent) : undefined;
 }
 
-/** Go's encoding/json escapes these; edgecore's frames therefore never carry them raw. */
-const GO_ESCAPES = /[<>&\u2028\u2029]/g;
-function goEscape(json: string): string {
-  if (!GO_ESCAPES.test(json)) return json;
-  GO_ESCAPES.lastIndex = 0;
-  return json.replace(GO_ESCAPES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** One wire message with Go's field order (beehive model.Message) and a trailing newline. */
+/** One wire message with Go's field order (beehive model.Message) and a trailing newline; content is JSON text, put in Go's spelling. */
 function frame(msgId: string, parentId: string | undefined, timestamp: number, source: string, group: string, operation: string, resource: string, contentJson: string): string {
   const parent = parentId ? `,"parent_msg_id":"${parentId}"` : '';
-  return `{"header":{"msg_id":"${msgId}"${parent},"timestamp":${timestamp}},"route":{"source":"${source}","group":"${group}","operation":"${operation}","resource":${goEscape(JSON.stringify(resource))}},"content":${goEscape(contentJson)}}\n`;
+  return `{"header":{"msg_id":"${msgId}"${parent},"timestamp":${timestamp}},"route":{"source":"${source}","group":"${group}","operation":"${operation}","resource":${goJsonString(resource)}},"content":${toGoSpelling(contentJson)}}\n`;
 }
 
 /**
@@ -328,11 +321,12 @@ export class VirtualNode implements TimerTarget, HubListener {
     }
   }
 
+  /** The node's own timers are loose: edgecore's periods are seconds, and sharing the shard's grid saves wake-ups. */
   private arm(kind: number, delayMs: number): void {
     const wheel = this.rt.wheel;
     const id = this.timers[kind]!;
-    if (id !== NO_TIMER && wheel.reschedule(id, delayMs)) return;
-    this.timers[kind] = wheel.schedule(this, kind, delayMs);
+    if (id !== NO_TIMER && wheel.rescheduleLoose(id, delayMs)) return;
+    this.timers[kind] = wheel.scheduleLoose(this, kind, delayMs);
   }
 
   private cancel(kind: number): void {

@@ -35,7 +35,7 @@ function fixup(match: string): string {
  * several times cheaper than a regex test, so the common case (none of these present) costs almost
  * nothing; the regex runs only when there is something to rewrite.
  */
-function toGoSpelling(json: string): string {
+export function toGoSpelling(json: string): string {
   if (
     json.indexOf('<') < 0 &&
     json.indexOf('>') < 0 &&
