@@ -57,19 +57,4 @@ describe('TimerWheel loose timers', () => {
     expect(() => new TimerWheel({ manual: true, tickMs: 10, coalesceMs: 105 })).toThrow(/multiple of tickMs/);
     expect(() => new TimerWheel({ manual: true, tickMs: 10, coalesceMs: 5 })).toThrow(/multiple of tickMs/);
   });
-
-  it('report each batch’s lateness to onLate', () => {
-    let clock = 0;
-    const late: number[] = [];
-    const w = new TimerWheel({ manual: true, tickMs: 10, now: () => clock, onLate: (ms) => late.push(ms) });
-    const t: TimerTarget = { onTimer: () => {} };
-    w.schedule(t, 0, 100);
-    w.schedule(t, 0, 100);
-    w.schedule(t, 0, 300);
-    clock = 104;
-    w.runDue();
-    clock = 390;
-    w.runDue();
-    expect(late).toEqual([4, 90]);
-  });
 });

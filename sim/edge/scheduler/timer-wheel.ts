@@ -34,8 +34,6 @@ export interface TimerWheelOptions {
    * wake-up per grid step instead of one per tick.
    */
   coalesceMs?: number;
-  /** Called once per fired batch with how late it ran (see `lagMs`): the shard's event-loop lag, measured without a timer of its own. */
-  onLate?: (lagMs: number) => void;
   /** Slots in the wheel, a power of two ≥ 32. One round = slots × tickMs. Default 4096. */
   slots?: number;
   /** Monotonic clock in ms. Default `performance.now`. */
@@ -112,7 +110,6 @@ export class TimerWheel {
   private readonly manual: boolean;
   private readonly unref: boolean;
   private readonly onError: ((error: unknown, kind: number) => void) | undefined;
-  private readonly onLate: ((lagMs: number) => void) | undefined;
   /** Clock value of tick 0. */
   private readonly originMs: number;
   /** Added to the clock: moved by `advance`. */
@@ -176,7 +173,6 @@ export class TimerWheel {
     this.tickMs = tickMs;
     this.slots = slots;
     this.coalesceMs = coalesceMs;
-    this.onLate = options.onLate;
     this.manual = options.manual ?? false;
     this.unref = options.unref ?? true;
     this.onError = options.onError;
@@ -382,7 +378,6 @@ export class TimerWheel {
     if (n > 1 && !this.batchSorted(n)) this.batch.subarray(0, n).sort(this.byDue);
     // Lateness of the earliest tick, not of the due time: a signal of loop saturation without tick quantisation.
     this.lastLagMs = Math.max(0, nowMs - (this.originMs + this.dueTick[this.batch[0]!]! * this.tickMs));
-    this.onLate?.(this.lastLagMs);
 
     let fired = 0;
     let firstError: unknown;

@@ -63,7 +63,7 @@ export class Shard implements TimerTarget {
     private readonly store: MetaStore,
     private readonly sinks: ShardSinks,
   ) {
-    this.wheel = new TimerWheel({ unref: false, coalesceMs: TIMER_GRID_MS, onLate: (ms) => this.sampler.recordLag(ms) });
+    this.wheel = new TimerWheel({ unref: false, coalesceMs: TIMER_GRID_MS });
     const profile = profileFor(config.kubeedgeVersion);
     const edgeConfig: EdgeConfig = (this.edgeConfig = {
       cloudhubUrl: config.cloudhubUrl,
@@ -230,6 +230,7 @@ export class Shard implements TimerTarget {
     this.flushEvents();
     const snapshot = this.snapshot();
     this.wheel.stop();
+    this.sampler.stop();
     this.store.close();
     await this.enroller.close();
     return { snapshot, unanswered };
