@@ -9,7 +9,7 @@ import tls, { type SecureContext } from 'node:tls';
 import { openEnroller, type Enroller } from '../../edge/bootstrap/enroll.js';
 import { EdgeCounters } from '../../edge/edge-counters.js';
 import { dialHub, HUB_CLIENT } from '../../edge/hub-connection.js';
-import { EDGECORE_TIMINGS, type EdgeConfig, type EdgeEvents, type EdgeRuntime } from '../../edge/edge-runtime.js';
+import { EDGECORE_TIMINGS, type EdgeConfig, type EdgeEvents, type EdgeRuntime, type EdgeTimings } from '../../edge/edge-runtime.js';
 import { MetaStore, type MetaRecord } from '../../edge/meta-store.js';
 import { DEFAULT_CAPACITY } from '../../edge/node-objects.js';
 import { TimerWheel, type TimerTarget } from '../../edge/scheduler/timer-wheel.js';
@@ -26,13 +26,21 @@ const T_FLUSH = 2;
 const T_SNAPSHOT = 3;
 const T_EVENTS = 4;
 const RAMP_TICK_MS = 100;
+/** The wheel's resolution: pod starts, link faults and device I/O are timed to it. */
+const WHEEL_TICK_MS = 10;
+
 /**
  * Grid of the wheel's loose timers: the nodes' keepalives, leases, status syncs, request timeouts
- * and redials, and the shard's own flushes and snapshots. Thousands of nodes then share ten
- * wake-ups a second; a wake-up costs far more than the timers it runs. Pod starts, link faults and
- * device I/O keep the wheel's 10 ms resolution.
+ * and redials, and the shard's own flushes and snapshots. Thousands of nodes then share a few
+ * wake-ups a second; a wake-up costs far more than the timers it runs. The grid is at most 2 % of
+ * the shortest of those periods (100 ms at edgecore's, whose shortest is the 5 s between dials),
+ * so shortened timings (tests, `--time-scale`) fall back to the tick and stay exact.
  */
-const TIMER_GRID_MS = 100;
+export function timerGridMs(t: EdgeTimings): number {
+  const shortest = Math.min(t.keepaliveMs, t.leaseMs, t.statusSyncMs, t.dialIntervalMs, t.reconnectSleepMs);
+  const grid = Math.floor(shortest / 50 / WHEEL_TICK_MS) * WHEEL_TICK_MS;
+  return Math.min(100, Math.max(WHEEL_TICK_MS, grid));
+}
 const FLUSH_MS = 100;
 const EVENTS_MS = 250;
 
@@ -63,12 +71,13 @@ export class Shard implements TimerTarget {
     private readonly store: MetaStore,
     private readonly sinks: ShardSinks,
   ) {
-    this.wheel = new TimerWheel({ unref: false, coalesceMs: TIMER_GRID_MS });
+    const timings: EdgeTimings = { ...EDGECORE_TIMINGS, ...config.timings };
+    this.wheel = new TimerWheel({ unref: false, tickMs: WHEEL_TICK_MS, coalesceMs: timerGridMs(timings) });
     const profile = profileFor(config.kubeedgeVersion);
     const edgeConfig: EdgeConfig = (this.edgeConfig = {
       cloudhubUrl: config.cloudhubUrl,
       projectId: config.projectId,
-      timings: { ...EDGECORE_TIMINGS, ...config.timings },
+      timings,
       podStartupDelayMs: config.podStartupDelayMs,
       reconnectJitterMs: config.reconnectJitterMs,
       capacity: DEFAULT_CAPACITY,
