@@ -4,8 +4,8 @@
  * and a stop that kills the child if it does not exit by itself. A child never outlives a run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ErrorCodes, TwinlabError } from '../../sim/errors.js';
+import { childEntry, type ChildEntry } from '../../sim/util/child-entry.js';
 
 type Message = { type: string };
 type Fatal = { type: 'fatal'; error: string };
@@ -20,10 +20,8 @@ interface Waiter<Out> {
 }
 
 /** The child's entry file, run through tsx when this module itself runs as TypeScript. */
-function entry(name: 'floor-server' | 'floor-client'): { path: string; execArgv: string[] } {
-  const self = fileURLToPath(import.meta.url);
-  if (self.endsWith('.ts')) return { path: self.replace(/floor-child\.ts$/, `${name}.ts`), execArgv: ['--import', 'tsx'] };
-  return { path: self.replace(/floor-child\.js$/, `${name}.js`), execArgv: [] };
+function entry(name: 'floor-server' | 'floor-client'): ChildEntry {
+  return childEntry(import.meta.url, `./${name}`);
 }
 
 export class FloorChild<In extends Message, Out extends Message> {

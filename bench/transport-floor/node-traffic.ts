@@ -3,8 +3,9 @@
  * transport sees: frame sizes, periods and the expected rates. Payload contents are filler shaped
  * like KubeEdge messages; TLS and the socket cost the same for any bytes of the same length.
  */
+import { EDGECORE_TIMINGS } from '../../sim/edge/edge-runtime.js';
 
-/** Lease update, client → server, every lease period (edgecore's nodeStatusUpdateFrequency 10 s). */
+/** Lease update, client → server, every lease period (kubelet's lease renew interval, 10 s). */
 export const LEASE_PAYLOAD_BYTES = 1130;
 /** The hub's Lease reply, server → client, one per lease update. */
 export const REPLY_PAYLOAD_BYTES = 1060;
@@ -13,8 +14,8 @@ export const ACK_PAYLOAD_BYTES = 235;
 /** Keepalive, client → server, every keepalive period (edgecore's heartbeat 15 s); never answered. */
 export const KEEPALIVE_PAYLOAD_BYTES = 195;
 
-export const LEASE_PERIOD_MS = 10_000;
-export const KEEPALIVE_PERIOD_MS = 15_000;
+export const LEASE_PERIOD_MS = EDGECORE_TIMINGS.leaseMs;
+export const KEEPALIVE_PERIOD_MS = EDGECORE_TIMINGS.keepaliveMs;
 
 /**
  * Client frames with a payload this large are leases and get a reply. The ACK and the keepalive
@@ -28,7 +29,7 @@ export const REPLY_FRAME_BYTES = SERVER_HEADER_BYTES + REPLY_PAYLOAD_BYTES;
 
 /** A JSON message of exactly `bytes` bytes (ASCII), its content field padded to fit. */
 export function fillerMessage(resource: string, bytes: number): string {
-  const head = `{"header":{"msg_id":"6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e","timestamp":1700000000000},"router":{"source":"edged","group":"meta","operation":"update","resource":"${resource}"},"content":"`;
+  const head = `{"header":{"msg_id":"6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e","timestamp":1700000000000},"route":{"source":"edged","group":"meta","operation":"update","resource":"${resource}"},"content":"`;
   const tail = '"}';
   const pad = bytes - head.length - tail.length;
   if (pad < 0) throw new RangeError(`a ${resource} message cannot be ${bytes} bytes: the envelope alone is ${head.length + tail.length}`);

@@ -3,10 +3,10 @@
  * are not the harness's), driven over typed IPC (peer-ipc.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { PeerEvents } from './loopback-peer.js';
 import type { ParentToPeer, PeerCommand, PeerCommandResults, PeerEventName, PeerProcessConfig, PeerToParent } from './peer-ipc.js';
 import type { PeerStats } from './peer-stats.js';
+import { childEntry } from '../../util/child-entry.js';
 
 export interface PeerProcessHandle {
   hubUrl: string;
@@ -26,15 +26,10 @@ export interface PeerProcessOptions extends PeerProcessConfig {
   execArgv?: string[];
 }
 
-function childEntry(): { path: string; execArgv: string[] } {
-  const self = fileURLToPath(import.meta.url);
-  if (self.endsWith('.ts')) return { path: self.replace(/peer-process\.ts$/, 'peer-child.ts'), execArgv: ['--import', 'tsx'] };
-  return { path: self.replace(/peer-process\.js$/, 'peer-child.js'), execArgv: [] };
-}
 
 export async function startPeerProcess(opts: PeerProcessOptions): Promise<PeerProcessHandle> {
   const { startTimeoutMs = 20_000, execArgv = [], ...config } = opts;
-  const entry = childEntry();
+  const entry = childEntry(import.meta.url, './peer-child');
   const child: ChildProcess = fork(entry.path, [], {
     execArgv: [...entry.execArgv, ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

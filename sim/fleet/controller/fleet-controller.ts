@@ -5,7 +5,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { TwinlabError, ErrorCodes } from '../../errors.js';
 import { addFaultCounts, emptyFaultCounts, sumChaos, type ChaosSnapshot, type FaultCounts } from '../../chaos/chaos-counters.js';
 import { describeFault, isOneShot, parseLinkFault, type LinkFaultSpec } from '../../chaos/link-fault.js';
@@ -19,6 +18,7 @@ import type {
   ShardToController,
 } from '../ipc-messages.js';
 import { aggregate, type FleetTotals } from './aggregate.js';
+import { childEntry, type ChildEntry } from '../../util/child-entry.js';
 
 export type FleetShardConfig = Omit<ShardConfig, 'index' | 'of' | 'firstNode' | 'nodeCount' | 'rampPerSecond'>;
 
@@ -101,12 +101,8 @@ interface ShardHandle {
   restarts?: number;
 }
 
-function shardEntry(): { path: string; execArgv: string[] } {
-  const self = fileURLToPath(import.meta.url);
-  if (self.endsWith('.ts')) {
-    return { path: self.replace(/controller[\\/]fleet-controller\.ts$/, 'shard/shard-main.ts'), execArgv: ['--import', 'tsx'] };
-  }
-  return { path: self.replace(/controller[\\/]fleet-controller\.js$/, 'shard/shard-main.js'), execArgv: [] };
+function shardEntry(): ChildEntry {
+  return childEntry(import.meta.url, '../shard/shard-main');
 }
 
 /**
