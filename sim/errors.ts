@@ -18,6 +18,8 @@ export const ErrorCodes = {
   Interrupted: 'TWL_INTERRUPTED',
   EventLog: 'TWL_EVENT_LOG',
   Regression: 'TWL_REGRESSION',
+  /** `twinlab compare` was given two runs whose setups differ. */
+  SetupsDiffer: 'TWL_SETUPS_DIFFER',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

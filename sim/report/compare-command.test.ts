@@ -99,6 +99,37 @@ describe('twinlab compare', () => {
     expect(r3.err).toContain('slis.pod_startup_ms');
   });
 
+  it('refuses two runs whose setups differ with exit 2 and lists the differences', async () => {
+    const bigger = await summaryFile('bigger.json', (s) => {
+      s.nodes.requested = 10_000;
+      s.options.certs = 'per-node';
+    });
+    const r = await run([baseline, bigger]);
+    expect(r.code).toBe(ExitCodes.InvalidInput);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(`TWL_SETUPS_DIFFER: ${baseline} and ${bigger} are runs of different setups`);
+    expect(r.err).toContain('  node count (--nodes): 1,000 → 10,000\n');
+    expect(r.err).toContain('  certificates (--certs): shared → per-node\n');
+    expect(r.err).toContain('--allow-different-setups');
+    expect(r.err).not.toContain('provider');
+  });
+
+  it('compares different setups with --allow-different-setups and says so in every format', async () => {
+    const loopback = await summaryFile('loopback.json', (s) => {
+      s.cloud.provider = 'loopback';
+    });
+    const r = await run([baseline, loopback, '--allow-different-setups']);
+    expect(r.code).toBe(ExitCodes.Ok);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^✓ no regression .*\n⚠ the two runs' setups differ, so a change may come from the setup and not the code: cloud provider \(--cloud\): local → loopback$/m);
+    const md = await run([baseline, loopback, '--allow-different-setups', '--format', 'markdown']);
+    expect(md.out).toContain("> ⚠ the two runs' setups differ");
+    const json = JSON.parse((await run([baseline, loopback, '--allow-different-setups', '--format', 'json'])).out) as { setupDifferences: unknown };
+    expect(json.setupDifferences).toEqual([{ field: 'provider', label: 'cloud provider (--cloud)', baseline: 'local', current: 'loopback' }]);
+    // Same setup: no warning line.
+    expect((await run([baseline, baseline])).out).not.toContain('setups differ');
+  });
+
   it('exits 2 naming the flag for bad options or a wrong number of files', async () => {
     const r1 = await run([baseline, baseline, '--max-regression', 'ten']);
     expect(r1.code).toBe(2);

@@ -1,11 +1,14 @@
 /**
  * `twinlab compare <baseline summary.json> <current summary.json> [--max-regression 10%]
- * [--min-delta-ms 5] [--format text|markdown|json]`: prints every metric of both runs and
- * exits 4 (ExitCodes.Regression) when one got worse beyond the bound, 2 on bad input.
+ * [--min-delta-ms 5] [--format text|markdown|json] [--allow-different-setups]`: prints every
+ * metric of both runs and exits 4 (ExitCodes.Regression) when one got worse beyond the bound, 2 on
+ * bad input or on two runs whose setups differ (node count, provider, KubeEdge version, scenario,
+ * certs) unless --allow-different-setups.
  */
 import { parseArgs } from 'node:util';
 import { ConfigInvalidError, ErrorCodes, ExitCodes, isTwinlabError } from '../errors.js';
 import { compareSummaries, DEFAULT_COMPARE_OPTIONS } from './compare.js';
+import { describeDifference } from './compare-setup.js';
 import { COMPARE_FORMATS, renderComparison, type CompareFormat } from './compare-report.js';
 import { readComparableSummary } from './summary-file.js';
 
@@ -14,8 +17,11 @@ export const COMPARE_USAGE = `usage: twinlab compare <baseline summary.json> <cu
   --max-regression N%   largest change in the worse direction that passes (default ${DEFAULT_COMPARE_OPTIONS.maxRegressionPct}%)
   --min-delta-ms MS     changes of at most this many ms (or MS/1000 s) are noise (default ${DEFAULT_COMPARE_OPTIONS.minDeltaMs})
   --format FORMAT       text, markdown or json (default text)
+  --allow-different-setups
+                        compare runs whose node count, provider, KubeEdge version, scenario or
+                        certs differ (refused by default); the report then says they differ
 
-exit codes: 0 no regression, 4 regression, 2 unreadable or invalid input`;
+exit codes: 0 no regression, 4 regression, 2 unreadable or invalid input, or setups that differ`;
 
 export interface CompareArgs {
   baselinePath: string;
@@ -23,6 +29,7 @@ export interface CompareArgs {
   maxRegressionPct: number;
   minDeltaMs: number;
   format: CompareFormat;
+  allowDifferentSetups: boolean;
   help: boolean;
 }
 
@@ -43,6 +50,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
         'max-regression': { type: 'string' },
         'min-delta-ms': { type: 'string' },
         format: { type: 'string' },
+        'allow-different-setups': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -65,6 +73,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     maxRegressionPct: v['max-regression'] === undefined ? DEFAULT_COMPARE_OPTIONS.maxRegressionPct : nonNegative(v['max-regression'].replace(/%$/, ''), '--max-regression', '10%'),
     minDeltaMs: v['min-delta-ms'] === undefined ? DEFAULT_COMPARE_OPTIONS.minDeltaMs : nonNegative(v['min-delta-ms'], '--min-delta-ms', '5'),
     format: format as CompareFormat,
+    allowDifferentSetups: v['allow-different-setups'] === true,
     help,
   };
 }
@@ -87,6 +96,14 @@ export async function runCompareCommand(
     const baseline = await readComparableSummary(args.baselinePath, 'baseline');
     const current = await readComparableSummary(args.currentPath, 'current');
     const comparison = compareSummaries(baseline, current, { maxRegressionPct: args.maxRegressionPct, minDeltaMs: args.minDeltaMs });
+    if (comparison.setupDifferences.length > 0 && !args.allowDifferentSetups) {
+      const lines = comparison.setupDifferences.map((d) => `  ${describeDifference(d)}`);
+      err(
+        `${ErrorCodes.SetupsDiffer}: ${args.baselinePath} and ${args.currentPath} are runs of different setups; a change between them is not a regression:\n` +
+          `${lines.join('\n')}\npass --allow-different-setups to compare them anyway\n`,
+      );
+      return ExitCodes.InvalidInput;
+    }
     out(renderComparison(comparison, args.format));
     return comparison.regressions > 0 ? ExitCodes.Regression : ExitCodes.Ok;
   } catch (error) {

@@ -3,6 +3,7 @@
  * the verdict first, then every metric with baseline, current, change and verdict.
  */
 import type { Comparison, ComparisonRow, Verdict } from './compare.js';
+import { describeDifference } from './compare-setup.js';
 
 export const COMPARE_FORMATS = ['text', 'markdown', 'json'] as const;
 
@@ -45,6 +46,12 @@ function headline(c: Comparison): string {
   return `✗ ${c.regressions} regression${c.regressions === 1 ? '' : 's'} ${bound}: ${names.join(', ')}`;
 }
 
+/** Said right under the headline when the runs' setups differ (compared with --allow-different-setups). */
+function setupWarning(c: Comparison): string | null {
+  if (c.setupDifferences.length === 0) return null;
+  return `⚠ the two runs' setups differ, so a change may come from the setup and not the code: ${c.setupDifferences.map(describeDifference).join('; ')}`;
+}
+
 function cells(r: ComparisonRow): string[] {
   return [r.metric, shown(r, r.baseline), shown(r, r.current), change(r), MARK[r.verdict]];
 }
@@ -64,6 +71,7 @@ function renderText(c: Comparison): string {
     `baseline: ${c.baseline.runId} (${c.baseline.title})`,
     `current:  ${c.current.runId} (${c.current.title})`,
     headline(c),
+    ...[setupWarning(c)].filter((w): w is string => w !== null),
     '',
     line(HEADER),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -82,6 +90,7 @@ function renderMarkdown(c: Comparison): string {
     '',
     `**${mdCell(headline(c))}**`,
     '',
+    ...[setupWarning(c)].filter((w): w is string => w !== null).flatMap((w) => [`> ${mdCell(w)}`, '']),
     `Baseline \`${c.baseline.runId}\` (${mdCell(c.baseline.title)}) → current \`${c.current.runId}\` (${mdCell(c.current.title)}).`,
     '',
     `| ${HEADER.join(' | ')} |`,

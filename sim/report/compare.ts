@@ -21,6 +21,8 @@
  * a regression. A baseline of 0 that became non-zero is an infinite change.
  */
 
+import { setupDifferences, type SetupDifference } from './compare-setup.js';
+
 export type Direction = 'lower-is-better' | 'higher-is-better' | 'neutral';
 
 export type Verdict = 'regression' | 'improvement' | 'within bound' | 'below floor' | 'unchanged' | 'info' | 'no data' | 'added' | 'removed';
@@ -40,7 +42,11 @@ export interface ComparableSummary {
   title: string;
   runId: string;
   durationSeconds: number;
-  nodes: { ready: number; peakConnected: number };
+  /** The setup fields (compare-setup.ts); optional so that summaries from before they were read still load. */
+  cloud?: { provider?: string | undefined; kubeedgeVersion?: string | undefined } | undefined;
+  options?: Record<string, string | number | boolean> | undefined;
+  scenario?: { name?: string | undefined } | null | undefined;
+  nodes: { requested?: number | undefined; ready: number; peakConnected: number };
   messages: { received: number; sent: number; unanswered: number; malformed: number; sendFailures: number; errorReplies: number; duplicates: number };
   connections: { connectFailures: number };
   latency?: { ackMs?: PercentilesLike } | undefined;
@@ -77,6 +83,8 @@ export interface Comparison {
   baseline: { runId: string; title: string };
   current: { runId: string; title: string };
   options: CompareOptions;
+  /** Where the two runs' setups differ (empty when they match); compared anyway only on request. */
+  setupDifferences: SetupDifference[];
   rows: ComparisonRow[];
   regressions: number;
 }
@@ -242,6 +250,7 @@ export function compareSummaries(baseline: ComparableSummary, current: Comparabl
     baseline: { runId: baseline.runId, title: baseline.title },
     current: { runId: current.runId, title: current.title },
     options,
+    setupDifferences: setupDifferences(baseline, current),
     rows,
     regressions: rows.filter((r) => r.verdict === 'regression').length,
   };
