@@ -52,6 +52,8 @@ export type RunEvent =
       apiPodStartupMs: number[] | null;
       extraSlis: Record<string, number | null>;
     }
+  /** Where the run's /metrics is served; `fallbackFrom` is the default port that was taken, when it was. */
+  | { t: 'metrics-endpoint'; atMs: number; url: string; requestedPort: number; fallbackFrom: number | null }
   /** Control-plane RSS over time (for the soak slope): process name → RSS bytes. */
   | { t: 'cp-usage'; atMs: number; rssBytes: Record<string, number> }
   /** The run started fake devices and is binding them to the nodes. */

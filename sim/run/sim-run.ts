@@ -30,7 +30,8 @@ import { ProcessUsageSampler, type UsageSnapshot } from '../cloud/process-usage.
 import { MetricsScraper } from '../cloud/metrics-scraper.js';
 import type { ControlPlaneUsage } from '../report/run-summary.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
-import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
+import type { MetricsServer } from '../metrics/metrics-server.js';
+import { startRunMetricsEndpoint } from './run-metrics-endpoint.js';
 import { recordedOptions, type SimOptions } from './sim-options.js';
 import { RunRecorder } from './run-recorder.js';
 import type { RunEvent } from '../record/run-events.js';
@@ -216,9 +217,9 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   let metricsServer: MetricsServer | undefined;
 
   try {
-    metricsServer = await startMetricsServer({ host: o.metricsHost, port: o.metricsPort, registry: metrics.registry }).catch((e: unknown) => {
-      throw new TwinlabError(ErrorCodes.ConfigInvalid, `--metrics-port ${o.metricsPort}: cannot listen on ${o.metricsHost}:${o.metricsPort} (${e instanceof Error ? e.message : String(e)}); pick another port or 0`, { option: '--metrics-port' });
-    });
+    const endpoint = await startRunMetricsEndpoint({ host: o.metricsHost, port: o.metricsPort, explicit: o.explicit.has('metrics-port') }, metrics.registry, log);
+    metricsServer = endpoint.server;
+    record({ t: 'metrics-endpoint', atMs: Date.now(), url: metricsServer.url, requestedPort: o.metricsPort, fallbackFrom: endpoint.fallbackFrom });
     log(`metrics: ${metricsServer.url}`);
     kind = await chooseCloud(o);
     cloud = await startCloud(kind, o, outDir, log);
