@@ -5,13 +5,18 @@
 //
 //   node scripts/build-controlplane.mjs                 build what is missing, print progress
 //   node scripts/build-controlplane.mjs --print-bin-dir print the bin dir (no build); exit 0
+//   node scripts/build-controlplane.mjs --print-supervisor  print the supervisor's path (no build)
 //   node scripts/build-controlplane.mjs --check         exit 0 if every binary is cached, else 1
-//   node scripts/build-controlplane.mjs --only etcd,cloudcore
+//   node scripts/build-controlplane.mjs --only etcd,cloudcore   (or --only supervise)
 //
 // Cache: ${TWINLAB_CACHE_DIR:-~/.cache/twinlab}/controlplane/<kubeedge-version>-<hash>/bin/<name>
 // where <hash> covers the go.mod/go.sum files, the entry points and the build flags, so changing
 // any of them builds into a fresh directory. GOFLAGS from the environment is passed through; the
 // Go build cache is left at its default so repeated builds on one machine reuse it.
+//
+// The supervisor (controlplane/supervise/: starts each control-plane process under a parent-death
+// signal) is a separate target with its own hash and cache dir, controlplane/supervise-<hash>/bin/:
+// it builds in seconds, and changing it must not rebuild the control plane.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -63,20 +68,25 @@ function buildArgs(cmd, out) {
   return ['build', '-trimpath', '-ldflags', ldflags(cmd), '-o', out, cmd.pkg];
 }
 
-function listFiles(dir) {
+/** The supervisor's own module: hashed and cached apart from the control plane. */
+const SUPERVISOR = { name: 'supervise', module: 'supervise', pkg: '.', x: [] };
+const supervisorDir = join(controlplaneDir, SUPERVISOR.module);
+
+function listFiles(dir, skip = new Set()) {
   const out = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(p));
-    else if (/\.(go|mod|sum)$/.test(entry.name)) out.push(p);
+    if (entry.isDirectory()) {
+      if (!skip.has(p)) out.push(...listFiles(p, skip));
+    } else if (/\.(go|mod|sum)$/.test(entry.name)) out.push(p);
   }
   return out.sort();
 }
 
-/** Short hash over everything that decides the bytes of the binaries. */
+/** Short hash over everything that decides the bytes of the binaries (the supervisor's module excluded). */
 export function buildHash() {
   const h = createHash('sha256');
-  for (const file of listFiles(controlplaneDir)) {
+  for (const file of listFiles(controlplaneDir, new Set([supervisorDir]))) {
     h.update(relative(controlplaneDir, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   for (const cmd of COMMANDS) h.update(JSON.stringify(buildArgs(cmd, cmd.name))).update('\0');
@@ -105,8 +115,21 @@ function isExecutableFile(p) {
   }
 }
 
-export function missingBinaries(names = COMMANDS.map((c) => c.name)) {
-  return names.filter((n) => !isExecutableFile(join(binDir(), n)));
+export function supervisorHash() {
+  const h = createHash('sha256');
+  for (const file of listFiles(supervisorDir)) {
+    h.update(relative(supervisorDir, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  h.update(JSON.stringify(buildArgs(SUPERVISOR, SUPERVISOR.name))).update(JSON.stringify(BUILD_ENV)).update(process.platform).update(process.arch);
+  return h.digest('hex').slice(0, 12);
+}
+
+export function supervisorPath() {
+  return join(cacheRoot(), 'controlplane', `supervise-${supervisorHash()}`, 'bin', SUPERVISOR.name);
+}
+
+export function missingBinaries(names = [...COMMANDS.map((c) => c.name), SUPERVISOR.name]) {
+  return names.filter((n) => !isExecutableFile(n === SUPERVISOR.name ? supervisorPath() : join(binDir(), n)));
 }
 
 function goEnv() {
@@ -279,32 +302,65 @@ async function build(names) {
   });
 }
 
+/** The supervisor: one small stdlib-only Go program, its own lock and cache dir. */
+async function buildSupervisor() {
+  const out = supervisorPath();
+  const bin = dirname(out);
+  mkdirSync(bin, { recursive: true });
+  return withLock(dirname(bin), async () => {
+    if (isExecutableFile(out)) return 0;
+    const goVersion = goAvailable();
+    if (!goVersion) {
+      log('`go` is not on PATH: cannot build the supervisor; control-plane processes then start without a parent-death signal.');
+      return 2;
+    }
+    const tmp = join(bin, `.${SUPERVISOR.name}.tmp-${process.pid}`);
+    const t0 = Date.now();
+    const code = await run(buildArgs(SUPERVISOR, tmp), supervisorDir);
+    if (code !== 0) {
+      rmSync(tmp, { force: true });
+      log(`building the supervisor failed (exit ${code})`);
+      return code;
+    }
+    renameSync(tmp, out);
+    log(`built the supervisor in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${out}`);
+    return 0;
+  });
+}
+
 async function main(argv) {
   const onlyIdx = argv.indexOf('--only');
-  const names = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : COMMANDS.map((c) => c.name);
-  const unknown = names.filter((n) => !COMMANDS.some((c) => c.name === n));
+  const known = [...COMMANDS.map((c) => c.name), SUPERVISOR.name];
+  const names = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : known;
+  const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
-    log(`unknown command(s): ${unknown.join(', ')}; known: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    log(`unknown command(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
     return 2;
   }
   if (argv.includes('--print-bin-dir')) {
     process.stdout.write(`${binDir()}\n`);
     return 0;
   }
+  if (argv.includes('--print-supervisor')) {
+    process.stdout.write(`${supervisorPath()}\n`);
+    return 0;
+  }
   if (argv.includes('--check')) {
     const missing = missingBinaries(names);
-    if (missing.length > 0) log(`missing in ${binDir()}: ${missing.join(', ')}`);
+    if (missing.length > 0) log(`missing: ${missing.map((n) => (n === SUPERVISOR.name ? supervisorPath() : join(binDir(), n))).join(', ')}`);
     return missing.length === 0 ? 0 : 1;
   }
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).join('\n') + '\n');
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 19).join('\n') + '\n');
     return 0;
   }
   const t0 = Date.now();
-  const code = await build(names);
+  const commands = names.filter((n) => n !== SUPERVISOR.name);
+  let code = commands.length > 0 ? await build(commands) : 0;
+  if (code === 0 && names.includes(SUPERVISOR.name)) code = await buildSupervisor();
   if (code === 0) {
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    process.stdout.write(`${binDir()}\n`);
+    process.stdout.write(`${commands.length > 0 ? binDir() : supervisorPath()}\n`);
   }
   return code;
 }

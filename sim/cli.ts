@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { ExitCodes, isTwinlabError, ErrorCodes } from './errors.js';
 import { parseSimOptions } from './run/sim-options.js';
 import { runSim } from './run/sim-run.js';
+import { endWithLauncher } from './run/launcher-watch.js';
 import { runShardCommand } from './fleet/shard/shard-command.js';
 import { TWINLAB_VERSION } from './version.js';
 import { runScenariosCommand } from './scenario/scenarios-command.js';
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
         return ExitCodes.Ok;
       }
       const options = parseSimOptions(rest);
+      endWithLauncher();
       const result = await runSim(options);
       const s = result.summary;
       process.stdout.write(

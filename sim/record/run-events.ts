@@ -54,6 +54,8 @@ export type RunEvent =
     }
   /** Where the run's /metrics is served; `fallbackFrom` is the default port that was taken, when it was. */
   | { t: 'metrics-endpoint'; atMs: number; url: string; requestedPort: number; fallbackFrom: number | null }
+  /** The run started a process (a control-plane component, a shard, the loopback peer); also in the run's pids.jsonl. */
+  | { t: 'process'; atMs: number; name: string; pid: number; startTime: number }
   /** Control-plane RSS over time (for the soak slope): process name → RSS bytes. */
   | { t: 'cp-usage'; atMs: number; rssBytes: Record<string, number> }
   /** The run started fake devices and is binding them to the nodes. */

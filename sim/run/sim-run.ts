@@ -32,6 +32,7 @@ import type { ControlPlaneUsage } from '../report/run-summary.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
 import type { MetricsServer } from '../metrics/metrics-server.js';
 import { startRunMetricsEndpoint } from './run-metrics-endpoint.js';
+import { RunPidFile } from './run-pid-file.js';
 import { recordedOptions, type SimOptions } from './sim-options.js';
 import { RunRecorder } from './run-recorder.js';
 import type { RunEvent } from '../record/run-events.js';
@@ -179,6 +180,11 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     options: recordedOptions(o),
     slos: o.slos,
     scenario: scenario ? { name: scenario.scenario.name, description: scenario.scenario.description, source: scenario.source, graceSeconds: scenario.scenario.grace / 1000 } : null,
+  });
+  // Stops what SIGKILLed predecessors left behind, then lists every process this run starts.
+  const pids = await RunPidFile.open(outDir, record, log).catch((e: unknown) => {
+    log(`warning: no pid file for this run (${e instanceof Error ? e.message : String(e)})`);
+    return undefined;
   });
   let cloud: ControlPlane | undefined;
   let fleet: FleetController | undefined;
@@ -460,6 +466,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     apiPodStartupMs: apiWorkload ? apiWorkload.podStartupMs : null,
     extraSlis: { harness_to_cloudcore_cpu_ratio: cloudcoreCpu ? round2(harnessCpu / cloudcoreCpu) : null },
   });
+  pids?.close();
   recorder.close();
   const summary = recorder.reducer.summary();
   const slos = summary.slos;

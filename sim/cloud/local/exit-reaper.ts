@@ -2,7 +2,8 @@
  * Makes sure no control-plane process group outlives this process: on `exit`, and on SIGINT,
  * SIGTERM or SIGHUP, every tracked group is sent SIGKILL. Groups are tracked by their leader's pid
  * (children are spawned detached, so pgid = pid). A SIGKILL of this process itself cannot be
- * caught; then the groups are orphaned.
+ * caught: then the supervisor's parent-death signal kills them (supervised-process.ts), or the next
+ * run stops them from this run's pid file (sim/run/run-pid-file.ts).
  */
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -18,6 +18,7 @@ import { ControlPlaneStartError } from './local-errors.js';
 import { writeLocalPki, type LocalPki } from './local-pki.js';
 import { ProcessExitedError, answers200, tcpAccepts, waitUntil } from './readiness.js';
 import { SupervisedProcess } from './supervised-process.js';
+import { findSupervisor } from './supervisor-binary.js';
 
 export const LOCAL_KUBEEDGE_VERSION = 'v1.23.1';
 export const LOCAL_KUBERNETES_VERSION = 'v1.32.10';
@@ -172,9 +173,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     api?.close();
   };
 
+  let supervisor: string | undefined;
   const launch = async (name: ComponentName, bin: string, args: string[]): Promise<SupervisedProcess> => {
     try {
-      const p = await SupervisedProcess.start({ name, command: bin, args: [...args, ...extra(name)], logsDir, cwd: runDir });
+      const p = await SupervisedProcess.start({ name, command: bin, args: [...args, ...extra(name)], logsDir, cwd: runDir, ...(supervisor ? { supervisor } : {}) });
       started.push(p);
       progress(`${name} started (pid ${p.pid}), log ${p.logPath}`);
       return p;
@@ -201,6 +203,13 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     const bin = (b: ControlPlaneBinary): string => bins.paths[b];
+    const found = await findSupervisor();
+    if (found.path !== null) {
+      supervisor = found.path;
+      if (found.built) progress(`built the parent-death supervisor ${found.path}`);
+    } else {
+      progress(`warning: no parent-death supervisor (${found.reason}): a SIGKILL of this process leaves the control plane running until the next run stops it from the pid file`);
+    }
     lap('binaries');
 
     const pki: LocalPki = await phase('certs', () => writeLocalPki(runDir, SERVICE_IP));

@@ -1,11 +1,14 @@
 /**
  * One control-plane child process: started in its own process group (so everything it forks is
  * stopped with it), its output appended to `<logsDir>/<name>.log`, and registered with the exit
- * reaper so it cannot outlive this process on a normal exit, SIGINT or SIGTERM.
+ * reaper so it cannot outlive this process on a normal exit, SIGINT or SIGTERM. Started through
+ * the supervisor (controlplane/supervise/) when there is one, so that a SIGKILL of this process,
+ * which runs no handler, still takes it down; and announced to the pid ledger for the run's pid file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { pidLedger } from '../../util/pid-ledger.js';
 import { reaper } from './exit-reaper.js';
 
 export interface ProcessExit {
@@ -20,6 +23,11 @@ export interface SupervisedProcessOptions {
   logsDir: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The supervisor binary: it sets a parent-death signal (SIGKILL) and execs `command` in place,
+   * so the pid is the command's. Without it the process outlives a SIGKILL of this one.
+   */
+  supervisor?: string;
 }
 
 export class SupervisedProcess {
@@ -53,7 +61,8 @@ export class SupervisedProcess {
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = spawn(opts.command, opts.args, {
+        const [file, args] = opts.supervisor ? [opts.supervisor, [String(process.pid), opts.command, ...opts.args]] : [opts.command, opts.args];
+        child = spawn(file, args, {
           cwd: opts.cwd,
           env: opts.env ?? process.env,
           stdio: ['ignore', fd, fd],
@@ -82,6 +91,7 @@ export class SupervisedProcess {
         child.unref();
         const proc = new SupervisedProcess(opts.name, child, logPath);
         reaper.track(proc.pid);
+        pidLedger.started(opts.name, proc.pid, { group: true });
         resolve(proc);
       });
     });

@@ -92,6 +92,8 @@ process.on('message', (m: ParentToPeer) => {
   });
 });
 process.on('disconnect', () => {
-  // The parent is gone: nothing will ever read our stats again.
+  // The parent is gone: nothing will ever read our stats again. Leave even if closing thousands
+  // of sessions stalls.
+  setTimeout(() => process.exit(0), 3_000);
   void peer.close().finally(() => process.exit(0));
 });

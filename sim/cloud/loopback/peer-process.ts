@@ -7,6 +7,7 @@ import type { PeerEvents } from './loopback-peer.js';
 import type { ParentToPeer, PeerCommand, PeerCommandResults, PeerEventName, PeerProcessConfig, PeerToParent } from './peer-ipc.js';
 import type { PeerStats } from './peer-stats.js';
 import { childEntry } from '../../util/child-entry.js';
+import { pidLedger } from '../../util/pid-ledger.js';
 
 export interface PeerProcessHandle {
   hubUrl: string;
@@ -34,6 +35,7 @@ export async function startPeerProcess(opts: PeerProcessOptions): Promise<PeerPr
     execArgv: [...entry.execArgv, ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  pidLedger.started('loopback-peer', child.pid);
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const listeners = new Map<PeerEventName, Array<(payload: unknown) => void>>();

@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { pidLedger } from '../../util/pid-ledger.js';
 import { TwinlabError, ErrorCodes } from '../../errors.js';
 import { addFaultCounts, emptyFaultCounts, sumChaos, type ChaosSnapshot, type FaultCounts } from '../../chaos/chaos-counters.js';
 import { describeFault, isOneShot, parseLinkFault, type LinkFaultSpec } from '../../chaos/link-fault.js';
@@ -157,6 +158,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
       stopped: undefined,
       exited: false,
     }));
+    for (const h of handles) pidLedger.started(`shard-${h.index}`, h.child.pid);
     const controller = new FleetController(handles, execArgv);
     const ready = handles.map(
       (h) =>
@@ -399,6 +401,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     }
     const entry = shardEntry();
     h.child = fork(entry.path, [], { execArgv: [...entry.execArgv, ...this.execArgv], env: shardEnv(h.nodes), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    pidLedger.started(`shard-${index}`, h.child.pid);
     h.exited = false;
     h.stopped = undefined;
     h.restarts = (h.restarts ?? 0) + 1;

@@ -11,6 +11,9 @@ function send(message: ShardToController): void {
   if (process.connected) process.send?.(message);
 }
 
+/** How long an orphaned shard may spend closing its links and meta store before it just exits. */
+const ORPHAN_EXIT_MS = 3_000;
+
 let shard: Shard | undefined;
 let stopping = false;
 
@@ -57,4 +60,9 @@ process.on('message', (raw: ControllerToShard) => {
 // The controller handles SIGINT for the whole fleet; a shard only stops when told, or when orphaned.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => void stop(false));
-process.on('disconnect', () => void stop(false));
+// The controller is gone (it exited, or was killed with SIGKILL and ran no handler): nobody will
+// read a snapshot again, so stop, and leave within ORPHAN_EXIT_MS whatever the stop is waiting on.
+process.on('disconnect', () => {
+  setTimeout(() => process.exit(0), ORPHAN_EXIT_MS);
+  void stop(false);
+});

@@ -1,0 +1,3 @@
+module github.com/twinlab/controlplane/supervise
+
+go 1.23
