@@ -51,12 +51,27 @@ export const EDGECORE_TIMINGS: Readonly<EdgeTimings> = Object.freeze({
   registerBackoffMaxMs: 7_000,
 });
 
+/**
+ * What edgecore took from a pod's deletionTimestamp reaching the node to its `delete`
+ * (pod-lifecycle.jsonl: update with deletionTimestamp at t=57.302, terminated status patch at
+ * 57.361, its reply at 57.373, `delete` at 57.693): the containers' kill and kubelet's status
+ * manager waiting for the pod's resources to be reclaimed. The 0.7 s from the API's delete to the
+ * pod being gone (t=57.2 → 57.9) adds cloudcore's own path, which a real cloud adds by itself.
+ */
+export const EDGECORE_POD_KILL_DELAY_MS = 391;
+
 export interface EdgeConfig {
   cloudhubUrl: string;
   projectId: string;
   timings: EdgeTimings;
   /** Delay between a pod's volumes being ready and it reporting Running. Default 0. */
   podStartupDelayMs: number;
+  /**
+   * Least time from a pod's deletionTimestamp reaching the node to its `delete` (the terminated
+   * status patch goes at once; the delete waits for its reply and for this). EDGECORE_POD_KILL_DELAY_MS
+   * in a run; 0 sends the delete as soon as the patch is answered.
+   */
+  podKillDelayMs: number;
   /** Extra random delay (0…this) added to the reconnect sleep: a what-if knob, off by default as in edgecore. */
   reconnectJitterMs: number;
   capacity: NodeCapacity;

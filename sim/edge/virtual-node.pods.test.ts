@@ -165,6 +165,63 @@ describe('VirtualNode pods', () => {
     expect(kit.counters.podsCreated).toBe(2);
   });
 
+  describe('kill delay (--pod-kill-delay)', () => {
+    /** A Running pod `web` whose Pending and Running patches were answered. */
+    async function runningPod(k: NodeKit): Promise<void> {
+      await k.boot(k.node());
+      k.cloud.link.deliver(cloudFrame({ operation: 'insert', resource: 'default/pod/web', rv: '10', content: podObject('web', 'uid-web', '10') }));
+      k.advance(10);
+      for (const rv of ['11', '12']) reply(k, k.cloud.last('patch', 'podpatch'), { Object: podObject('web', 'uid-web', rv), Err: null }, rv);
+      expect(k.counters.podsRunning).toBe(1);
+    }
+    const markDeleted = (k: NodeKit): void =>
+      k.cloud.link.deliver(cloudFrame({ operation: 'update', resource: 'default/pod/web', rv: '20', content: podObject('web', 'uid-web', '20', { deletionTimestamp: '2026-11-25T12:01:00Z' }) }));
+
+    it('the terminated patch goes at once; the delete waits for the delay from the deletionTimestamp, not for the reply alone', async () => {
+      kit = new NodeKit({ podKillDelayMs: 391, answerPodPatches: false });
+      await runningPod(kit);
+      const markedAt = kit.wallNow();
+      markDeleted(kit);
+      const patch = kit.cloud.last('patch', 'podpatch');
+      expect(patch.message.content as string).toContain('"terminated"');
+      expect(patch.at).toBe(markedAt);
+      // the reply comes quickly, as cloudcore's did (12 ms in the trace): the delete still waits
+      kit.advance(12);
+      reply(kit, patch, { Object: podObject('web', 'uid-web', '21'), Err: null }, '21');
+      kit.advance(378);
+      expect(kit.cloud.frames('delete')).toHaveLength(0);
+      // the shard's wheel fires at the first 10 ms tick at or after the due time
+      kit.advance(10);
+      const del = kit.cloud.last('delete');
+      expect(del.message.route.resource).toBe('default/pod/web');
+      expect(del.at - markedAt).toBeGreaterThanOrEqual(391);
+      expect(del.at - markedAt).toBeLessThan(401);
+    });
+
+    it('a reply later than the delay releases the delete at once', async () => {
+      kit = new NodeKit({ podKillDelayMs: 391, answerPodPatches: false });
+      await runningPod(kit);
+      markDeleted(kit);
+      const patch = kit.cloud.last('patch', 'podpatch');
+      kit.advance(2_000);
+      expect(kit.cloud.frames('delete')).toHaveLength(0);
+      const repliedAt = kit.wallNow();
+      reply(kit, patch, { Object: podObject('web', 'uid-web', '21'), Err: null }, '21');
+      expect(kit.cloud.last('delete').at).toBe(repliedAt);
+    });
+
+    it('a pod deleted by the cloud during the delay sends no delete of its own', async () => {
+      kit = new NodeKit({ podKillDelayMs: 391 });
+      await runningPod(kit);
+      markDeleted(kit);
+      kit.advance(100);
+      kit.cloud.link.deliver(cloudFrame({ operation: 'delete', resource: 'default/pod/web', rv: '22', content: podObject('web', 'uid-web', '22') }));
+      kit.advance(1_000);
+      expect(kit.cloud.frames('delete')).toHaveLength(0);
+      expect(kit.counters.podsDeleted).toBe(1);
+    });
+  });
+
   it('a pod deleted while still fetching stops its queries', async () => {
     kit = new NodeKit();
     await kit.boot(kit.node());

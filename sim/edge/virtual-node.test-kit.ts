@@ -183,6 +183,8 @@ export interface KitOptions {
   random?: () => number;
   store?: MetaStore;
   podStartupDelayMs?: number;
+  /** Default 0 (delete as soon as the terminated patch is answered); the trace replay uses edgecore's. */
+  podKillDelayMs?: number;
   /** Wall-clock ms at virtual time 0. */
   wallStart?: number;
   /**
@@ -224,6 +226,7 @@ export class NodeKit {
       projectId: 'e632aba927ea4ac2b575ec1603d56f10',
       timings: { ...EDGECORE_TIMINGS, ...options.timings },
       podStartupDelayMs: options.podStartupDelayMs ?? 0,
+      podKillDelayMs: options.podKillDelayMs ?? 0,
       reconnectJitterMs: options.reconnectJitterMs ?? 0,
       capacity: DEFAULT_CAPACITY,
       nodeLabels: {},

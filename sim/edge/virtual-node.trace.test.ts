@@ -26,6 +26,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage } from './codec/codec.js';
 import { readTraceFile, TRACE_DIR, traceDirPresent } from './codec/fixtures/trace-lines.js';
 import type { Message } from './codec/message.js';
+import { EDGECORE_POD_KILL_DELAY_MS } from './edge-runtime.js';
 import { MetaStore } from './meta-store.js';
 import { cloudFrame, NodeKit, resourceTypeOf, TRACE_WALL_START, type FakeLink, type SentFrame } from './virtual-node.test-kit.js';
 import type { VirtualNode } from './virtual-node.js';
@@ -241,7 +242,8 @@ describe('VirtualNode against the kubeedge-v1.23.1 traces (whole session replaye
     phases = loadPhases();
     storeDir = mkdtempSync(join(tmpdir(), 'vn-trace-'));
     store = MetaStore.open(join(storeDir, 'meta.db'));
-    kit = new NodeKit({ wallStart: TRACE_WALL_START, store });
+    // edgecore's kill delay, as the trace shows it (deletionTimestamp at t=57.302 → delete at 57.693).
+    kit = new NodeKit({ wallStart: TRACE_WALL_START, store, podKillDelayMs: EDGECORE_POD_KILL_DELAY_MS });
     node = kit.node(NODE, 1);
     player = new CloudPlayer(kit, phases);
     // The edge dialled at join t=0.266.
@@ -454,6 +456,13 @@ describe('VirtualNode against the kubeedge-v1.23.1 traces (whole session replaye
       expect(ackGone).toBeGreaterThan(ack2107);
       expect(index(ackOfT(57.706))).toBe(-1);
       expect(kit.counters.podsDeleted).toBeGreaterThanOrEqual(1);
+      // …and at edgecore's time: the delete trails the deletionTimestamp's arrival by 0.391 s, not by one round trip.
+      const frames = nodeFrames('pod-lifecycle');
+      const arrivedAt = frames[ackDel]!.at;
+      const deletedAt = frames[del]!.at;
+      expect(deletedAt - arrivedAt).toBeGreaterThanOrEqual(EDGECORE_POD_KILL_DELAY_MS);
+      expect(deletedAt - arrivedAt).toBeLessThan(EDGECORE_POD_KILL_DELAY_MS + 20);
+      expect(deletedAt - phase('pod-lifecycle').t0).toBeGreaterThanOrEqual(57_693 - 15);
     });
   });
 

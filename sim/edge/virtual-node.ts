@@ -41,6 +41,8 @@ const T_DIAL = 4;
 const T_REQUEST_TIMEOUT = 5;
 const T_REGISTER = 6;
 const T_POD_START = 7;
+/** A terminating pod's kill delay is over: its `delete` may go once the terminated patch is answered. */
+const T_POD_KILLED = 8;
 
 /** What an upstream request was, so its reply can be handled. */
 const enum Req {
@@ -73,7 +75,7 @@ const POD_CREATING = 0;
 const POD_RUNNING = 1;
 const POD_TERMINATING = 2;
 
-/** A pod this node runs. Also a timer target for its startup delay. */
+/** A pod this node runs. Also a timer target for its startup and kill delays. */
 class PodState implements TimerTarget, PodRef {
   phase = POD_CREATING;
   /** What the pod needs from the cloud, sent one at a time as edged's volume manager does. */
@@ -90,6 +92,9 @@ class PodState implements TimerTarget, PodRef {
   queuedPatch: { kind: Req; body: string } | undefined;
   /** The API shows this running pod as not Ready: the next status sync patches Ready back. */
   readyDrift = false;
+  /** Terminating: the kill delay is over / the terminated status patch was answered. The delete waits for both. */
+  killed = false;
+  terminatedWritten = false;
   timer: TimerId = NO_TIMER;
 
   constructor(
@@ -101,9 +106,10 @@ class PodState implements TimerTarget, PodRef {
     readonly containers: Array<{ name: string; image: string }>,
   ) {}
 
-  onTimer(): void {
+  onTimer(kind: number): void {
     this.timer = NO_TIMER;
-    this.node.startPod(this);
+    if (kind === T_POD_KILLED) this.node.podKilled(this);
+    else this.node.startPod(this);
   }
 }
 
@@ -696,7 +702,8 @@ export class VirtualNode implements TimerTarget, HubListener {
         if (failed !== undefined) this.rt.counters.errorReplies += 1;
         if (p.pod) {
           this.podPatchAnswered(p.pod);
-          this.deletePod(p.pod);
+          p.pod.terminatedWritten = true;
+          if (p.pod.killed) this.deletePod(p.pod);
         }
         break;
     }
@@ -877,6 +884,17 @@ export class VirtualNode implements TimerTarget, HubListener {
     pod.phase = POD_TERMINATING;
     const now = Date.now();
     this.sendPodPatch(pod, Req.PodTerminatedPatch, JSON.stringify(podTerminatedPatch(pod, pod.startedAt || now, now)));
+    // edgecore's delete trails the patch's reply by the time kubelet takes to reclaim the pod (see EDGECORE_POD_KILL_DELAY_MS).
+    const delay = this.rt.config.podKillDelayMs;
+    if (delay > 0) pod.timer = this.rt.wheel.schedule(pod, T_POD_KILLED, delay);
+    else pod.killed = true;
+  }
+
+  /** Called by the pod's timer: the kill delay since its deletionTimestamp is over. */
+  podKilled(pod: PodState): void {
+    if (pod.phase !== POD_TERMINATING || this.pods?.get(`${pod.namespace}/${pod.name}`) !== pod) return;
+    pod.killed = true;
+    if (pod.terminatedWritten) this.deletePod(pod);
   }
 
   /** One status patch per pod in flight; a patch made meanwhile waits, the newest replacing an older one. */

@@ -30,6 +30,8 @@ export interface ShardConfig {
   /** Nodes this shard starts per second. */
   rampPerSecond: number;
   podStartupDelayMs: number;
+  /** From a pod's deletionTimestamp to its `delete`; default EDGECORE_POD_KILL_DELAY_MS. */
+  podKillDelayMs?: number;
   reconnectJitterMs: number;
   timings?: Partial<EdgeTimings>;
   /** edgecore's device-side timings (DMI rate limit, confirm re-send) where they differ from edgecore's. */

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigInvalidError } from '../errors.js';
 import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
+import { EDGECORE_POD_KILL_DELAY_MS } from '../edge/edge-runtime.js';
 import { KUBEEDGE_DEFAULT_SLOS, parseSloFlag, type SloSpec } from '../report/slo.js';
 
 export type CloudChoice = 'auto' | 'local' | 'containers' | 'loopback' | 'attach';
@@ -22,6 +23,8 @@ export interface SimOptions {
   certs: 'per-node' | 'shared';
   kubeedgeVersion: string;
   podStartupDelayMs: number;
+  /** `--pod-kill-delay`: from a pod's deletionTimestamp reaching a node to its `delete` (edgecore's, from the trace, by default). */
+  podKillDelayMs: number;
   reconnectJitterMs: number;
   podsPerNode: number;
   podRate: number;
@@ -101,6 +104,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         certs: { type: 'string' },
         'kubeedge-version': { type: 'string' },
         'pod-startup-delay': { type: 'string' },
+        'pod-kill-delay': { type: 'string' },
         'reconnect-jitter': { type: 'string' },
         'pods-per-node': { type: 'string' },
         'pod-rate': { type: 'string' },
@@ -150,6 +154,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     certs,
     kubeedgeVersion,
     podStartupDelayMs: v['pod-startup-delay'] === undefined ? 0 : parseDuration(v['pod-startup-delay'], '--pod-startup-delay'),
+    podKillDelayMs: v['pod-kill-delay'] === undefined ? EDGECORE_POD_KILL_DELAY_MS : parseDuration(v['pod-kill-delay'], '--pod-kill-delay'),
     reconnectJitterMs: v['reconnect-jitter'] === undefined ? 0 : parseDuration(v['reconnect-jitter'], '--reconnect-jitter'),
     podsPerNode: int(v['pods-per-node'], '--pods-per-node', 0, 0, 110),
     podRate: int(v['pod-rate'], '--pod-rate', 100, 1, 100_000),
@@ -206,6 +211,7 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     certs: o.certs,
     kubeedgeVersion: o.kubeedgeVersion,
     podStartupDelayMs: o.podStartupDelayMs,
+    podKillDelayMs: o.podKillDelayMs,
     reconnectJitterMs: o.reconnectJitterMs,
     podsPerNode: o.podsPerNode,
     podRate: o.podRate,

@@ -283,6 +283,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       kubeedgeVersion: o.kubeedgeVersion,
       projectId: DEFAULT_PROJECT_ID,
       podStartupDelayMs: o.podStartupDelayMs,
+      podKillDelayMs: o.podKillDelayMs,
       reconnectJitterMs: o.reconnectJitterMs,
       snapshotIntervalMs: 1000,
       ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale), deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),

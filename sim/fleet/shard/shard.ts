@@ -9,7 +9,7 @@ import tls, { type SecureContext } from 'node:tls';
 import { openEnroller, type Enroller } from '../../edge/bootstrap/enroll.js';
 import { EdgeCounters } from '../../edge/edge-counters.js';
 import { dialHub, HUB_CLIENT } from '../../edge/hub-connection.js';
-import { EDGECORE_TIMINGS, type EdgeConfig, type EdgeEvents, type EdgeRuntime, type EdgeTimings } from '../../edge/edge-runtime.js';
+import { EDGECORE_POD_KILL_DELAY_MS, EDGECORE_TIMINGS, type EdgeConfig, type EdgeEvents, type EdgeRuntime, type EdgeTimings } from '../../edge/edge-runtime.js';
 import { MetaStore, type MetaRecord } from '../../edge/meta-store.js';
 import { DEFAULT_CAPACITY } from '../../edge/node-objects.js';
 import { TimerWheel, type TimerTarget } from '../../edge/scheduler/timer-wheel.js';
@@ -79,6 +79,7 @@ export class Shard implements TimerTarget {
       projectId: config.projectId,
       timings,
       podStartupDelayMs: config.podStartupDelayMs,
+      podKillDelayMs: config.podKillDelayMs ?? EDGECORE_POD_KILL_DELAY_MS,
       reconnectJitterMs: config.reconnectJitterMs,
       capacity: DEFAULT_CAPACITY,
       nodeLabels: {},
