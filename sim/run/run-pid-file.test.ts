@@ -103,7 +103,7 @@ describe.skipIf(process.platform !== 'linux')('run pid file (skipped off Linux: 
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'twinlab-run-'));
     const events: RunEvent[] = [];
     const file = await RunPidFile.open(outDir, (e) => events.push(e), () => undefined, runs);
-    expect(readdirSync(runs)).toEqual([`${process.pid}-${processStartTime(process.pid)}.json`]);
+    expect(readdirSync(runs)).toEqual([expect.stringMatching(new RegExp(`^${process.pid}-${processStartTime(process.pid)}-[0-9a-f]{8}\\.json$`))]);
     const c = await sleeper();
     pidLedger.started('loopback-peer', c.pid);
     const lines = readFileSync(path.join(outDir, PID_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

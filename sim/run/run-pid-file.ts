@@ -6,6 +6,7 @@
  * they left behind — only processes whose pid, start time and boot id all still match, so a reused
  * pid is never touched — and says so.
  */
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunEvent } from '../record/run-events.js';
@@ -149,7 +150,8 @@ export class RunPidFile {
     const run: RunLine = { kind: 'run', pid: process.pid, startTime, bootId: bootId(), outDir, atMs: Date.now() };
     writeFileSync(this.path, `${JSON.stringify(run)}\n`);
     mkdirSync(dir, { recursive: true });
-    this.entryPath = path.join(dir, `${process.pid}-${startTime}.json`);
+    // One process may hold several runs (tests call runSim in turn, or side by side).
+    this.entryPath = path.join(dir, `${process.pid}-${startTime}-${randomUUID().slice(0, 8)}.json`);
     const entry: RunEntry = { pidFile: this.path, pid: process.pid, startTime, bootId: run.bootId };
     writeFileSync(this.entryPath, `${JSON.stringify(entry)}\n`);
     this.unlisten = pidLedger.listen((p) => {
