@@ -3,7 +3,9 @@
  * to the loopback peer (its own process, so only shards are measured), then sit a steady window
  * at edgecore's default intervals. Reports RSS per connected node (shard RSS minus a baseline run
  * of the same shards hosting one node each), CPU per node per minute in the steady window,
- * connect rate, event-loop lag and whether every node is Ready.
+ * connect rate, event-loop lag and whether every node is Ready. After each size the transport
+ * floor (bench/transport-floor/) runs with the same N, S and steady window, and the steady CPU is
+ * judged against it (bench-verdict.ts).
  *
  * Run: `pnpm bench -- --sizes 1000,5000,10000 --certs shared --steady 60s`. A loopback self-test,
  * never a KubeEdge measurement.
@@ -18,12 +20,13 @@ import type { ShardEvent, ShardSnapshot } from '../sim/fleet/ipc-messages.js';
 import { startCertServer, type StartedCertServer } from '../sim/cloud/loopback/cert-server.js';
 import { createLoopbackCa, issueJoinToken, issueServerCert, type LoopbackCa, type ServerCertificate } from '../sim/cloud/loopback/loopback-ca.js';
 import { startPeerProcess } from '../sim/cloud/loopback/peer-process.js';
+import { benchChecks, floorFigures, STEADY_CPU_OVER_FLOOR, type FloorFigures } from './bench-verdict.js';
+import { floorChecks, floorResult } from './transport-floor/floor-result.js';
+import { measureTransportFloor } from './transport-floor/floor-run.js';
 
 const KB = 1024;
-const TARGET_RSS_PER_NODE = 64 * KB;
-const TARGET_LAG_P99_MS = 50;
-/** ≤ 10 % of one core per 10k nodes. */
-const TARGET_CPU_PCT_PER_10K = 10;
+/** The hub link writes frames in pieces of at most this many bytes; the floor writes the same way. */
+const HUB_WRITE_CHUNK_BYTES = 950;
 
 interface Options {
   sizes: number[];
@@ -37,6 +40,10 @@ interface Options {
   malloc: 'default' | 'mmap16k';
   out: string;
   shardArgs: string[];
+  /** The floor's wait between its last connection and its window. */
+  floorSettleS: number;
+  /** The floor's steady window; default the fleet's. */
+  floorSeconds: number;
 }
 
 interface SizeResult {
@@ -61,6 +68,9 @@ interface SizeResult {
   steadyLagP99Ms: number;
   reconnects: number;
   connectFailures: number;
+  floor: FloorFigures & { seconds: number; connected: number; cpuUsPerFrame: number };
+  /** Steady CPU over the floor's. */
+  cpuOverFloor: number;
 }
 
 function parseDuration(s: string): number {
@@ -84,6 +94,8 @@ function options(): Options {
       malloc: { type: 'string', default: 'default' },
       out: { type: 'string' },
       'shard-args': { type: 'string', default: '' },
+      'floor-settle': { type: 'string', default: '15s' },
+      'floor-seconds': { type: 'string' },
     },
   });
   const certs = values.certs;
@@ -104,6 +116,8 @@ function options(): Options {
     malloc,
     out: values.out ?? `reports/bench-${stamp}.json`,
     shardArgs: values['shard-args'].split(' ').filter(Boolean),
+    floorSettleS: parseDuration(values['floor-settle']),
+    floorSeconds: parseDuration(values['floor-seconds'] ?? values.steady),
   };
 }
 
@@ -205,6 +219,27 @@ async function runFleet(o: Options, cloud: Cloud, nodes: number, steadyS: number
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
+/** The transport floor for `nodes` connections in the same shape as the fleet just measured. */
+async function measureFloor(o: Options, nodes: number): Promise<SizeResult['floor']> {
+  const shards = Math.min(o.shards, nodes);
+  process.stderr.write(`size ${nodes}: transport floor, ${shards} client process(es), settle ${o.floorSettleS}s, window ${o.floorSeconds}s\n`);
+  const run = await measureTransportFloor(
+    {
+      nodes,
+      shards,
+      settleS: o.floorSettleS,
+      seconds: o.floorSeconds,
+      timeScale: 1,
+      writeChunkBytes: HUB_WRITE_CHUNK_BYTES,
+      connectPerSecond: Math.max(1, Math.round(o.rampPerSecond / shards)),
+      out: '',
+    },
+    (line) => process.stderr.write(`  ${line}\n`),
+  );
+  const result = floorResult(run);
+  return { ...floorFigures(result, floorChecks(result)), seconds: result.seconds, connected: result.connected, cpuUsPerFrame: result.cpuUsPerFrame };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--');
   if (args[0] === 'devices') {
@@ -249,6 +284,8 @@ async function main(): Promise<void> {
       const totals = r.result.totals;
       const connected = sum(r.steadyEnd.map((s) => s.counters.connected));
       const readyNow = sum(r.steadyEnd.map((s) => s.counters.states.ready));
+      const cpuPctOfCorePer10k = (cpu / seconds / n) * 10_000 * 100;
+      const floor = await measureFloor(o, n);
       const res: SizeResult = {
         nodes: n,
         shards: r.result.shards.length,
@@ -266,11 +303,13 @@ async function main(): Promise<void> {
         steadyCpuSeconds: cpu,
         steadySeconds: seconds,
         cpuSecondsPerNodePerMinute: cpu / n / (seconds / 60),
-        cpuPctOfCorePer10k: (cpu / seconds / n) * 10_000 * 100,
+        cpuPctOfCorePer10k,
         runLagP99Ms: Math.max(...r.result.shards.map((s) => s.runEventLoopLagP99Ms)),
         steadyLagP99Ms: r.steadyLagP99Ms,
         reconnects: totals.reconnects,
         connectFailures: totals.connectFailures,
+        floor,
+        cpuOverFloor: cpuPctOfCorePer10k / floor.cpuPctOfCorePer10k,
       };
       results.push(res);
       printRow(res);
@@ -289,10 +328,11 @@ async function main(): Promise<void> {
     method: {
       rss: 'per node = (sum of shard RSS − baseline) / N; baseline = the same shard count hosting one node each, after the same settling; peak = per-shard peak over 1 s snapshots',
       cpu: 'sum of shard user+system CPU over the steady window / N / minutes',
+      floor: `after each size, \`pnpm bench floor\` with the same N, shard count and steady window (${o.floorSeconds} s, settle ${o.floorSettleS} s), frames written in ${HUB_WRITE_CHUNK_BYTES}-byte pieces as the hub link writes them; steady CPU must be ≤ ${STEADY_CPU_OVER_FLOOR}× its CPU. The floor has no client certificate: a one-time handshake cost, so --certs does not change its steady figure`,
       connectRate: 'nodes Ready / seconds from the shards being open (ramp start) to the last node-ready',
       note: `the loopback peer runs in its own process and shares the machine's ${os.cpus().length} cores with the shards`,
     },
-    thresholds: thresholds(results),
+    thresholds: benchChecks(results),
     results,
   };
   mkdirSync(path.dirname(o.out), { recursive: true });
@@ -304,18 +344,7 @@ async function main(): Promise<void> {
   console.log(`\n${report.method.note}; client=${o.client}, certs=${o.certs}, malloc=${o.malloc}. JSON: ${o.out}`);
 }
 
-function thresholds(rs: SizeResult[]): Array<{ name: string; value: string; pass: boolean }> {
-  const out: Array<{ name: string; value: string; pass: boolean }> = [];
-  for (const r of rs) {
-    out.push({ name: `${r.nodes} nodes: RSS ≤ 64 KB/node (steady)`, value: `${r.steadyRssPerNodeKB.toFixed(1)} KB`, pass: r.steadyRssPerNodeKB * KB <= TARGET_RSS_PER_NODE });
-    out.push({ name: `${r.nodes} nodes: all Ready`, value: `${r.ready}/${r.nodes}`, pass: r.allReady });
-    out.push({ name: `${r.nodes} nodes: event-loop lag p99 < 50 ms (whole run)`, value: `${r.runLagP99Ms.toFixed(1)} ms`, pass: r.runLagP99Ms < TARGET_LAG_P99_MS });
-    out.push({ name: `${r.nodes} nodes: steady CPU ≤ 10 % of a core per 10k`, value: `${r.cpuPctOfCorePer10k.toFixed(2)} %`, pass: r.cpuPctOfCorePer10k <= TARGET_CPU_PCT_PER_10K });
-  }
-  return out;
-}
-
-const HEAD = ['nodes', 'shards', 'ready', 'connect/s', 'RSS/node steady', 'RSS/node peak', 'heap/node', 'CPU s/node/min', '% core/10k', 'lag p99 run', 'lag p99 steady'];
+const HEAD = ['nodes', 'shards', 'ready', 'connect/s', 'RSS/node steady', 'RSS/node peak', 'heap/node', 'CPU s/node/min', '% core/10k', 'floor % core/10k', '× floor', 'lag p99 run', 'lag p99 steady'];
 
 function cells(r: SizeResult): string[] {
   return [
@@ -328,6 +357,8 @@ function cells(r: SizeResult): string[] {
     `${r.steadyHeapPerNodeKB.toFixed(1)} KB`,
     r.cpuSecondsPerNodePerMinute.toExponential(2),
     `${r.cpuPctOfCorePer10k.toFixed(2)} %`,
+    `${r.floor.cpuPctOfCorePer10k.toFixed(2)} %`,
+    `${r.cpuOverFloor.toFixed(2)}×`,
     `${r.runLagP99Ms.toFixed(1)} ms`,
     `${r.steadyLagP99Ms.toFixed(1)} ms`,
   ];
