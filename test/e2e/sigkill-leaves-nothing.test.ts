@@ -5,8 +5,10 @@
  *   die by their parent-death signal (controlplane/supervise/), the shards on IPC disconnect;
  * - against the loopback peer, with the shards busy enrolling per-node certificates: the peer and
  *   the shards leave on IPC disconnect;
- * - when the `tsx` launcher of `pnpm sim` is the one killed, the run ends itself and stops the rest.
- * The first skips visibly when the control plane's binaries are absent.
+ * - when the `tsx` launcher of `pnpm sim` is the one killed, the run ends itself and stops the rest;
+ * - with the supervisor turned off, the control plane outlives the kill and the next run stops it
+ *   from the killed run's pid file.
+ * The real-control-plane suite skips visibly when the control plane's binaries are absent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -58,9 +60,9 @@ function lastSnapshot(out: string): { connected: number; ready: number } | null 
   return last;
 }
 
-function startRun(launcher: 'node' | 'tsx', args: string[]): { child: ChildProcess; stderr: () => string } {
+function startRun(launcher: 'node' | 'tsx', args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; stderr: () => string } {
   const argv = launcher === 'node' ? ['--import', 'tsx', 'sim/cli.ts', 'sim', ...args] : [path.resolve('node_modules/tsx/dist/cli.mjs'), 'sim/cli.ts', 'sim', ...args];
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
   started.push(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -111,6 +113,25 @@ describe.skipIf(reason !== '')(`SIGKILL of a run on the real local control plane
     for (const p of lines.slice(1)) expect(events).toContain(`"t":"process","atMs":`);
     expect(events).toContain(`"name":"cloudcore","pid":${cloudcore.pid}`);
   }, 200_000);
+
+  it('without the supervisor the control plane outlives the kill, and the next run stops it from the pid file, saying so', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-sigkill-next-'));
+    const out = path.join(dir, 'run');
+    const run = startRun('node', ['--cloud', 'local', '--nodes', '5', '--shards', '1', '--duration', '5m', '--certs', 'shared', '--node-limit', '50', '--metrics-port', '0', '--progress', 'off', '--cert-cache', path.join(dir, 'certs'), '--out', out], { ...process.env, TWINLAB_SUPERVISOR: 'off' });
+    const names = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'cloudcore', 'shard-0'];
+    const lines = await killWhenUp(out, names, run, (s) => s.ready >= 1, 150_000);
+    expect(run.stderr()).toContain('no parent-death supervisor (TWINLAB_SUPERVISOR=off)');
+    run.child.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 3_000));
+    const controlPlane = lines.filter((p) => ['etcd', 'kube-apiserver', 'kube-controller-manager', 'cloudcore'].includes(p.name ?? ''));
+    // The first line of defence is off: they are still there (the shard left on its own).
+    expect(controlPlane.filter((p) => processStartTime(p.pid) === p.startTime).map((p) => p.name)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'cloudcore']);
+
+    const next = startRun('node', ['--cloud', 'loopback', '--nodes', '1', '--duration', '1s', '--certs', 'shared', '--metrics-port', '0', '--progress', 'off', '--cert-cache', path.join(dir, 'certs'), '--out', path.join(dir, 'next')]);
+    await new Promise((r) => next.child.once('exit', r));
+    expect(next.stderr()).toContain(`left behind by the run in ${out} (its main process ${run.child.pid} is gone): etcd (pid ${controlPlane[0]!.pid})`);
+    expect(await allGone(lines, 3_000)).toEqual([]);
+  }, 240_000);
 });
 
 describe(`SIGKILL of a run against the loopback peer`, () => {

@@ -30,8 +30,9 @@ function build(env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }
   });
 }
 
-/** Linux only: the parent-death signal is a Linux prctl. */
+/** Linux only: the parent-death signal is a Linux prctl. TWINLAB_SUPERVISOR=off starts the processes without it. */
 export async function findSupervisor(env: NodeJS.ProcessEnv = process.env): Promise<SupervisorLookup> {
+  if (env.TWINLAB_SUPERVISOR === 'off') return { path: null, reason: 'TWINLAB_SUPERVISOR=off' };
   if (process.platform !== 'linux') return { path: null, reason: `no parent-death signal on ${process.platform}` };
   const r = spawnSync(process.execPath, [BUILD_SCRIPT, '--print-supervisor'], { encoding: 'utf8', env });
   const path = r.status === 0 ? r.stdout.trim() : '';
