@@ -9,6 +9,8 @@ export interface MetricsTarget {
   /** e.g. "cloudcore", "kube-apiserver", "loopback-peer". */
   name: string;
   url: string;
+  /** Client TLS for an https target (kube-apiserver wants a client certificate). */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 export interface ControlPlaneProcess {
@@ -32,5 +34,7 @@ export interface ControlPlane {
   nodeLimit?: number;
   metricsTargets: MetricsTarget[];
   processes: ControlPlaneProcess[];
+  /** cloudcore's log file, when the provider writes one (the limit rules read it for throttling and nodeLimit lines). */
+  cloudcoreLogPath?: string;
   stop(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigInvalidError } from '../errors.js';
 import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
-import { KUBEEDGE_DEFAULT_SLOS, parseSloFlag, type SloSpec } from '../report/slo.js';
+import { parseSloFlag, type SloSpec } from '../report/slo.js';
 
 export type CloudChoice = 'auto' | 'local' | 'containers' | 'loopback' | 'attach';
 
@@ -41,8 +41,10 @@ export interface SimOptions {
   cloudcoreMetrics: string | undefined;
   insecureSkipHostnameCheck: boolean;
   progress: 'auto' | 'tty' | 'plain' | 'off';
-  /** SLO assertions; KubeEdge's own unless --slo is given. */
+  /** SLO assertions given by --slo / --optional-slo (the verdict adds the run defaults, README "Verdicts"). */
   slos: SloSpec[];
+  /** `--stall-window`: a ramp in which no node became Ready for this long, with nodes still pending, has stalled and ends the run. */
+  stallWindowMs: number;
   /** `--scenario`: a built-in's name or a YAML file; the timeline replaces `--duration`. */
   scenario: string | undefined;
   /** `--time-scale`: multiplies scenario durations and edgecore's intervals (tests and quick looks; 1 = real time). */
@@ -53,6 +55,13 @@ export interface SimOptions {
   /** Flags given on the command line (they override the scenario file). */
   explicit: ReadonlySet<string>;
 }
+
+/**
+ * A ramp stalls when no node became Ready for this long while nodes are still pending. 90 s is
+ * edgecore's 60 s request timeout (a register that cloudcore dropped is re-sent after it) plus
+ * its 30 s redial: a node that is merely slow gets Ready within it, one that cloudcore ignores does not.
+ */
+export const DEFAULT_STALL_WINDOW_MS = 90_000;
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
@@ -119,6 +128,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'insecure-skip-hostname-check': { type: 'boolean' },
         progress: { type: 'string' },
         slo: { type: 'string', multiple: true },
+        'optional-slo': { type: 'string', multiple: true },
+        'stall-window': { type: 'string' },
         scenario: { type: 'string', short: 's' },
         'time-scale': { type: 'string' },
         'devices-per-node': { type: 'string' },
@@ -167,7 +178,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     cloudcoreMetrics: v['cloudcore-metrics'],
     insecureSkipHostnameCheck: v['insecure-skip-hostname-check'] ?? false,
     progress: progress as SimOptions['progress'],
-    slos: v.slo && v.slo.length > 0 ? v.slo.map(parseSloFlag) : [...KUBEEDGE_DEFAULT_SLOS],
+    slos: [...(v.slo ?? []).map((t) => parseSloFlag(t)), ...(v['optional-slo'] ?? []).map((t) => parseSloFlag(t, '--optional-slo'))],
+    stallWindowMs: v['stall-window'] === undefined ? DEFAULT_STALL_WINDOW_MS : parseDuration(v['stall-window'], '--stall-window'),
     scenario: v.scenario,
     timeScale: v['time-scale'] === undefined ? 1 : timeScale(v['time-scale']),
     devicesPerNode: int(v['devices-per-node'], '--devices-per-node', 0, 0, 100),
@@ -213,6 +225,7 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     projectId: DEFAULT_PROJECT_ID,
     ...(o.scenario ? { scenario: o.scenario } : {}),
     ...(o.timeScale !== 1 ? { timeScale: o.timeScale } : {}),
+    stallWindowSeconds: o.stallWindowMs / 1000,
     ...(o.devicesPerNode > 0 ? { devicesPerNode: o.devicesPerNode, deviceProtocol: o.deviceProtocol } : {}),
   };
 }

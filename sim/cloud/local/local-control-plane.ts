@@ -354,7 +354,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     const processes: ControlPlaneProcess[] = started.map((p) => ({ name: p.name, pid: p.pid }));
     const metricsTargets: MetricsTarget[] = [
       { name: 'cloudcore', url: `http://127.0.0.1:${ports.monitor}/metrics` },
-      { name: 'kube-apiserver', url: `${apiServerUrl}/metrics` },
+      { name: 'kube-apiserver', url: `${apiServerUrl}/metrics`, tls: { caFile: pki.clusterCaCert, certFile: pki.adminCert, keyFile: pki.adminKey } },
       { name: 'etcd', url: `http://127.0.0.1:${ports.etcdClient}/metrics` },
     ];
     let stopping: Promise<void> | null = null;
@@ -368,6 +368,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       nodeLimit,
       metricsTargets,
       processes,
+      cloudcoreLogPath: logPath('cloudcore'),
       runDir,
       binDir: bins.binDir,
       binarySource: bins.source,
