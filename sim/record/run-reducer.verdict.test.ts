@@ -76,7 +76,7 @@ describe('run reducer: the verdict every run gets', () => {
   });
 
   it('fails a run that measured nothing: no fleet, no data', () => {
-    const s = reduce([{ ...runStart('steady', []), scenario: null } as RunEvent, { t: 'stage', atMs: T0, stage: 'control-plane' }, { ...end(T0 + 5000), fleet: null }]);
+    const s = reduce([{ ...runStart('steady', []), scenario: null } as RunEvent, { t: 'stage', atMs: T0, stage: 'control-plane' }, { ...end(T0 + 5000), fleet: null } as RunEvent]);
     expect(verdicts(s).map(([sli, value, pass, reason]) => [sli, value, pass, reason])).toEqual([
       ['nodes_ready_ratio', null, false, 'no data'],
       ['nodes_not_ready', null, false, 'no data'],
