@@ -22,6 +22,11 @@ type RunEnd = Extract<RunEvent, { t: 'run-end' }>;
 type RestoreCheck = Extract<RunEvent, { t: 'restore-check' }>;
 type RampStalled = Extract<RunEvent, { t: 'ramp-stalled' }>;
 
+/** edgecore's upstream request timeout (metaclient syncMsgRespTimeout), before --time-scale. */
+const REQUEST_TIMEOUT_MS = 60_000;
+/** Scenario phases that break links or stop processes: requests in flight are lost to them by design. */
+const DISRUPTIVE_PHASES = new Set(['storm', 'flap', 'partition', 'blackhole', 'half-open', 'latency', 'offline', 'restart-shards', 'restart-cloud']);
+
 /** Upper bounds (ms) of the latency histograms the HTML report draws. */
 const LATENCY_BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, Number.POSITIVE_INFINITY];
 const MAX_SERIES_POINTS = 1500;
@@ -44,7 +49,7 @@ export class RunReducer {
   private readonly phases: PhaseRecord[] = [];
   private readonly faults = new Map<string, FaultRecord>();
   private readonly restoreChecks: RestoreCheck[] = [];
-  private readonly series: { atMs: number; connected: number; ready: number; reconnecting: number; sent: number; received: number; cloud: number | null; rss: number; cpu: number }[] = [];
+  private readonly series: { atMs: number; connected: number; ready: number; reconnecting: number; sent: number; received: number; cloud: number | null; rss: number; cpu: number; unanswered: number }[] = [];
   /** Nodes that registered (became Ready) at least once. */
   private readonly everReady = new Set<string>();
   private readonly stageStarts: Array<{ name: string; atMs: number }> = [];
@@ -74,7 +79,7 @@ export class RunReducer {
         const t = e.totals;
         this.lastTotals = t;
         this.peakConnected = Math.max(this.peakConnected, t.connected);
-        this.series.push({ atMs: e.atMs, connected: t.connected, ready: t.states.ready, reconnecting: t.states.reconnecting, sent: total(t.sent), received: total(t.received), cloud: e.cloudcoreConnected, rss: t.rssBytes, cpu: t.cpuSeconds });
+        this.series.push({ atMs: e.atMs, connected: t.connected, ready: t.states.ready, reconnecting: t.states.reconnecting, sent: total(t.sent), received: total(t.received), cloud: e.cloudcoreConnected, rss: t.rssBytes, cpu: t.cpuSeconds, unanswered: t.unanswered });
         if (t.devices) this.applyDeviceCounters(e.atMs, t.devices);
         break;
       }
@@ -216,7 +221,7 @@ export class RunReducer {
     let slos: SloResult[] = [];
     let sloError: RunSummary['error'] = null;
     const pods = this.podCreatedAt.size > 0 || Number(start.options.podsPerNode ?? 0) > 0;
-    const judged = runSlos(start.slos, { pods, apiWorkload: pods && (this.cloud?.cloud.provider ?? 'loopback') !== 'loopback' });
+    const judged = runSlos(start.slos, { pods, apiWorkload: pods && (this.cloud?.cloud.provider ?? 'loopback') !== 'loopback', disruptions: this.disruptionWindows().length > 0 });
     try {
       slos = evaluateSlos(judged, slis, this.missingReasons());
     } catch (e) {
@@ -378,6 +383,7 @@ export class RunReducer {
       api_read_ms: { kind: 'samples', values: [] },
       ...(end?.workloadSlis ?? {}),
       nodes_not_ready: v(live ? requested - live.states.ready : null),
+      messages_unanswered_outside_faults: v(this.unansweredOutsideFaults(end)),
       nodes_ready_ratio: v(requested > 0 && (live || this.everReady.size > 0) ? Math.round((Math.min(requested, this.everReady.size) / requested) * 10_000) / 10_000 : null),
       fleet_all_ready_s: v(this.allReadyS()),
       messages_unanswered: v(end?.fleet ? end.fleet.totals.unanswered : live ? live.unanswered : null),
@@ -429,6 +435,41 @@ export class RunReducer {
     if (pts.length < 3) return null;
     const fit = leastSquares(pts);
     return fit ? Math.round(fit.b * 100) / 100 : null;
+  }
+
+  /**
+   * When the scenario disrupted links or processes, in ms: each disruptive phase and link fault
+   * from its start to its end plus edgecore's request timeout (a request lost to the fault times
+   * out that much later) and two snapshot intervals.
+   */
+  private disruptionWindows(): Array<[number, number]> {
+    const start = this.start;
+    if (!start) return [];
+    const timeoutMs = REQUEST_TIMEOUT_MS * Number(start.options.timeScale ?? 1) + 2000;
+    const at = (sec: number): number => start.atMs + sec * 1000;
+    const end = this.end?.atMs ?? this.lastAtMs;
+    const windows: Array<[number, number]> = [];
+    for (const p of this.phases) if (DISRUPTIVE_PHASES.has(p.kind)) windows.push([at(p.startS), at(p.endS) + timeoutMs]);
+    for (const f of this.faults.values()) windows.push([at(f.startS), (f.endS === null ? end : at(f.endS)) + timeoutMs]);
+    return windows;
+  }
+
+  /** Requests that timed out outside every disruption window (null without snapshots). */
+  private unansweredOutsideFaults(end: RunEnd | undefined): number | null {
+    if (this.series.length === 0) return null;
+    const windows = this.disruptionWindows();
+    const inside = (atMs: number): boolean => windows.some(([a, b]) => atMs >= a && atMs <= b);
+    let outside = 0;
+    let prev = 0;
+    const points: Array<[number, number]> = this.series.map((p) => [p.atMs, p.unanswered]);
+    if (end?.fleet) points.push([end.atMs, end.fleet.totals.unanswered]);
+    for (const [atMs, unanswered] of points) {
+      // A restarted shard starts its counters from zero: count only growth.
+      const grew = Math.max(0, unanswered - prev);
+      if (grew > 0 && !inside(atMs)) outside += grew;
+      prev = unanswered;
+    }
+    return outside;
   }
 
   /** Seconds from the fleet's start (the ramp stage) until every requested node had been Ready; null if that never happened. */
