@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ControlPlaneConfig } from '../cloud/control-plane.js';
-import { RunReducer } from './run-reducer.js';
+import { RunReducer, cloudcoreClientQps } from './run-reducer.js';
 import type { RunEvent } from './run-events.js';
 import { T0, runStart } from './run-events.test-kit.js';
 
@@ -29,5 +29,19 @@ describe('the cloud event and the control-plane configuration', () => {
     const s = reduce(old);
     expect(s.cloud.nodeLimit).toBe(1000);
     expect(s.cloud.config).toBeUndefined();
+  });
+
+  it("gives the limit rules the qps/burst cloudcore's API clients ran with, never the 5×/10× nodeLimit it rewrites afterwards", () => {
+    const local = { provider: 'local' as const, kubeedgeVersion: 'v1.23.1', nodeLimit: 1000, cloudhubUrl: 'wss://127.0.0.1:1' };
+    const withKnob: ControlPlaneConfig = {
+      cloudcore: [
+        { key: 'kubeAPIConfig.qps', requested: 400, effective: 400, overridden: false },
+        { key: 'kubeAPIConfig.burst', requested: null, effective: 5000, overridden: false },
+      ],
+      apiserverArgs: [],
+    };
+    expect(cloudcoreClientQps({ ...local, config: withKnob })).toEqual({ qps: 400, burst: 5000, overridden: false });
+    expect(cloudcoreClientQps(local)).toEqual({ qps: 2500, burst: 5000, overridden: false });
+    expect(cloudcoreClientQps({ ...local, provider: 'attach' })).toBeNull();
   });
 });
