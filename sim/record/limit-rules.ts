@@ -13,7 +13,7 @@ export interface LimitContext {
   runStartMs: number;
   requestedNodes: number;
   provider: string;
-  /** cloudcore's API client qps/burst as it ran (v1.23.1 sets 5×/10× nodeLimit at start), when known. */
+  /** cloudcore's API client qps/burst as it ran (the loaded values: v1.23.1 rewrites them to 5×/10× nodeLimit only after building its clients), when known. */
   cloudcoreQps?: { qps: number; burst: number; overridden: boolean } | null;
   /** The ramp stalled: when, and how many nodes were still pending. */
   stall?: { atMs: number; windowS: number; ready: number; pending: number; byState: Record<string, number> } | null;

@@ -268,11 +268,8 @@ export class RunReducer {
     return summary;
   }
 
-  /** cloudcore v1.23.1 sets its API client's qps/burst to 5×/10× nodeLimit at start (AdjustCloudCoreConfig, github.com/kubeedge/api). */
   private cloudcoreQps(): { qps: number; burst: number; overridden: boolean } | null {
-    const c = this.cloud?.cloud;
-    if (!c || c.provider !== 'local' || c.nodeLimit === null) return null;
-    return { qps: 5 * c.nodeLimit, burst: 10 * c.nodeLimit, overridden: true };
+    return this.cloud ? cloudcoreClientQps(this.cloud.cloud) : null;
   }
 
   /** Each stage from its start to the next one's (the last to the end of the run), seconds since the command started. */
@@ -546,4 +543,21 @@ export function leastSquares(points: ReadonlyArray<readonly [number, number]>): 
 /** `storm` + `allReadyS` → `storm_all_ready_s`: the SLI name of a phase's recovery time. */
 export function phaseSliName(phase: string, metric: string): string {
   return `${phase}_${metric}`.replace(/-/g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/**
+ * The qps/burst cloudcore's API clients ran with (local provider). cloudcore v1.23.1 builds its
+ * clients before AdjustCloudCoreConfig rewrites qps/burst to 5×/10× nodeLimit, so they keep the
+ * loaded values: `cloud.config` records them; a run recorded before it never wrote qps/burst, so
+ * its clients ran with cloudcore's defaults (5×/10× Go's DefaultNodeLimit of 500).
+ */
+export function cloudcoreClientQps(cloud: RunSummary['cloud']): { qps: number; burst: number; overridden: boolean } | null {
+  if (cloud.provider !== 'local') return null;
+  const entry = (key: string) => cloud.config?.cloudcore.find((e) => e.key === key);
+  const qps = entry('kubeAPIConfig.qps');
+  const burst = entry('kubeAPIConfig.burst');
+  if (typeof qps?.effective === 'number' && typeof burst?.effective === 'number') {
+    return { qps: qps.effective, burst: burst.effective, overridden: qps.overridden || burst.overridden };
+  }
+  return { qps: 2500, burst: 5000, overridden: false };
 }

@@ -119,6 +119,16 @@ describe('html writer', () => {
     expect(render(emptySummary)).not.toContain('<h2>Devices</h2>');
   });
 
+  it('lists the control-plane configuration in the totals, the overridden value in bold, and nothing when the run has none', () => {
+    const totals = /<section id="totals">([\s\S]*?)<\/section>/.exec(html)![1]!;
+    expect(totals).toContain('<h3>Control-plane configuration</h3>');
+    expect(totals).toContain(
+      '<tr><td><code>modules.edgeController.buffer.queryNode</code></td><td class="num">512</td><td class="num"><strong>3024</strong></td><td>overridden by cloudcore: AdjustCloudCoreConfig raises it to 1024 + nodeLimit = 3024 when lower</td></tr>',
+    );
+    expect(totals.match(/<tr><td><code>/g)).toHaveLength(sampleSummary.cloud.config!.cloudcore.length);
+    expect(render(emptySummary)).not.toContain('Control-plane configuration');
+  });
+
   it("falls back to cloudcore's own scrape times when the run has no time series", () => {
     const out = render({ ...sampleSummary, timeseries: null });
     const cc = charts(out).find((c) => c.title === 'cloudcore connected nodes')!;

@@ -10,6 +10,7 @@ import type { LedgerCounts } from './run-sections.js';
 import { count, harnessRow, mib, percentiles, recovery, seconds, sloValue, span, value, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { histogramSvg, timeChartSvg, type LineSeries, type TimeBand, type TimeMarker } from './svg-chart.js';
 import { readErrorsText } from './devices-section.js';
+import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
 
 export class HtmlWriter implements ReportWriter {
   readonly format = 'html';
@@ -464,6 +465,10 @@ function totalsSection(s: RunSummary): string {
   }
   if (s.controlPlane) {
     parts.push('<h3>Control plane</h3>', table(['process', 'CPU', 'peak RSS'], Object.entries(s.controlPlane).map(([name, u]) => [name, seconds(u.cpuSeconds), mib(u.peakRssBytes)]), [1, 2]));
+  }
+  if (s.cloud.config) {
+    const rows = configRows(s.cloud.config).map((r): Cell[] => [codeCell(r.key), r.requested, r.overridden ? { html: `<strong>${e(r.ranWith)}</strong>` } : r.ranWith, r.note]);
+    parts.push('<h3>Control-plane configuration</h3>', table(CONFIG_HEADER, rows, [1, 2]), ...configFootnotes(s.cloud.config).map((l) => `<p class="meta">${e(l)}</p>`));
   }
   parts.push(
     '<h3>Harness</h3>',

@@ -57,7 +57,7 @@ describe('markdown writer', () => {
     expect(empty).toContain('**not a KubeEdge measurement**');
     expect(md).not.toContain('not a KubeEdge measurement');
     expect(empty).toContain('**✗ Run failed:** `TWL_CLOUD_UNREACHABLE` — cloudhub wss://127.0.0.1:9 refused the connection');
-    for (const h of ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Devices', '## Workload', '## Control plane']) expect(empty).not.toContain(h);
+    for (const h of ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Devices', '## Workload', '## Control plane', '## Control-plane configuration']) expect(empty).not.toContain(h);
     expect(empty).toContain('## Nodes');
   });
 
@@ -71,5 +71,14 @@ describe('markdown writer', () => {
       .find((l) => l.startsWith('| 60–66 s'))!;
     expect(row).toContain('loss 5% \\| dup 1%');
     expect(row.split(/(?<!\\)\|/).length - 2).toBe(6);
+  });
+
+  it('shows the control-plane configuration between the control plane and the harness, the overridden value marked', () => {
+    const at = md.indexOf('## Control-plane configuration');
+    expect(at).toBeGreaterThan(md.indexOf('## Control plane\n'));
+    expect(at).toBeLessThan(md.indexOf('## Harness'));
+    expect(md).toContain('| `modules.edgeController.buffer.queryNode` | 512 | **3024** | overridden by cloudcore: AdjustCloudCoreConfig raises it to 1024 + nodeLimit = 3024 when lower |');
+    expect(md).toContain('| `modules.edgeController.load.queryNodeWorkers` | 4000 | 4000 |  |');
+    expect(md).toContain('kube-apiserver flags added: --max-requests-inflight=800');
   });
 });

@@ -7,6 +7,7 @@ import type { RunSummary } from './run-summary.js';
 import type { LedgerCounts } from './run-sections.js';
 import { count, harnessRow, mib, percentiles, recovery, seconds, sloValue, span, value, verdictOf, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { devicesMarkdown } from './devices-section.js';
+import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
 
 export class MarkdownWriter implements ReportWriter {
   readonly format = 'markdown';
@@ -49,7 +50,7 @@ export function renderSummaryMarkdown(s: RunSummary): string {
     '',
   );
   lines.push(...scenarioLines(s), ...ledgerLines(s), ...faultLines(s), ...(s.devices ? devicesMarkdown(s.devices).split('\n') : []));
-  lines.push(...totalsLines(s), ...workloadLines(s), ...controlPlaneLines(s), ...harnessLines(s));
+  lines.push(...totalsLines(s), ...workloadLines(s), ...controlPlaneLines(s), ...configLines(s), ...harnessLines(s));
   return lines.join('\n');
 }
 
@@ -218,6 +219,13 @@ function controlPlaneLines(s: RunSummary): string[] {
   if (!cp) return [];
   const rows = Object.entries(cp).map(([name, u]) => [name, seconds(u.cpuSeconds), mib(u.peakRssBytes)]);
   return ['## Control plane', '', ...table(['process', 'CPU', 'peak RSS'], ['l', 'r', 'r'], rows)];
+}
+
+function configLines(s: RunSummary): string[] {
+  const c = s.cloud.config;
+  if (!c) return [];
+  const rows = configRows(c).map((r) => [code(r.key), r.requested, r.overridden ? `**${r.ranWith}**` : r.ranWith, r.note]);
+  return ['## Control-plane configuration', '', ...table(CONFIG_HEADER, ['l', 'r', 'r', 'l'], rows), ...configFootnotes(c).flatMap((l) => [l, ''])];
 }
 
 function harnessLines(s: RunSummary): string[] {

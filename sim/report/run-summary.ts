@@ -2,7 +2,7 @@
  * The result model of one run (summary.json) and how it is built from what the fleet and the
  * cloud provider reported. Every field is documented in README ("summary.json").
  */
-import type { CloudProviderName } from '../cloud/control-plane.js';
+import type { CloudProviderName, ControlPlaneConfig } from '../cloud/control-plane.js';
 import type { FleetResult } from '../fleet/controller/fleet-controller.js';
 import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
 import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
@@ -28,7 +28,14 @@ export interface RunSummary {
   durationSeconds: number;
   /** True when the run was stopped by SIGINT/SIGTERM before its duration ended. */
   interrupted: boolean;
-  cloud: { provider: CloudProviderName; kubeedgeVersion: string; nodeLimit: number | null; cloudhubUrl: string };
+  cloud: {
+    provider: CloudProviderName;
+    kubeedgeVersion: string;
+    nodeLimit: number | null;
+    cloudhubUrl: string;
+    /** What the run set in the control plane's config and what the components ran with (local provider). */
+    config?: ControlPlaneConfig;
+  };
   options: Record<string, string | number | boolean>;
   nodes: {
     requested: number;

@@ -6,6 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigInvalidError } from '../errors.js';
+import { parseApiserverArgs } from '../cloud/local/apiserver-args.js';
+import { NODE_LIMIT_KEY } from '../cloud/local/cloudcore-adjust.js';
+import { parseCloudcoreSet, type CloudcoreSet } from '../cloud/local/cloudcore-knobs.js';
 import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
 import { parseSloFlag, type SloSpec } from '../report/slo.js';
@@ -52,6 +55,10 @@ export interface SimOptions {
   /** `--devices-per-node`: fake devices started and bound to every node (0: none, or the scenario's). */
   devicesPerNode: number;
   deviceProtocol: 'modbus' | 'onvif';
+  /** `--cloudcore-set` what-if fields for the local cloudcore (a nodeLimit among them is folded into `nodeLimit`). */
+  cloudcoreSet: CloudcoreSet;
+  /** `--apiserver-arg` flags added to the local kube-apiserver's own. */
+  apiserverArgs: string[];
   /** Flags given on the command line (they override the scenario file). */
   explicit: ReadonlySet<string>;
 }
@@ -134,6 +141,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'time-scale': { type: 'string' },
         'devices-per-node': { type: 'string' },
         'device-protocol': { type: 'string' },
+        'cloudcore-set': { type: 'string', multiple: true },
+        'apiserver-arg': { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -151,6 +160,17 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
   const kubeedgeVersion = profileFor(v['kubeedge-version'] ?? DEFAULT_KUBEEDGE_VERSION).kubeedgeVersion;
   const nodes = int(v.nodes, '--nodes', 100, 1, 1_000_000);
   const cacheDir = defaultCacheDir();
+  const { [NODE_LIMIT_KEY]: setLimit, ...cloudcoreSet } = parseCloudcoreSet(v['cloudcore-set'] ?? []);
+  const flagLimit = v['node-limit'] === undefined ? undefined : int(v['node-limit'], '--node-limit', 0, 1);
+  // Both say the same thing; two different values would leave one of them silently ignored.
+  if (setLimit !== undefined && flagLimit !== undefined && setLimit !== flagLimit) {
+    throw new ConfigInvalidError(`--node-limit ${flagLimit} and --cloudcore-set ${NODE_LIMIT_KEY}=${String(setLimit)} disagree; give one of them`, { option: '--cloudcore-set' });
+  }
+  const apiserverArgs = parseApiserverArgs(v['apiserver-arg'] ?? []);
+  const knobs = (v['cloudcore-set'] ?? []).length > 0 ? '--cloudcore-set' : apiserverArgs.length > 0 ? '--apiserver-arg' : null;
+  if (knobs && cloud !== 'local' && cloud !== 'auto') {
+    throw new ConfigInvalidError(`${knobs} changes the local control plane; --cloud ${cloud} does not start one (use --cloud local)`, { option: knobs });
+  }
   const options: SimOptions = {
     nodes,
     shards: int(v.shards, '--shards', Math.max(1, os.availableParallelism()), 1, 1024),
@@ -170,7 +190,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     metricsHost: v['metrics-host'] ?? '127.0.0.1',
     namePrefix: v['name-prefix'] ?? 'vn',
     certCacheDir: v['cert-cache'] ?? path.join(cacheDir, 'certs'),
-    nodeLimit: v['node-limit'] === undefined ? undefined : int(v['node-limit'], '--node-limit', 0, 1),
+    nodeLimit: flagLimit ?? (typeof setLimit === 'number' ? setLimit : undefined),
     kubeconfig: v.kubeconfig,
     cloudhub: v.cloudhub,
     certsUrl: v['certs-url'],
@@ -184,6 +204,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     timeScale: v['time-scale'] === undefined ? 1 : timeScale(v['time-scale']),
     devicesPerNode: int(v['devices-per-node'], '--devices-per-node', 0, 0, 100),
     deviceProtocol,
+    cloudcoreSet,
+    apiserverArgs,
     explicit: new Set(Object.keys(v).filter((k) => v[k as keyof typeof v] !== undefined)),
   };
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namePrefix) || options.namePrefix.length > 40) {
@@ -227,5 +249,7 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     ...(o.timeScale !== 1 ? { timeScale: o.timeScale } : {}),
     stallWindowSeconds: o.stallWindowMs / 1000,
     ...(o.devicesPerNode > 0 ? { devicesPerNode: o.devicesPerNode, deviceProtocol: o.deviceProtocol } : {}),
+    ...(Object.keys(o.cloudcoreSet).length > 0 ? { cloudcoreSet: Object.entries(o.cloudcoreSet).map(([k, val]) => `${k}=${String(val)}`).join(',') } : {}),
+    ...(o.apiserverArgs.length > 0 ? { apiserverArgs: o.apiserverArgs.join(' ') } : {}),
   };
 }

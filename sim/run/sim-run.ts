@@ -75,6 +75,9 @@ async function chooseCloud(o: SimOptions): Promise<Exclude<SimOptions['cloud'], 
 
 async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOptions, outDir: string, log: Log): Promise<ControlPlane> {
   const nodeLimit = o.nodeLimit ?? Math.max(1000, o.nodes + 100);
+  if (kind !== 'local' && (Object.keys(o.cloudcoreSet).length > 0 || o.apiserverArgs.length > 0)) {
+    throw new TwinlabError(ErrorCodes.ConfigInvalid, `--cloudcore-set and --apiserver-arg change the local control plane; this run chose --cloud ${kind} (use --cloud local)`, { option: '--cloud' });
+  }
   switch (kind) {
     case 'loopback':
       log(`cloud: loopback test peer — ${LOOPBACK_TITLE}. This measures the harness, NOT KubeEdge.`);
@@ -119,6 +122,8 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
         nodeLimit,
         cloudhubPort: 'auto',
         certsPort: 'auto',
+        cloudcoreSet: o.cloudcoreSet,
+        extraArgs: { 'kube-apiserver': o.apiserverArgs },
         onProgress: (line) => log(`  ${line}`),
       });
   }
@@ -234,7 +239,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       t: 'cloud',
       atMs: Date.now(),
       title: title(cloud, kind),
-      cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl },
+      cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl, ...(cloud.config ? { config: cloud.config } : {}) },
     });
     if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
