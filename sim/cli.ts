@@ -26,6 +26,14 @@ usage:
                                every SLI side by side; exit 4 on a regression beyond the bound
   twinlab version
 
+what-ifs for the local control plane (twinlab sim --cloud local; README: "What-if knobs"):
+  --cloudcore-set key.path=value   set one of cloudcore's own numeric or boolean config fields (repeatable),
+                                   e.g. modules.edgeController.buffer.queryNode=4096; file paths, addresses
+                                   and ports stay the provider's and cannot be set. The run records the
+                                   value cloudcore ran with, and says when cloudcore overrode it.
+  --apiserver-arg=--flag=value     add a kube-apiserver flag (repeatable), e.g. --max-requests-inflight=800;
+                                   flags the provider sets itself (etcd, ports, certs, authorization) are refused
+
 pnpm sim -- --help lists every option in README.md.`;
 
 async function main(argv: string[]): Promise<number> {

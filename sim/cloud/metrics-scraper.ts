@@ -147,16 +147,9 @@ export interface SeriesPoint {
   value: number;
 }
 
-export interface ScrapeTls {
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-}
+export type ScrapeTls = NonNullable<MetricsTarget['tls']>;
 
-export interface ScrapeTarget extends MetricsTarget {
-  /** Client TLS for an https target (kube-apiserver wants a client certificate). */
-  tls?: ScrapeTls;
-}
+export type ScrapeTarget = MetricsTarget;
 
 export interface TargetStats {
   scrapes: number;

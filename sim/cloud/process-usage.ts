@@ -69,7 +69,7 @@ export function parseStat(text: string): StatLine | undefined {
   return Object.values(s).every(Number.isFinite) ? s : undefined;
 }
 
-function getconf(name: string, fallback: number): number {
+export function getconf(name: string, fallback: number): number {
   try {
     const v = Number(execFileSync('getconf', [name], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim());
     return Number.isFinite(v) && v > 0 ? v : fallback;

@@ -46,6 +46,8 @@ export interface EdgeCountersSnapshot {
   bytesReceived: number;
   ackLatencyMs: HistogramSnapshot;
   bootstrapSeconds: HistogramSnapshot;
+  /** Upstream request (first send) → its reply, ms, by request kind (`register`, `lease update`, …); absent in older snapshots. */
+  requestLatencyMs?: Record<string, HistogramSnapshot>;
   /** Pods created on nodes and reported Running. */
   podsCreated: number;
   podsRunning: number;
@@ -78,7 +80,15 @@ export class EdgeCounters {
   readonly received = new Map<string, number>();
   readonly ackLatencyMs = new BucketHistogram(LATENCY_MS_BOUNDS);
   readonly bootstrapSeconds = new BucketHistogram(DURATION_S_BOUNDS);
+  readonly requestLatencyMs = new Map<string, BucketHistogram>();
   readonly devices = new DeviceCounters();
+
+  /** A reply arrived `ms` after its request was first sent. */
+  observeRequest(kind: string, ms: number): void {
+    let h = this.requestLatencyMs.get(kind);
+    if (h === undefined) this.requestLatencyMs.set(kind, (h = new BucketHistogram(LATENCY_MS_BOUNDS)));
+    h.observe(ms);
+  }
 
   transition(from: NodeState, to: NodeState): void {
     this.states[from]! -= 1;
@@ -119,6 +129,7 @@ export class EdgeCounters {
       bytesReceived: this.bytesReceived,
       ackLatencyMs: this.ackLatencyMs.snapshot(),
       bootstrapSeconds: this.bootstrapSeconds.snapshot(),
+      requestLatencyMs: Object.fromEntries([...this.requestLatencyMs].map(([k, h]) => [k, h.snapshot()])),
       podsCreated: this.podsCreated,
       podsRunning: this.podsRunning,
       podsDeleted: this.podsDeleted,

@@ -59,6 +59,9 @@ const enum Req {
   NodeQuery,
 }
 
+/** Each request kind's name in the fleet's request-latency histograms (the same order as Req). */
+const REQ_NAMES = ['register', 'node patch', 'lease query', 'lease insert', 'lease update', 'pod patch', 'pod terminated patch', 'query', 'pod delete', 'node query'] as const;
+
 interface PendingRequest {
   readonly kind: Req;
   readonly operation: string;
@@ -585,6 +588,7 @@ export class VirtualNode implements TimerTarget, HubListener {
       if (p) {
         this.pending!.delete(parent);
         c.pendingRequests -= 1;
+        c.observeRequest(REQ_NAMES[p.kind], Date.now() - p.madeAt);
         this.onReply(p, m);
       } else if (route.group === 'twin') {
         this.devices?.onConfirm(parent);
@@ -626,6 +630,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     c.countReceived(trafficKey(envelope.operation, envelope.resource), data.length);
     this.pending!.delete(envelope.parentMsgId);
     c.pendingRequests -= 1;
+    c.observeRequest(REQ_NAMES[p.kind], Date.now() - p.madeAt);
     // as onReply: replies to queries, inserts and updates are ACKed
     this.ackFrame(envelope.msgId, envelope.source, envelope.group, envelope.resource);
     this.leaseInFlight = false;

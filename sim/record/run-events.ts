@@ -12,6 +12,10 @@ import type { SloSpec, Sli } from '../report/slo.js';
 import type { ApiWorkloadSection } from '../run/api-workload.js';
 import type { Expectation } from './delivery-ledger.js';
 import type { DevicesSetup, FakeDeviceTotals } from '../report/devices-section.js';
+import type { EvidenceSample } from './evidence.js';
+
+/** The run's stages, in order; each `stage` event starts one and ends the one before. */
+export type RunStage = 'control-plane' | 'ramp' | 'steady' | 'teardown';
 
 export type RunEvent =
   | {
@@ -56,6 +60,12 @@ export type RunEvent =
   | { t: 'metrics-endpoint'; atMs: number; url: string; requestedPort: number; fallbackFrom: number | null }
   /** The run started a process (a control-plane component, a shard, the loopback peer); also in the run's pids.jsonl. */
   | { t: 'process'; atMs: number; name: string; pid: number; startTime: number }
+  /** The run entered a stage: the control plane is starting, the fleet started, every node was Ready, or the run is stopping. */
+  | { t: 'stage'; atMs: number; stage: RunStage }
+  /** No node became Ready for `windowS` while `pending` nodes were not Ready: the ramp stalled and the run ends. */
+  | { t: 'ramp-stalled'; atMs: number; windowS: number; ready: number; pending: number; byState: Record<string, number> }
+  /** One second of evidence for "what held the fleet back" (evidence.ts). */
+  | ({ t: 'evidence' } & EvidenceSample)
   /** Control-plane RSS over time (for the soak slope): process name → RSS bytes. */
   | { t: 'cp-usage'; atMs: number; rssBytes: Record<string, number> }
   /** The run started fake devices and is binding them to the nodes. */

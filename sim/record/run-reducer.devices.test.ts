@@ -106,7 +106,7 @@ describe('run reducer: devices', () => {
     expect(s.slis.device_read_errors).toEqual({ value: 6 });
     expect(s.slis.device_fault_device_read_errors).toEqual({ value: 6 });
     expect(s.slis.recovery_device_read_errors).toEqual({ value: 0 });
-    expect(s.slos.map((x) => [x.sli, x.value, x.pass])).toEqual([
+    expect(s.slos.filter((x) => x.origin !== 'default').map((x) => [x.sli, x.value, x.pass])).toEqual([
       ['device_report_latency_ms', 200, false],
       ['device_fault_device_read_errors', 6, true],
     ]);
@@ -120,15 +120,16 @@ describe('run reducer: devices', () => {
     r.apply({ t: 'phase-end', atMs: T0 + 200, record: { name: 'device-fault', kind: 'devices', startS: 0.1, endS: 0.2, recovery: { readsRecoveredS: null } } });
     const s = r.summary();
     expect(s.slis.device_fault_device_read_errors).toEqual({ value: null });
-    expect(s.slos.map((x) => [x.sli, x.pass])).toEqual([
-      ['device_report_latency_ms', true],
-      ['device_fault_device_read_errors', true],
+    // No data is not a pass: the SLOs fail and say why.
+    expect(s.slos.filter((x) => x.origin !== 'default').map((x) => [x.sli, x.pass, x.reason])).toEqual([
+      ['device_report_latency_ms', false, 'no data'],
+      ['device_fault_device_read_errors', false, 'no data'],
     ]);
   });
 
-  it('without devices: no section, the device SLIs empty or null so SLOs on them pass without data', () => {
+  it('without devices: no section, the device SLIs empty or null, so SLOs on them fail for no data unless optional', () => {
     const r = new RunReducer();
-    r.apply({ ...start(), slos: [{ sli: 'device_report_latency_ms', threshold: 'p(99)<=100' }, { sli: 'device_read_errors', threshold: 'value==0' }, { sli: 'device_desired_roundtrip_ms', threshold: 'p(99)<=1' }] } as RunEvent);
+    r.apply({ ...start(), slos: [{ sli: 'device_report_latency_ms', threshold: 'p(99)<=100', optional: true }, { sli: 'device_read_errors', threshold: 'value==0', optional: true }, { sli: 'device_desired_roundtrip_ms', threshold: 'p(99)<=1' }] } as RunEvent);
     r.apply({ t: 'snapshot', atMs: T0 + 1000, totals: aggregate([]), cloudcoreConnected: null });
     r.apply({ t: 'run-end', atMs: T0 + 2000, interrupted: false, error: null, fleet: null, controlPlane: null, cloudcoreConnectedNodes: [], workload: null, workloadSlis: {}, apiPodStartupMs: null, extraSlis: {} });
     const s = r.summary();
@@ -137,7 +138,11 @@ describe('run reducer: devices', () => {
     expect(s.slis.device_read_errors).toEqual({ value: null });
     expect(s.slis.devices_created).toEqual({ value: null });
     expect(s.error).toBeNull();
-    expect(s.slos).toHaveLength(3);
-    expect(s.slos.every((x) => x.pass && x.value === null)).toBe(true);
+    const given = s.slos.filter((x) => x.origin !== 'default');
+    expect(given.map((x) => [x.sli, x.value, x.pass])).toEqual([
+      ['device_report_latency_ms', null, true],
+      ['device_read_errors', null, true],
+      ['device_desired_roundtrip_ms', null, false],
+    ]);
   });
 });

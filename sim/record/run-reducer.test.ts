@@ -44,7 +44,7 @@ describe('run reducer', () => {
     expect(s.ledger?.lostObjects.map((o) => o.uid)).toEqual(['b']);
     expect(s.slis.storm_all_ready_s).toEqual({ value: 12.5 });
     expect(s.slis.storm_all_delivered_s).toEqual({ value: null });
-    expect(s.slos.map((x) => [x.sli, x.pass])).toEqual([
+    expect(s.slos.filter((x) => x.origin !== 'default').map((x) => [x.sli, x.pass])).toEqual([
       ['ledger_lost', false],
       ['storm_all_ready_s', false],
     ]);

@@ -6,8 +6,11 @@
 import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
 import type { ShardEvent } from '../fleet/ipc-messages.js';
 import { buildSummary, type RunSummary } from '../report/run-summary.js';
-import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, TimeSeries } from '../report/run-sections.js';
-import { evaluateSlos, type Sli, type SloResult } from '../report/slo.js';
+import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, StageRecord, TimeSeries } from '../report/run-sections.js';
+import { evaluateSlos, runSlos, type Sli, type SloResult } from '../report/slo.js';
+import type { HarnessCost } from '../report/run-summary.js';
+import type { EvidenceSample } from './evidence.js';
+import { diagnoseLimits } from './limit-rules.js';
 import { ErrorCodes, isTwinlabError } from '../errors.js';
 import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
 import { buildDevicesSection, errorRatioOf, type DevicePhaseRow, type DeviceSeries, type DevicesSection, type DevicesSetup } from '../report/devices-section.js';
@@ -17,6 +20,12 @@ import type { RunEvent } from './run-events.js';
 type RunStart = Extract<RunEvent, { t: 'run-start' }>;
 type RunEnd = Extract<RunEvent, { t: 'run-end' }>;
 type RestoreCheck = Extract<RunEvent, { t: 'restore-check' }>;
+type RampStalled = Extract<RunEvent, { t: 'ramp-stalled' }>;
+
+/** edgecore's upstream request timeout (metaclient syncMsgRespTimeout), before --time-scale. */
+const REQUEST_TIMEOUT_MS = 60_000;
+/** Scenario phases that break links or stop processes: requests in flight are lost to them by design. */
+const DISRUPTIVE_PHASES = new Set(['storm', 'flap', 'partition', 'blackhole', 'half-open', 'latency', 'offline', 'restart-shards', 'restart-cloud']);
 
 /** Upper bounds (ms) of the latency histograms the HTML report draws. */
 const LATENCY_BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, Number.POSITIVE_INFINITY];
@@ -40,7 +49,12 @@ export class RunReducer {
   private readonly phases: PhaseRecord[] = [];
   private readonly faults = new Map<string, FaultRecord>();
   private readonly restoreChecks: RestoreCheck[] = [];
-  private readonly series: { atMs: number; connected: number; ready: number; reconnecting: number; sent: number; received: number; cloud: number | null }[] = [];
+  private readonly series: { atMs: number; connected: number; ready: number; reconnecting: number; sent: number; received: number; cloud: number | null; rss: number; cpu: number; unanswered: number }[] = [];
+  /** Nodes that registered (became Ready) at least once. */
+  private readonly everReady = new Set<string>();
+  private readonly stageStarts: Array<{ name: string; atMs: number }> = [];
+  private stall: RampStalled | undefined;
+  private readonly evidence: EvidenceSample[] = [];
   private readonly cpRss: Array<{ atMs: number; rss: Record<string, number> }> = [];
   private currentPhase = 'run';
   /** End of the scenario's first phase (its ramp): RSS growth before it is start-up, not a leak. */
@@ -65,7 +79,7 @@ export class RunReducer {
         const t = e.totals;
         this.lastTotals = t;
         this.peakConnected = Math.max(this.peakConnected, t.connected);
-        this.series.push({ atMs: e.atMs, connected: t.connected, ready: t.states.ready, reconnecting: t.states.reconnecting, sent: total(t.sent), received: total(t.received), cloud: e.cloudcoreConnected });
+        this.series.push({ atMs: e.atMs, connected: t.connected, ready: t.states.ready, reconnecting: t.states.reconnecting, sent: total(t.sent), received: total(t.received), cloud: e.cloudcoreConnected, rss: t.rssBytes, cpu: t.cpuSeconds, unanswered: t.unanswered });
         if (t.devices) this.applyDeviceCounters(e.atMs, t.devices);
         break;
       }
@@ -105,6 +119,17 @@ export class RunReducer {
       case 'cp-usage':
         this.cpRss.push({ atMs: e.atMs, rss: e.rssBytes });
         break;
+      case 'stage':
+        this.stageStarts.push({ name: e.stage, atMs: e.atMs });
+        break;
+      case 'ramp-stalled':
+        this.stall = e;
+        break;
+      case 'evidence': {
+        const { t: _t, ...sample } = e;
+        this.evidence.push(sample);
+        break;
+      }
       case 'run-end':
         this.end = e;
         break;
@@ -135,6 +160,7 @@ export class RunReducer {
     switch (s.kind) {
       case 'node-ready':
         this.joinMs.push(s.joinMs);
+        this.everReady.add(s.node);
         break;
       case 'object':
         this.ledger.receipt({ node: s.node, kind: s.type, uid: s.uid, resourceVersion: s.resourceVersion, operation: s.operation, atMs: s.atMs });
@@ -194,8 +220,10 @@ export class RunReducer {
     const slis = this.slis(podStartupMs, ledger, end, devices);
     let slos: SloResult[] = [];
     let sloError: RunSummary['error'] = null;
+    const pods = this.podCreatedAt.size > 0 || Number(start.options.podsPerNode ?? 0) > 0;
+    const judged = runSlos(start.slos, { pods, apiWorkload: pods && (this.cloud?.cloud.provider ?? 'loopback') !== 'loopback', disruptions: this.disruptionWindows().length > 0 });
     try {
-      slos = evaluateSlos(start.slos, slis);
+      slos = evaluateSlos(judged, slis, this.missingReasons());
     } catch (e) {
       if (isTwinlabError(e)) sloError = { code: e.code, message: e.message };
       else throw e;
@@ -227,8 +255,66 @@ export class RunReducer {
       timeseries: this.timeseries(),
       distributions: this.distributions(podStartupMs, ledger),
       devices,
+      stages: this.stages(endedAtMs),
+      limits: diagnoseLimits(this.evidence, {
+        runStartMs: start.atMs,
+        requestedNodes: start.requestedNodes,
+        provider: this.cloud?.cloud.provider ?? 'unknown',
+        cloudcoreQps: this.cloudcoreQps(),
+        stall: this.stall ? { atMs: this.stall.atMs, windowS: this.stall.windowS, ready: this.stall.ready, pending: this.stall.pending, byState: this.stall.byState } : null,
+      }),
+      harnessCost: this.harnessCost(),
     });
     return summary;
+  }
+
+  private cloudcoreQps(): { qps: number; burst: number; overridden: boolean } | null {
+    return this.cloud ? cloudcoreClientQps(this.cloud.cloud) : null;
+  }
+
+  /** Each stage from its start to the next one's (the last to the end of the run), seconds since the command started. */
+  private stages(endedAtMs: number): StageRecord[] {
+    return this.stageStarts.map((st, i) => ({
+      name: st.name,
+      startS: this.secondsOf(st.atMs),
+      endS: this.secondsOf(this.stageStarts[i + 1]?.atMs ?? endedAtMs),
+    }));
+  }
+
+  /** Why an SLI that should have a value has none: a recovery names the window it was waited for. */
+  private missingReasons(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const phase of this.phases) {
+      for (const [metric, value] of Object.entries(phase.recovery)) {
+        if (value === null && phase.timeoutS !== undefined) out[phaseSliName(phase.name, metric)] = `not within ${phase.timeoutS} s`;
+      }
+    }
+    if (this.stall) out.fleet_all_ready_s = `the ramp stalled (no node Ready for ${this.stall.windowS} s)`;
+    return out;
+  }
+
+  /**
+   * The shards' RSS against connected nodes, fitted as fixed + marginal × N over the snapshots.
+   * Null when the node count did not spread over at least a fifth of its peak (no slope to see).
+   */
+  private harnessCost(): HarnessCost | null {
+    const pts = this.series.filter((p) => p.rss > 0);
+    const peak = Math.max(0, ...pts.map((p) => p.connected));
+    const lo = Math.min(...pts.map((p) => p.connected));
+    if (pts.length < 5 || peak <= 0 || peak - lo < peak / 5) return null;
+    const fit = leastSquares(pts.map((p) => [p.connected, p.rss] as const));
+    if (!fit) return null;
+    const steady = this.stageStarts.find((x) => x.name === 'steady');
+    const after = this.stageStarts.find((x) => x.name === 'teardown');
+    let steadyCpuPctPer10k: number | null = null;
+    if (steady) {
+      const win = this.series.filter((p) => p.atMs >= steady.atMs && (!after || p.atMs <= after.atMs));
+      const a = win[0];
+      const b = win.at(-1);
+      const nodes = b ? b.connected : 0;
+      if (a && b && b.atMs - a.atMs >= 5000 && nodes > 0) steadyCpuPctPer10k = Math.round(((b.cpu - a.cpu) / ((b.atMs - a.atMs) / 1000)) * 100 * (10_000 / nodes) * 100) / 100;
+    }
+    return { fixedRssBytes: Math.round(fit.a), marginalRssBytesPerNode: Math.round(fit.b), r2: Math.round(fit.r2 * 1000) / 1000, points: pts.length, steadyCpuPctPer10k };
   }
 
   private devicesSection(counters: DeviceCountersSnapshot | undefined, durationSeconds: number): DevicesSection | null {
@@ -294,6 +380,9 @@ export class RunReducer {
       api_read_ms: { kind: 'samples', values: [] },
       ...(end?.workloadSlis ?? {}),
       nodes_not_ready: v(live ? requested - live.states.ready : null),
+      messages_unanswered_outside_faults: v(this.unansweredOutsideFaults(end)),
+      nodes_ready_ratio: v(requested > 0 && (live || this.everReady.size > 0) ? Math.round((Math.min(requested, this.everReady.size) / requested) * 10_000) / 10_000 : null),
+      fleet_all_ready_s: v(this.allReadyS()),
       messages_unanswered: v(end?.fleet ? end.fleet.totals.unanswered : live ? live.unanswered : null),
       messages_malformed: v(end?.fleet ? end.fleet.totals.malformed : live ? live.malformed : null),
     };
@@ -341,13 +430,51 @@ export class RunReducer {
     const from = this.firstPhaseEndMs ?? 0;
     const pts = this.cpRss.filter((p) => p.atMs >= from && p.rss[process] !== undefined).map((p) => [p.atMs / 3_600_000, p.rss[process]! / 1048576] as const);
     if (pts.length < 3) return null;
-    const n = pts.length;
-    const mx = pts.reduce((s, p) => s + p[0], 0) / n;
-    const my = pts.reduce((s, p) => s + p[1], 0) / n;
-    const sxx = pts.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
-    if (sxx === 0) return null;
-    const sxy = pts.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0);
-    return Math.round((sxy / sxx) * 100) / 100;
+    const fit = leastSquares(pts);
+    return fit ? Math.round(fit.b * 100) / 100 : null;
+  }
+
+  /**
+   * When the scenario disrupted links or processes, in ms: each disruptive phase and link fault
+   * from its start to its end plus edgecore's request timeout (a request lost to the fault times
+   * out that much later) and two snapshot intervals.
+   */
+  private disruptionWindows(): Array<[number, number]> {
+    const start = this.start;
+    if (!start) return [];
+    const timeoutMs = REQUEST_TIMEOUT_MS * Number(start.options.timeScale ?? 1) + 2000;
+    const at = (sec: number): number => start.atMs + sec * 1000;
+    const end = this.end?.atMs ?? this.lastAtMs;
+    const windows: Array<[number, number]> = [];
+    for (const p of this.phases) if (DISRUPTIVE_PHASES.has(p.kind)) windows.push([at(p.startS), at(p.endS) + timeoutMs]);
+    for (const f of this.faults.values()) windows.push([at(f.startS), (f.endS === null ? end : at(f.endS)) + timeoutMs]);
+    return windows;
+  }
+
+  /** Requests that timed out outside every disruption window (null without snapshots). */
+  private unansweredOutsideFaults(end: RunEnd | undefined): number | null {
+    if (this.series.length === 0) return null;
+    const windows = this.disruptionWindows();
+    const inside = (atMs: number): boolean => windows.some(([a, b]) => atMs >= a && atMs <= b);
+    let outside = 0;
+    let prev = 0;
+    const points: Array<[number, number]> = this.series.map((p) => [p.atMs, p.unanswered]);
+    if (end?.fleet) points.push([end.atMs, end.fleet.totals.unanswered]);
+    for (const [atMs, unanswered] of points) {
+      // A restarted shard starts its counters from zero: count only growth.
+      const grew = Math.max(0, unanswered - prev);
+      if (grew > 0 && !inside(atMs)) outside += grew;
+      prev = unanswered;
+    }
+    return outside;
+  }
+
+  /** Seconds from the fleet's start (the ramp stage) until every requested node had been Ready; null if that never happened. */
+  private allReadyS(): number | null {
+    const ramp = this.stageStarts.find((x) => x.name === 'ramp');
+    const steady = this.stageStarts.find((x) => x.name === 'steady');
+    if (!ramp || !steady) return null;
+    return Math.round((steady.atMs - ramp.atMs) / 100) / 10;
   }
 
   private timeseries(): TimeSeries | null {
@@ -399,7 +526,38 @@ export function distributionOf(values: readonly number[], bounds: readonly numbe
   return { unit: 'ms', bounds: bounds.map((b) => (Number.isFinite(b) ? b : -1)), counts };
 }
 
+/** y = a + b·x by least squares, with r²; undefined when x does not vary. */
+export function leastSquares(points: ReadonlyArray<readonly [number, number]>): { a: number; b: number; r2: number } | undefined {
+  const n = points.length;
+  if (n < 2) return undefined;
+  const mx = points.reduce((s, p) => s + p[0], 0) / n;
+  const my = points.reduce((s, p) => s + p[1], 0) / n;
+  const sxx = points.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
+  if (sxx === 0) return undefined;
+  const sxy = points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0);
+  const syy = points.reduce((s, p) => s + (p[1] - my) ** 2, 0);
+  const b = sxy / sxx;
+  return { a: my - b * mx, b, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
+}
+
 /** `storm` + `allReadyS` → `storm_all_ready_s`: the SLI name of a phase's recovery time. */
 export function phaseSliName(phase: string, metric: string): string {
   return `${phase}_${metric}`.replace(/-/g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/**
+ * The qps/burst cloudcore's API clients ran with (local provider). cloudcore v1.23.1 builds its
+ * clients before AdjustCloudCoreConfig rewrites qps/burst to 5×/10× nodeLimit, so they keep the
+ * loaded values: `cloud.config` records them; a run recorded before it never wrote qps/burst, so
+ * its clients ran with cloudcore's defaults (5×/10× Go's DefaultNodeLimit of 500).
+ */
+export function cloudcoreClientQps(cloud: RunSummary['cloud']): { qps: number; burst: number; overridden: boolean } | null {
+  if (cloud.provider !== 'local') return null;
+  const entry = (key: string) => cloud.config?.cloudcore.find((e) => e.key === key);
+  const qps = entry('kubeAPIConfig.qps');
+  const burst = entry('kubeAPIConfig.burst');
+  if (typeof qps?.effective === 'number' && typeof burst?.effective === 'number') {
+    return { qps: qps.effective, burst: burst.effective, overridden: qps.overridden || burst.overridden };
+  }
+  return { qps: 2500, burst: 5000, overridden: false };
 }

@@ -33,7 +33,7 @@ describe('compare: which way is worse', () => {
 
   it('flattens SLO verdicts, every SLI percentile or value, then the totals, without repeating an SLI as a total', () => {
     const names = flattenMetrics(sampleSummary).map((m) => m.metric);
-    expect(names.slice(0, 6)).toEqual(sampleSummary.slos.map((s) => `SLO ${s.name}`));
+    expect(names.slice(0, 7)).toEqual(sampleSummary.slos.map((s) => `SLO ${s.name}`));
     expect(names).toContain('pod_startup_ms p50');
     expect(names).toContain('pod_startup_ms max');
     expect(names).toContain('nodes_not_ready');

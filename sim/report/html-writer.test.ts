@@ -65,8 +65,9 @@ describe('html writer', () => {
     expect(at('<h2>SLOs</h2>')).toBeGreaterThan(0);
     expect(at('<h2>SLOs</h2>')).toBeLessThan(at('<svg'));
     expect(at('<h2>SLOs</h2>')).toBeLessThan(at('<h2>Totals</h2>'));
-    expect(html).toContain('<p class="headline fail">✗ 2 of 6 SLOs failed</p>');
-    expect(html.match(/<span class="fail">✗ fail<\/span>/g)).toHaveLength(2);
+    expect(html).toContain('<p class="headline fail">✗ 3 of 7 SLOs failed</p>');
+    expect(html.match(/<span class="fail">✗ fail<\/span>/g)).toHaveLength(3);
+    expect(html).toContain('<td class="num">not within 180 s</td>');
   });
 
   it('is self-contained: nothing to fetch, no script', () => {
@@ -99,7 +100,10 @@ describe('html writer', () => {
       expect(out).toMatch(new RegExp(`<h2>${title}</h2>\\n<p class="no-data">no data: `));
     }
     expect(out).toContain('not a KubeEdge measurement');
-    expect(out).toContain('<p class="no-data">No SLOs were set for this run.</p>');
+    expect(out).toContain('<p class="headline fail">✗ no SLO was judged: a run with nothing to judge has not shown anything</p>');
+    // The run error comes before the verdict, and nothing reads as a pass.
+    expect(out.indexOf('Run failed')).toBeLessThan(out.indexOf('<h2>SLOs</h2>'));
+    expect(out).not.toContain('passed');
     expect(out).toContain('TWL_CLOUD_UNREACHABLE');
   });
 
@@ -113,6 +117,16 @@ describe('html writer', () => {
     expect(svg.match(/<rect class="fault"/g)).toHaveLength(sampleSummary.faults.length);
     expect(section.match(/<tr><td>(ramp|steady|storm|flap-west|heal)<\/td>/g)).toHaveLength(5);
     expect(render(emptySummary)).not.toContain('<h2>Devices</h2>');
+  });
+
+  it('lists the control-plane configuration in the totals, the overridden value in bold, and nothing when the run has none', () => {
+    const totals = /<section id="totals">([\s\S]*?)<\/section>/.exec(html)![1]!;
+    expect(totals).toContain('<h3>Control-plane configuration</h3>');
+    expect(totals).toContain(
+      '<tr><td><code>modules.edgeController.buffer.queryNode</code></td><td class="num">512</td><td class="num"><strong>3024</strong></td><td>overridden by cloudcore: AdjustCloudCoreConfig raises it to 1024 + nodeLimit = 3024 when lower</td></tr>',
+    );
+    expect(totals.match(/<tr><td><code>/g)).toHaveLength(sampleSummary.cloud.config!.cloudcore.length);
+    expect(render(emptySummary)).not.toContain('Control-plane configuration');
   });
 
   it("falls back to cloudcore's own scrape times when the run has no time series", () => {

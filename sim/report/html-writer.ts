@@ -7,9 +7,10 @@ import { escapeMarkup as e } from './markup-escape.js';
 import type { ReportWriter } from './report-writer.js';
 import type { Percentiles, RunSummary } from './run-summary.js';
 import type { LedgerCounts } from './run-sections.js';
-import { count, kib, mib, percentiles, recovery, seconds, span, value, NO_DATA } from './report-format.js';
+import { count, harnessRow, mib, percentiles, recovery, seconds, sloValue, span, value, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { histogramSvg, timeChartSvg, type LineSeries, type TimeBand, type TimeMarker } from './svg-chart.js';
 import { readErrorsText } from './devices-section.js';
+import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
 
 export class HtmlWriter implements ReportWriter {
   readonly format = 'html';
@@ -87,8 +88,10 @@ function section(title: string, body: string, id?: string): string {
 export function renderReportHtml(s: RunSummary): string {
   const body = [
     header(s),
-    sloSection(s),
     ...notices(s),
+    sloSection(s),
+    limitsSection(s),
+    stagesSection(s),
     ...chartSections(s),
     scenarioSection(s),
     faultSection(s),
@@ -130,24 +133,55 @@ function header(s: RunSummary): string {
 }
 
 function sloSection(s: RunSummary): string {
-  if (s.slos.length === 0) return section('SLOs', '<p class="no-data">No SLOs were set for this run.</p>', 'slos');
+  if (s.slos.length === 0) return section('SLOs', '<p class="headline fail">✗ no SLO was judged: a run with nothing to judge has not shown anything</p>', 'slos');
   const failed = s.slos.filter((x) => !x.pass);
-  const headline =
-    failed.length === 0
+  const headline = s.error
+    ? `<p class="headline fail">✗ not passed: the run failed (${failed.length} of ${s.slos.length} SLOs failed on what it measured)</p>`
+    : failed.length === 0
       ? `<p class="headline pass">✓ all ${s.slos.length} SLOs passed</p>`
       : `<p class="headline fail">✗ ${failed.length} of ${s.slos.length} SLOs failed</p>`;
   const rows = s.slos.map((x): Cell[] => [
-    codeCell(x.sli),
+    { html: `<code>${e(x.sli)}</code>${x.origin === 'default' ? ' <small>(default)</small>' : ''}` },
     codeCell(x.threshold),
-    value(x.value),
-    { html: x.pass ? `<span class="pass">✓ pass${x.value === null ? ' (no data)' : ''}</span>` : '<span class="fail">✗ fail</span>' },
+    sloValue(x),
+    { html: x.pass ? `<span class="pass">${s.error ? 'held' : `✓ pass${x.value === null ? ' (no data, optional)' : ''}`}</span>` : '<span class="fail">✗ fail</span>' },
   ]);
   return section('SLOs', `${headline}\n${table(['SLO', 'threshold', 'value', 'verdict'], rows, [2])}`, 'slos');
 }
 
+function limitsSection(s: RunSummary): string {
+  const l = s.limits;
+  const parts = [`<p class="headline ${l.verdict === 'limit' ? 'fail' : ''}">${e(l.headline)}</p>`];
+  if (l.findings.length > 0) {
+    parts.push(
+      table(
+        ['t', 'kind', 'rule', 'finding'],
+        l.findings.map((f): Cell[] => [`${value(f.atS)} s`, f.kind, codeCell(f.rule), { html: `${e(f.text)}${f.evidence.length ? `<ul>${f.evidence.map((x) => `<li>${e(x)}</li>`).join('')}</ul>` : ''}` }]),
+        [0],
+      ),
+    );
+  }
+  const procs = Object.entries(l.peaks.processes);
+  if (procs.length > 0) {
+    parts.push(
+      table(
+        ['process', 'peak CPU (cores)', 'peak RSS', 'open files (peak / limit)'],
+        procs.map(([n, p]) => [n, value(p.cpuCores), mib(p.rssBytes), `${p.fds === null ? '—' : count(p.fds)} / ${p.fdLimit === null ? '—' : count(p.fdLimit)}`]),
+        [1, 2, 3],
+      ),
+    );
+  }
+  return section('What held the fleet back', parts.join('\n'), 'limits');
+}
+
+function stagesSection(s: RunSummary): string {
+  if (s.stages.length === 0) return '';
+  return section('Stages', table(['stage', 'from–to', 'duration'], s.stages.map((st) => [st.name, span(st.startS, st.endS), seconds(Math.round((st.endS - st.startS) * 10) / 10)]), [1, 2]), 'stages');
+}
+
 function notices(s: RunSummary): string[] {
   const out: string[] = [];
-  if (s.error) out.push(`<p class="alert"><strong>Run failed:</strong> <code>${e(s.error.code)}</code> — ${e(s.error.message)}</p>`);
+  if (s.error) out.push(`<p class="alert"><strong>✗ Run failed:</strong> <code>${e(s.error.code)}</code> — ${e(s.error.message)}</p>`);
   if (s.interrupted) out.push('<p class="alert"><strong>Interrupted</strong> before the planned duration; the numbers cover what ran.</p>');
   return out;
 }
@@ -432,13 +466,13 @@ function totalsSection(s: RunSummary): string {
   if (s.controlPlane) {
     parts.push('<h3>Control plane</h3>', table(['process', 'CPU', 'peak RSS'], Object.entries(s.controlPlane).map(([name, u]) => [name, seconds(u.cpuSeconds), mib(u.peakRssBytes)]), [1, 2]));
   }
+  if (s.cloud.config) {
+    const rows = configRows(s.cloud.config).map((r): Cell[] => [codeCell(r.key), r.requested, r.overridden ? { html: `<strong>${e(r.ranWith)}</strong>` } : r.ranWith, r.note]);
+    parts.push('<h3>Control-plane configuration</h3>', table(CONFIG_HEADER, rows, [1, 2]), ...configFootnotes(s.cloud.config).map((l) => `<p class="meta">${e(l)}</p>`));
+  }
   parts.push(
     '<h3>Harness</h3>',
-    table(
-      ['shards', 'peak RSS', 'RSS per node (peak RSS / peak connected)', 'CPU', 'event-loop lag p99'],
-      [[String(h.shards), mib(h.peakRssBytes), kib(h.rssBytesPerNode), seconds(h.cpuSeconds), `${value(h.eventLoopLagP99Ms)} ms`]],
-      [0, 1, 2, 3, 4],
-    ),
+    table(HARNESS_HEADER, [harnessRow(h)], [0, 1, 4, 5]),
   );
   return section('Totals', parts.join('\n'), 'totals');
 }

@@ -9,7 +9,7 @@ const render = (s: RunSummary): string => new JunitWriter().render(s);
 interface Case {
   '@_classname': string;
   '@_name': string;
-  failure?: { '@_message': string; '#text': string };
+  failure?: { '@_message': string; '@_type': string; '#text': string };
   error?: { '@_type': string; '@_message': string };
   skipped?: { '@_message': string };
 }
@@ -41,11 +41,15 @@ describe('junit writer', () => {
     expect(cases.find((c) => c['@_name'] === 'ledger_lost value==0')!.failure!['@_message']).toBe('ledger_lost = 3, threshold value==0');
   });
 
-  it('marks an SLO without data skipped, never failed or passed silently', () => {
+  it('fails an SLO without data with its reason, and skips only an optional one', () => {
     const { suite, cases } = parse(xml);
-    const noData = cases.find((c) => c['@_name'] === 'storm_all_ready_s value<=30')!;
-    expect(noData.skipped!['@_message']).toBe('no data for storm_all_ready_s');
-    expect(noData.failure).toBeUndefined();
+    const never = cases.find((c) => c['@_name'] === 'storm_all_ready_s value<=30')!;
+    expect(never.failure!['@_type']).toBe('NoData');
+    expect(never.failure!['@_message']).toBe('storm_all_ready_s: not within 180 s');
+    expect(never.skipped).toBeUndefined();
+    const optional = cases.find((c) => c['@_name'] === 'device_desired_roundtrip_ms p(99)<=30000')!;
+    expect(optional.skipped!['@_message']).toBe('no data for device_desired_roundtrip_ms (optional SLO)');
+    expect(optional.failure).toBeUndefined();
     expect(suite['@_skipped']).toBe('1');
   });
 

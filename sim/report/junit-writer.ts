@@ -28,15 +28,19 @@ function attrs(a: Record<string, string | number>): string {
 
 function sloCase(slo: SloResult): string[] {
   const head = `    <testcase${attrs({ classname: 'slo', name: `${slo.sli} ${slo.threshold}`, time: 0 })}`;
-  if (slo.value === null) return [`${head}>`, `      <skipped${attrs({ message: `no data for ${slo.sli}` })}/>`, '    </testcase>'];
+  if (slo.value === null && slo.pass) return [`${head}>`, `      <skipped${attrs({ message: `no data for ${slo.sli} (optional SLO)` })}/>`, '    </testcase>'];
   if (slo.pass) return [`${head}/>`];
+  if (slo.value === null) {
+    const why = slo.reason ?? 'no data';
+    return [`${head}>`, `      <failure${attrs({ message: `${slo.sli}: ${why}`, type: 'NoData' })}>${x(`${slo.sli} has no value (${why}); the SLO requires ${slo.threshold}`)}</failure>`, '    </testcase>'];
+  }
   const message = `${slo.sli} = ${slo.value}, threshold ${slo.threshold}`;
   return [`${head}>`, `      <failure${attrs({ message, type: 'SloBreach' })}>${x(`${slo.sli} measured ${slo.value}; the SLO requires ${slo.threshold}`)}</failure>`, '    </testcase>'];
 }
 
 export function renderJunitXml(s: RunSummary): string {
-  const failures = s.slos.filter((o) => !o.pass && o.value !== null).length;
-  const skipped = s.slos.filter((o) => o.value === null).length;
+  const failures = s.slos.filter((o) => !o.pass).length;
+  const skipped = s.slos.filter((o) => o.value === null && o.pass).length;
   const errors = s.error ? 1 : 0;
   const tests = s.slos.length + errors;
   const counts = { tests, failures, errors, skipped, time: s.durationSeconds };

@@ -24,13 +24,19 @@ describe('markdown writer', () => {
   });
 
   it('names each failing SLO in the headline and marks every SLO in the table', () => {
-    expect(md).toContain('**✗ 2 of 6 SLOs failed:** ✗ `nodes_not_ready` `value==0` · ✗ `ledger_lost` `value==0`');
+    expect(md).toContain('**✗ 3 of 7 SLOs failed:** ✗ `nodes_not_ready` `value==0` · ✗ `ledger_lost` `value==0` · ✗ `storm_all_ready_s` `value<=30`');
     const rows = md.split('\n').filter((l) => /^\| `[a-z_]+` \| `/.test(l));
-    expect(rows).toHaveLength(6);
-    expect(rows.filter((r) => r.endsWith('| ✗ |'))).toHaveLength(2);
-    expect(rows.find((r) => r.startsWith('| `storm_all_ready_s`'))).toContain('no data');
+    expect(rows).toHaveLength(7);
+    expect(rows.filter((r) => r.endsWith('| ✗ |'))).toHaveLength(3);
+    // A recovery that never happened shows the window it was waited for, and fails.
+    expect(rows.find((r) => r.startsWith('| `storm_all_ready_s`'))).toBe('| `storm_all_ready_s` | `value<=30` | not within 180 s | ✗ |');
+    expect(rows.find((r) => r.startsWith('| `device_desired_roundtrip_ms`'))).toContain('✓ (no data, optional)');
     const allPass = render({ ...sampleSummary, slos: sampleSummary.slos.filter((x) => x.pass) });
     expect(allPass).toContain('**✓ all 4 SLOs passed**');
+    // A failed run passes nothing, whatever its SLOs said.
+    const failed = render({ ...sampleSummary, slos: sampleSummary.slos.filter((x) => x.pass), error: { code: 'TWL_SHARD_FAILED', message: 'shard 1 exited with code 1' } });
+    expect(failed).not.toMatch(/✓|SLOs passed/);
+    expect(failed.indexOf('Run failed')).toBeLessThan(failed.indexOf('## SLOs'));
   });
 
   it('lists recovery times, lost objects and the count of those not listed', () => {
@@ -50,8 +56,8 @@ describe('markdown writer', () => {
     const empty = render(emptySummary);
     expect(empty).toContain('**not a KubeEdge measurement**');
     expect(md).not.toContain('not a KubeEdge measurement');
-    expect(empty).toContain('**Run failed:** `TWL_CLOUD_UNREACHABLE` — cloudhub wss://127.0.0.1:9 refused the connection');
-    for (const h of ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Devices', '## Workload', '## Control plane']) expect(empty).not.toContain(h);
+    expect(empty).toContain('**✗ Run failed:** `TWL_CLOUD_UNREACHABLE` — cloudhub wss://127.0.0.1:9 refused the connection');
+    for (const h of ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Devices', '## Workload', '## Control plane', '## Control-plane configuration']) expect(empty).not.toContain(h);
     expect(empty).toContain('## Nodes');
   });
 
@@ -65,5 +71,14 @@ describe('markdown writer', () => {
       .find((l) => l.startsWith('| 60–66 s'))!;
     expect(row).toContain('loss 5% \\| dup 1%');
     expect(row.split(/(?<!\\)\|/).length - 2).toBe(6);
+  });
+
+  it('shows the control-plane configuration between the control plane and the harness, the overridden value marked', () => {
+    const at = md.indexOf('## Control-plane configuration');
+    expect(at).toBeGreaterThan(md.indexOf('## Control plane\n'));
+    expect(at).toBeLessThan(md.indexOf('## Harness'));
+    expect(md).toContain('| `modules.edgeController.buffer.queryNode` | 512 | **3024** | overridden by cloudcore: AdjustCloudCoreConfig raises it to 1024 + nodeLimit = 3024 when lower |');
+    expect(md).toContain('| `modules.edgeController.load.queryNodeWorkers` | 4000 | 4000 |  |');
+    expect(md).toContain('kube-apiserver flags added: --max-requests-inflight=800');
   });
 });

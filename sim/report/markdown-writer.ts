@@ -5,8 +5,9 @@
 import type { ReportWriter } from './report-writer.js';
 import type { RunSummary } from './run-summary.js';
 import type { LedgerCounts } from './run-sections.js';
-import { count, kib, mib, percentiles, recovery, seconds, span, value, NO_DATA } from './report-format.js';
+import { count, harnessRow, mib, percentiles, recovery, seconds, sloValue, span, value, verdictOf, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { devicesMarkdown } from './devices-section.js';
+import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
 
 export class MarkdownWriter implements ReportWriter {
   readonly format = 'markdown';
@@ -40,27 +41,60 @@ export function renderSummaryMarkdown(s: RunSummary): string {
   if (s.cloud.provider === 'loopback') {
     lines.push('> Measured against the loopback test peer: this checks the harness itself and is **not a KubeEdge measurement**.', '');
   }
-  lines.push(...sloLines(s));
-  if (s.error) lines.push(`**Run failed:** ${code(s.error.code)} — ${s.error.message}`, '');
+  // A failed run says so before anything else, and nothing below it may read as a pass.
+  if (s.error) lines.push(`**✗ Run failed:** ${code(s.error.code)} — ${s.error.message}`, '');
   if (s.interrupted) lines.push('**Interrupted** before the planned duration; the numbers cover what ran.', '');
+  lines.push(...sloLines(s), ...limitsLines(s), ...stageLines(s));
   lines.push(
     `Run ${code(s.runId)} · ${s.startedAt} · ${value(s.durationSeconds)} s · cloud ${code(s.cloud.provider)} (KubeEdge ${s.cloud.kubeedgeVersion}${s.cloud.nodeLimit !== null ? `, nodeLimit ${count(s.cloud.nodeLimit)}` : ''}) · twinlab ${s.twinlabVersion}`,
     '',
   );
   lines.push(...scenarioLines(s), ...ledgerLines(s), ...faultLines(s), ...(s.devices ? devicesMarkdown(s.devices).split('\n') : []));
-  lines.push(...totalsLines(s), ...workloadLines(s), ...controlPlaneLines(s), ...harnessLines(s));
+  lines.push(...totalsLines(s), ...workloadLines(s), ...controlPlaneLines(s), ...configLines(s), ...harnessLines(s));
   return lines.join('\n');
 }
 
 function sloLines(s: RunSummary): string[] {
-  if (s.slos.length === 0) return [];
+  if (s.slos.length === 0) return s.error ? [] : ['## SLOs', '', '**✗ no SLO was judged**: a run with nothing to judge has not shown anything.', ''];
   const failed = s.slos.filter((x) => !x.pass);
-  const headline =
-    failed.length === 0
+  const headline = s.error
+    ? `**✗ not passed: the run failed** (${failed.length} of ${s.slos.length} SLOs failed on what it measured)`
+    : failed.length === 0
       ? `**✓ all ${s.slos.length} SLOs passed**`
       : `**✗ ${failed.length} of ${s.slos.length} SLOs failed:** ${failed.map((x) => `✗ ${code(x.sli)} ${code(x.threshold)}`).join(' · ')}`;
-  const rows = s.slos.map((x) => [code(x.sli), code(x.threshold), value(x.value), x.pass ? (x.value === null ? '✓ (no data)' : '✓') : '✗']);
+  const rows = s.slos.map((x) => [code(x.sli) + (x.origin === 'default' ? ' (default)' : ''), code(x.threshold), sloValue(x), verdictOf(x, s.error !== null)]);
   return ['## SLOs', '', headline, '', ...table(['SLO', 'threshold', 'value', 'verdict'], ['l', 'l', 'r', 'c'], rows)];
+}
+
+function limitsLines(s: RunSummary): string[] {
+  const l = s.limits;
+  if (!l) return [];
+  const lines = ['## What held the fleet back', '', `**${l.headline}**`, ''];
+  for (const f of l.findings) {
+    lines.push(`- t=${f.atS} s · ${f.kind} · ${code(f.rule)}: ${f.text}`);
+    for (const e of f.evidence) lines.push(`  - ${e}`);
+  }
+  if (l.findings.length > 0) lines.push('');
+  const procs = Object.entries(l.peaks.processes);
+  if (procs.length > 0) {
+    lines.push(
+      ...table(
+        ['process', 'peak CPU (cores)', 'peak RSS', 'open files (peak / limit)'],
+        ['l', 'r', 'r', 'r'],
+        procs.map(([n, p]) => [n, value(p.cpuCores), mib(p.rssBytes), `${p.fds === null ? NO_DATA : count(p.fds)} / ${p.fdLimit === null ? NO_DATA : count(p.fdLimit)}`]),
+      ),
+    );
+  }
+  if (l.meanCpuCores) {
+    const m = l.meanCpuCores;
+    lines.push(`Mean CPU over ${count(l.samples)} one-second samples: harness ${value(m.harness)}, control plane ${value(m.controlPlane)}${m.testPeer > 0 ? `, loopback test peer ${value(m.testPeer)}` : ''} cores${l.peaks.cores !== null ? ` of ${l.peaks.cores}` : ''}.`, '');
+  }
+  return lines;
+}
+
+function stageLines(s: RunSummary): string[] {
+  if (!s.stages || s.stages.length === 0) return [];
+  return ['## Stages', '', ...table(['stage', 'from–to', 'duration'], ['l', 'r', 'r'], s.stages.map((st) => [st.name, span(st.startS, st.endS), seconds(Math.round((st.endS - st.startS) * 10) / 10)]))];
 }
 
 function scenarioLines(s: RunSummary): string[] {
@@ -187,15 +221,13 @@ function controlPlaneLines(s: RunSummary): string[] {
   return ['## Control plane', '', ...table(['process', 'CPU', 'peak RSS'], ['l', 'r', 'r'], rows)];
 }
 
+function configLines(s: RunSummary): string[] {
+  const c = s.cloud.config;
+  if (!c) return [];
+  const rows = configRows(c).map((r) => [code(r.key), r.requested, r.overridden ? `**${r.ranWith}**` : r.ranWith, r.note]);
+  return ['## Control-plane configuration', '', ...table(CONFIG_HEADER, ['l', 'r', 'r', 'l'], rows), ...configFootnotes(c).flatMap((l) => [l, ''])];
+}
+
 function harnessLines(s: RunSummary): string[] {
-  const h = s.harness;
-  return [
-    '## Harness',
-    '',
-    ...table(
-      ['shards', 'peak RSS', 'RSS per node (peak RSS / peak connected)', 'CPU', 'event-loop lag p99'],
-      ['r', 'r', 'r', 'r', 'r'],
-      [[String(h.shards), mib(h.peakRssBytes), kib(h.rssBytesPerNode), seconds(h.cpuSeconds), `${value(h.eventLoopLagP99Ms)} ms`]],
-    ),
-  ];
+  return ['## Harness', '', ...table(HARNESS_HEADER, HARNESS_HEADER.map(() => 'r' as const), [harnessRow(s.harness)])];
 }

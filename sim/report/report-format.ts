@@ -2,7 +2,7 @@
  * Number and duration formatting shared by the Markdown and HTML writers, so both print a run
  * the same way (en-US grouping, "—" for no data).
  */
-import type { Percentiles } from './run-summary.js';
+import type { Percentiles, RunSummary } from './run-summary.js';
 
 export const NO_DATA = '—';
 
@@ -48,4 +48,31 @@ export function recovery(key: string, v: number | null): string {
 /** `60–66 s`, or `112 s – end` for a fault still active when the run ended. */
 export function span(startS: number, endS: number | null): string {
   return endS === null ? `${value(startS)} s – end` : `${value(startS)}–${value(endS)} s`;
+}
+
+/** A missing value shows its reason: `no data`, or `not within N s` for a recovery that never happened. */
+export function sloValue(x: RunSummary['slos'][number]): string {
+  return x.value === null ? (x.reason ?? NO_DATA) : value(x.value);
+}
+
+/** ✓ / ✗; a run that failed shows no ✓ anywhere, only what held (`held`). */
+export function verdictOf(x: RunSummary['slos'][number], runFailed: boolean): string {
+  if (!x.pass) return '✗';
+  if (x.value === null) return runFailed ? 'no data (optional)' : '✓ (no data, optional)';
+  return runFailed ? 'held' : '✓';
+}
+
+/** The harness's cost as fixed + marginal per node, and its steady CPU per 10k nodes: the cells both writers show. */
+export function harnessCostCells(h: RunSummary['harness']): [string, string] {
+  const c = h.cost;
+  return [
+    c ? `${mib(c.fixedRssBytes)} + ${kib(c.marginalRssBytesPerNode)} per node (r² ${c.r2})` : NO_DATA,
+    c?.steadyCpuPctPer10k != null ? `${value(c.steadyCpuPctPer10k)} % of a core` : NO_DATA,
+  ];
+}
+
+export const HARNESS_HEADER = ['shards', 'peak RSS', 'fixed + marginal RSS', 'steady CPU per 10k nodes', 'CPU', 'event-loop lag p99'] as const;
+
+export function harnessRow(h: RunSummary['harness']): string[] {
+  return [String(h.shards), mib(h.peakRssBytes), ...harnessCostCells(h), seconds(h.cpuSeconds), `${value(h.eventLoopLagP99Ms)} ms`];
 }

@@ -14,6 +14,8 @@ export interface PhaseRecord {
   endS: number;
   /** Recovery times measured in this phase (e.g. `allReadyS` after a storm); null when the thing never happened. */
   recovery: Record<string, number | null>;
+  /** How long the phase waited for its recoveries (its `timeout`), seconds; absent for phases that wait for nothing. */
+  timeoutS?: number;
 }
 
 export interface ScenarioSection {
@@ -95,4 +97,45 @@ export interface Distribution {
   unit: string;
   bounds: number[];
   counts: number[];
+}
+
+/** One limit or symptom a rule found in the run's evidence (record/limit-rules.ts). */
+export interface LimitFinding {
+  /** Stable rule id: `machine-cpu`, `process-cpu`, `open-files`, `node-limit`, `apiserver-rejections`, `apiserver-latency`, `cloudcore-throttled`, `memory`, `harness-lag`, `ramp-stalled`. */
+  rule: string;
+  /** `limit`: a resource or setting ran out; `symptom`: what the fleet showed because of one. */
+  kind: 'limit' | 'symptom';
+  /** Seconds since the run started when the condition began. */
+  atS: number;
+  /** One sentence naming the limit, with its numbers. */
+  text: string;
+  /** The figures behind it, one line each. */
+  evidence: string[];
+}
+
+/** "What held the fleet back": the first limit hit, everything the rules found, and the peaks they read. */
+export interface LimitsSection {
+  /** `limit`: at least one limit was hit; `none`: evidence was recorded and nothing saturated; `no-evidence`: nothing was sampled. */
+  verdict: 'limit' | 'none' | 'no-evidence';
+  /** The sentence a person reads first. */
+  headline: string;
+  first: LimitFinding | null;
+  findings: LimitFinding[];
+  samples: number;
+  peaks: {
+    machineBusyCores: number | null;
+    cores: number | null;
+    /** Process → highest CPU (cores), highest RSS, most open files and its limit. */
+    processes: Record<string, { cpuCores: number; rssBytes: number; fds: number | null; fdLimit: number | null }>;
+  };
+  /** Mean CPU by role over the run's samples, in cores. */
+  meanCpuCores: { harness: number; controlPlane: number; testPeer: number } | null;
+}
+
+/** The run's clock: when each stage began, seconds since the command started, and how long it lasted. */
+export interface StageRecord {
+  /** `control-plane` (build and start), `ramp` (fleet start → every node Ready, or a stall), `steady`, `teardown`. */
+  name: string;
+  startS: number;
+  endS: number;
 }

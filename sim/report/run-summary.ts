@@ -2,13 +2,13 @@
  * The result model of one run (summary.json) and how it is built from what the fleet and the
  * cloud provider reported. Every field is documented in README ("summary.json").
  */
-import type { CloudProviderName } from '../cloud/control-plane.js';
+import type { CloudProviderName, ControlPlaneConfig } from '../cloud/control-plane.js';
 import type { FleetResult } from '../fleet/controller/fleet-controller.js';
 import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
 import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
 import type { Sli, SloResult } from './slo.js';
 import type { ApiWorkloadSection } from '../run/api-workload.js';
-import type { Distribution, FaultRecord, LedgerSection, ScenarioSection, TimeSeries } from './run-sections.js';
+import type { Distribution, FaultRecord, LedgerSection, LimitsSection, ScenarioSection, StageRecord, TimeSeries } from './run-sections.js';
 import type { DevicesSection } from './devices-section.js';
 
 export interface Percentiles {
@@ -28,7 +28,14 @@ export interface RunSummary {
   durationSeconds: number;
   /** True when the run was stopped by SIGINT/SIGTERM before its duration ended. */
   interrupted: boolean;
-  cloud: { provider: CloudProviderName; kubeedgeVersion: string; nodeLimit: number | null; cloudhubUrl: string };
+  cloud: {
+    provider: CloudProviderName;
+    kubeedgeVersion: string;
+    nodeLimit: number | null;
+    cloudhubUrl: string;
+    /** What the run set in the control plane's config and what the components ran with (local provider). */
+    config?: ControlPlaneConfig;
+  };
   options: Record<string, string | number | boolean>;
   nodes: {
     requested: number;
@@ -73,9 +80,12 @@ export interface RunSummary {
   harness: {
     shards: number;
     peakRssBytes: number;
+    /** Peak RSS over peak connected nodes: includes the fixed cost, so it overstates small fleets (see marginalRssBytesPerNode). */
     rssBytesPerNode: number | null;
     cpuSeconds: number;
     eventLoopLagP99Ms: number;
+    /** The harness's RSS as fixed + marginal × connected nodes, fitted over the fleet's snapshots; null when the node count did not vary enough to fit. */
+    cost: HarnessCost | null;
   };
   /** Every SLI of the run: percentiles of sampled ones, the value of scalar ones. */
   slis: Record<string, Percentiles | { value: number | null }>;
@@ -99,7 +109,22 @@ export interface RunSummary {
   distributions: Record<string, Distribution>;
   /** Devices: mapper reads and errors, device reports, and read → API and desired → reported latencies; null without devices. */
   devices?: DevicesSection | null;
+  /** The run's clock: control-plane start, ramp, steady, teardown (seconds since the command started). */
+  stages: StageRecord[];
+  /** What held the fleet back: the first limit the run hit, with its evidence (README, "What held the fleet back"). */
+  limits: LimitsSection;
   error: { code: string; message: string } | null;
+}
+
+/** The shards' RSS = fixed + marginal × connected nodes (least squares over the run's snapshots). */
+export interface HarnessCost {
+  fixedRssBytes: number;
+  marginalRssBytesPerNode: number;
+  /** Coefficient of determination of the fit. */
+  r2: number;
+  points: number;
+  /** Shards' CPU in the steady stage per 10,000 connected nodes, in % of a core; null without a steady stage. */
+  steadyCpuPctPer10k: number | null;
 }
 
 export type ControlPlaneUsage = Record<string, { cpuSeconds: number; peakRssBytes: number }>;
@@ -147,6 +172,9 @@ export interface SummaryInput {
   timeseries?: TimeSeries | null;
   distributions?: Record<string, Distribution>;
   devices?: DevicesSection | null;
+  stages?: StageRecord[];
+  limits?: LimitsSection;
+  harnessCost?: HarnessCost | null;
 }
 
 export function buildSummary(input: SummaryInput): RunSummary {
@@ -206,6 +234,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
       rssBytesPerNode: input.peakConnected > 0 ? Math.round(peakRss / input.peakConnected) : null,
       cpuSeconds: input.fleet ? Math.round(input.fleet.shards.reduce((n, s) => n + s.cpuSeconds, 0) * 100) / 100 : 0,
       eventLoopLagP99Ms: input.fleet ? Math.round(Math.max(0, ...input.fleet.shards.map((s) => s.runEventLoopLagP99Ms)) * 100) / 100 : 0,
+      cost: input.harnessCost ?? null,
     },
     slis: Object.fromEntries(
       Object.entries(input.slis)
@@ -229,6 +258,8 @@ export function buildSummary(input: SummaryInput): RunSummary {
     timeseries: input.timeseries ?? null,
     distributions: input.distributions ?? {},
     devices: input.devices ?? null,
+    stages: input.stages ?? [],
+    limits: input.limits ?? { verdict: 'no-evidence', headline: 'No evidence was sampled.', first: null, findings: [], samples: 0, peaks: { machineBusyCores: null, cores: null, processes: {} }, meanCpuCores: null },
     error: input.error,
   };
 }

@@ -30,6 +30,10 @@ export interface SloSpec {
   sli: string;
   /** k6 threshold text, e.g. `p(99)<=5000`. */
   threshold: string;
+  /** k6's behaviour: the SLO passes when its SLI has no data. Without it, no data fails. */
+  optional?: boolean;
+  /** `default`: added to every run by the verdict (README, "Verdicts"); absent: given by the user or the scenario. */
+  origin?: 'default';
 }
 
 export interface SloResult {
@@ -37,9 +41,16 @@ export interface SloResult {
   sli: string;
   threshold: string;
   value: number | null;
-  /** False only when the SLI has data and breaches the threshold. */
+  /** True only when the SLI has data that meets the threshold, or has none and the SLO is optional. */
   pass: boolean;
+  /** Why a value is missing: `no data`, or `not within N s` for a recovery that never happened. Null when there is a value. */
+  reason?: string | null;
+  optional?: boolean;
+  origin?: 'default';
 }
+
+/** Why an SLI has no value, when the run can say more than "no data" (a recovery's wait window). */
+export type MissingReasons = Readonly<Record<string, string>>;
 
 const THRESHOLD = /^\s*(p\((\d+(?:\.\d+)?)\)|avg|min|med|max|count|rate|value)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
@@ -62,13 +73,13 @@ export function parseThreshold(text: string, where: string): ParsedThreshold {
   return { aggregation: m[2] === undefined ? m[1]! : 'p', percentile, operator: m[3]!, bound: Number(m[4]) };
 }
 
-/** `pod_startup_ms: p(99)<=5000` → spec. */
-export function parseSloFlag(text: string): SloSpec {
+/** `pod_startup_ms: p(99)<=5000` → spec; `--optional-slo` gives the same text with `optional` set. */
+export function parseSloFlag(text: string, flag: '--slo' | '--optional-slo' = '--slo'): SloSpec {
   const colon = text.indexOf(':');
-  if (colon <= 0) throw new ConfigInvalidError(`--slo ${JSON.stringify(text)} must be "<sli>: <threshold>", e.g. "pod_startup_ms: p(99)<=5000"`, { option: '--slo' });
-  const spec = { sli: text.slice(0, colon).trim(), threshold: text.slice(colon + 1).trim() };
-  parseThreshold(spec.threshold, `--slo ${spec.sli}`);
-  return spec;
+  if (colon <= 0) throw new ConfigInvalidError(`${flag} ${JSON.stringify(text)} must be "<sli>: <threshold>", e.g. "pod_startup_ms: p(99)<=5000"`, { option: flag });
+  const spec: SloSpec = { sli: text.slice(0, colon).trim(), threshold: text.slice(colon + 1).trim() };
+  parseThreshold(spec.threshold, `${flag} ${spec.sli}`);
+  return flag === '--optional-slo' ? { ...spec, optional: true } : spec;
 }
 
 /** Nearest-rank percentile, as clusterloader2 and k6 report them. */
@@ -135,8 +146,12 @@ function holds(value: number, operator: string, bound: number): boolean {
   }
 }
 
-/** Evaluate every SLO; an unknown SLI name is invalid input, named with the list of known ones. */
-export function evaluateSlos(specs: readonly SloSpec[], slis: Readonly<Record<string, Sli>>): SloResult[] {
+/**
+ * Evaluate every SLO; an unknown SLI name is invalid input, named with the list of known ones.
+ * An SLI without data fails its SLO (reason `no data`, or the run's own reason for it) unless
+ * the SLO is marked optional: a run that measured nothing has not shown anything.
+ */
+export function evaluateSlos(specs: readonly SloSpec[], slis: Readonly<Record<string, Sli>>, missing: MissingReasons = {}): SloResult[] {
   return specs.map((spec) => {
     const sli = slis[spec.sli];
     if (!sli) {
@@ -145,7 +160,17 @@ export function evaluateSlos(specs: readonly SloSpec[], slis: Readonly<Record<st
     const t = parseThreshold(spec.threshold, `SLO ${spec.sli}`);
     const raw = aggregate(sli, t);
     const value = raw === null ? null : Math.round(raw * 1000) / 1000;
-    return { name: `${spec.sli} ${spec.threshold}`, sli: spec.sli, threshold: spec.threshold, value, pass: value === null || holds(value, t.operator, t.bound) };
+    const optional = spec.optional === true;
+    return {
+      name: `${spec.sli} ${spec.threshold}`,
+      sli: spec.sli,
+      threshold: spec.threshold,
+      value,
+      pass: value === null ? optional : holds(value, t.operator, t.bound),
+      reason: value === null ? (missing[spec.sli] ?? 'no data') : null,
+      ...(optional ? { optional } : {}),
+      ...(spec.origin ? { origin: spec.origin } : {}),
+    };
   });
 }
 
@@ -154,3 +179,37 @@ export const KUBEEDGE_DEFAULT_SLOS: readonly SloSpec[] = [
   { sli: 'pod_startup_ms', threshold: 'p(99)<=5000' },
   { sli: 'api_mutating_ms', threshold: 'p(99)<=1000' },
 ];
+
+/** What every run is held to, whatever its flags: the fleet it was asked for did its job. */
+export const RUN_DEFAULT_SLOS: readonly SloSpec[] = [
+  { sli: 'nodes_ready_ratio', threshold: 'value==1', origin: 'default' },
+  { sli: 'nodes_not_ready', threshold: 'value==0', origin: 'default' },
+  { sli: 'messages_unanswered', threshold: 'value==0', origin: 'default' },
+  { sli: 'messages_malformed', threshold: 'value==0', origin: 'default' },
+];
+
+export interface RunShape {
+  /** The run created pods (or was asked to). */
+  pods: boolean;
+  /** Pods went through a real API server (not the loopback test peer). */
+  apiWorkload: boolean;
+  /** The scenario broke links or stopped processes on purpose. */
+  disruptions?: boolean;
+}
+
+/**
+ * The SLOs a run is judged by: the run defaults first, then KubeEdge's pod and API SLOs when the
+ * run creates pods, then the given ones. A given SLO on a default's SLI replaces that default
+ * (a scenario that partitions links may allow some unanswered requests, and says how many).
+ */
+export function runSlos(given: readonly SloSpec[], shape: RunShape): SloSpec[] {
+  const named = new Set(given.map((s) => s.sli));
+  // Requests in flight when a scenario breaks a link are lost by design (edgecore re-sends them
+  // after its 60 s timeout); what counts is a request lost while nothing was broken.
+  const defaults: SloSpec[] = RUN_DEFAULT_SLOS.map((d) =>
+    d.sli === 'messages_unanswered' && shape.disruptions ? { ...d, sli: 'messages_unanswered_outside_faults' } : d,
+  );
+  if (shape.pods) defaults.push({ ...KUBEEDGE_DEFAULT_SLOS[0]!, origin: 'default' });
+  if (shape.pods && shape.apiWorkload) defaults.push({ ...KUBEEDGE_DEFAULT_SLOS[1]!, origin: 'default' });
+  return [...defaults.filter((d) => !named.has(d.sli)), ...given];
+}

@@ -6,10 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigInvalidError } from '../errors.js';
+import { parseApiserverArgs } from '../cloud/local/apiserver-args.js';
+import { NODE_LIMIT_KEY } from '../cloud/local/cloudcore-adjust.js';
+import { parseCloudcoreSet, type CloudcoreSet } from '../cloud/local/cloudcore-knobs.js';
 import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
 import { EDGECORE_POD_KILL_DELAY_MS } from '../edge/edge-runtime.js';
-import { KUBEEDGE_DEFAULT_SLOS, parseSloFlag, type SloSpec } from '../report/slo.js';
+import { parseSloFlag, type SloSpec } from '../report/slo.js';
 
 export type CloudChoice = 'auto' | 'local' | 'containers' | 'loopback' | 'attach';
 
@@ -44,8 +47,10 @@ export interface SimOptions {
   cloudcoreMetrics: string | undefined;
   insecureSkipHostnameCheck: boolean;
   progress: 'auto' | 'tty' | 'plain' | 'off';
-  /** SLO assertions; KubeEdge's own unless --slo is given. */
+  /** SLO assertions given by --slo / --optional-slo (the verdict adds the run defaults, README "Verdicts"). */
   slos: SloSpec[];
+  /** `--stall-window`: a ramp in which no node became Ready for this long, with nodes still pending, has stalled and ends the run. */
+  stallWindowMs: number;
   /** `--scenario`: a built-in's name or a YAML file; the timeline replaces `--duration`. */
   scenario: string | undefined;
   /** `--time-scale`: multiplies scenario durations and edgecore's intervals (tests and quick looks; 1 = real time). */
@@ -53,9 +58,20 @@ export interface SimOptions {
   /** `--devices-per-node`: fake devices started and bound to every node (0: none, or the scenario's). */
   devicesPerNode: number;
   deviceProtocol: 'modbus' | 'onvif';
+  /** `--cloudcore-set` what-if fields for the local cloudcore (a nodeLimit among them is folded into `nodeLimit`). */
+  cloudcoreSet: CloudcoreSet;
+  /** `--apiserver-arg` flags added to the local kube-apiserver's own. */
+  apiserverArgs: string[];
   /** Flags given on the command line (they override the scenario file). */
   explicit: ReadonlySet<string>;
 }
+
+/**
+ * A ramp stalls when no node became Ready for this long while nodes are still pending. 90 s is
+ * edgecore's 60 s request timeout (a register that cloudcore dropped is re-sent after it) plus
+ * its 30 s redial: a node that is merely slow gets Ready within it, one that cloudcore ignores does not.
+ */
+export const DEFAULT_STALL_WINDOW_MS = 90_000;
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
@@ -123,10 +139,14 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'insecure-skip-hostname-check': { type: 'boolean' },
         progress: { type: 'string' },
         slo: { type: 'string', multiple: true },
+        'optional-slo': { type: 'string', multiple: true },
+        'stall-window': { type: 'string' },
         scenario: { type: 'string', short: 's' },
         'time-scale': { type: 'string' },
         'devices-per-node': { type: 'string' },
         'device-protocol': { type: 'string' },
+        'cloudcore-set': { type: 'string', multiple: true },
+        'apiserver-arg': { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -144,6 +164,17 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
   const kubeedgeVersion = profileFor(v['kubeedge-version'] ?? DEFAULT_KUBEEDGE_VERSION).kubeedgeVersion;
   const nodes = int(v.nodes, '--nodes', 100, 1, 1_000_000);
   const cacheDir = defaultCacheDir();
+  const { [NODE_LIMIT_KEY]: setLimit, ...cloudcoreSet } = parseCloudcoreSet(v['cloudcore-set'] ?? []);
+  const flagLimit = v['node-limit'] === undefined ? undefined : int(v['node-limit'], '--node-limit', 0, 1);
+  // Both say the same thing; two different values would leave one of them silently ignored.
+  if (setLimit !== undefined && flagLimit !== undefined && setLimit !== flagLimit) {
+    throw new ConfigInvalidError(`--node-limit ${flagLimit} and --cloudcore-set ${NODE_LIMIT_KEY}=${String(setLimit)} disagree; give one of them`, { option: '--cloudcore-set' });
+  }
+  const apiserverArgs = parseApiserverArgs(v['apiserver-arg'] ?? []);
+  const knobs = (v['cloudcore-set'] ?? []).length > 0 ? '--cloudcore-set' : apiserverArgs.length > 0 ? '--apiserver-arg' : null;
+  if (knobs && cloud !== 'local' && cloud !== 'auto') {
+    throw new ConfigInvalidError(`${knobs} changes the local control plane; --cloud ${cloud} does not start one (use --cloud local)`, { option: knobs });
+  }
   const options: SimOptions = {
     nodes,
     shards: int(v.shards, '--shards', Math.max(1, os.availableParallelism()), 1, 1024),
@@ -164,7 +195,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     metricsHost: v['metrics-host'] ?? '127.0.0.1',
     namePrefix: v['name-prefix'] ?? 'vn',
     certCacheDir: v['cert-cache'] ?? path.join(cacheDir, 'certs'),
-    nodeLimit: v['node-limit'] === undefined ? undefined : int(v['node-limit'], '--node-limit', 0, 1),
+    nodeLimit: flagLimit ?? (typeof setLimit === 'number' ? setLimit : undefined),
     kubeconfig: v.kubeconfig,
     cloudhub: v.cloudhub,
     certsUrl: v['certs-url'],
@@ -172,11 +203,14 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     cloudcoreMetrics: v['cloudcore-metrics'],
     insecureSkipHostnameCheck: v['insecure-skip-hostname-check'] ?? false,
     progress: progress as SimOptions['progress'],
-    slos: v.slo && v.slo.length > 0 ? v.slo.map(parseSloFlag) : [...KUBEEDGE_DEFAULT_SLOS],
+    slos: [...(v.slo ?? []).map((t) => parseSloFlag(t)), ...(v['optional-slo'] ?? []).map((t) => parseSloFlag(t, '--optional-slo'))],
+    stallWindowMs: v['stall-window'] === undefined ? DEFAULT_STALL_WINDOW_MS : parseDuration(v['stall-window'], '--stall-window'),
     scenario: v.scenario,
     timeScale: v['time-scale'] === undefined ? 1 : timeScale(v['time-scale']),
     devicesPerNode: int(v['devices-per-node'], '--devices-per-node', 0, 0, 100),
     deviceProtocol,
+    cloudcoreSet,
+    apiserverArgs,
     explicit: new Set(Object.keys(v).filter((k) => v[k as keyof typeof v] !== undefined)),
   };
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namePrefix) || options.namePrefix.length > 40) {
@@ -219,6 +253,9 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     projectId: DEFAULT_PROJECT_ID,
     ...(o.scenario ? { scenario: o.scenario } : {}),
     ...(o.timeScale !== 1 ? { timeScale: o.timeScale } : {}),
+    stallWindowSeconds: o.stallWindowMs / 1000,
     ...(o.devicesPerNode > 0 ? { devicesPerNode: o.devicesPerNode, deviceProtocol: o.deviceProtocol } : {}),
+    ...(Object.keys(o.cloudcoreSet).length > 0 ? { cloudcoreSet: Object.entries(o.cloudcoreSet).map(([k, val]) => `${k}=${String(val)}`).join(',') } : {}),
+    ...(o.apiserverArgs.length > 0 ? { apiserverArgs: o.apiserverArgs.join(' ') } : {}),
   };
 }

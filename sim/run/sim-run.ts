@@ -45,6 +45,7 @@ import { ApiScenarioWorkload, LoopbackScenarioWorkload, type ScenarioWorkload } 
 import { bindScenarioPorts } from './scenario-ports.js';
 import { RunDevices, runDevicesConfig } from './run-devices.js';
 import { expectationsFromDriver } from './driver-expectations.js';
+import { EvidenceSampler } from './evidence-sampler.js';
 
 export interface SimResult {
   exitCode: number;
@@ -76,6 +77,9 @@ async function chooseCloud(o: SimOptions): Promise<Exclude<SimOptions['cloud'], 
 
 async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOptions, outDir: string, log: Log): Promise<ControlPlane> {
   const nodeLimit = o.nodeLimit ?? Math.max(1000, o.nodes + 100);
+  if (kind !== 'local' && (Object.keys(o.cloudcoreSet).length > 0 || o.apiserverArgs.length > 0)) {
+    throw new TwinlabError(ErrorCodes.ConfigInvalid, `--cloudcore-set and --apiserver-arg change the local control plane; this run chose --cloud ${kind} (use --cloud local)`, { option: '--cloud' });
+  }
   switch (kind) {
     case 'loopback':
       log(`cloud: loopback test peer — ${LOOPBACK_TITLE}. This measures the harness, NOT KubeEdge.`);
@@ -120,6 +124,8 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
         nodeLimit,
         cloudhubPort: 'auto',
         certsPort: 'auto',
+        cloudcoreSet: o.cloudcoreSet,
+        extraArgs: { 'kube-apiserver': o.apiserverArgs },
         onProgress: (line) => log(`  ${line}`),
       });
   }
@@ -186,6 +192,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     log(`warning: no pid file for this run (${e instanceof Error ? e.message : String(e)})`);
     return undefined;
   });
+  record({ t: 'stage', atMs: startedAtMs, stage: 'control-plane' });
   let cloud: ControlPlane | undefined;
   let fleet: FleetController | undefined;
   let fleetResult: FleetResult | undefined;
@@ -208,6 +215,12 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   let devices: RunDevices | undefined;
   let lastSnapshotAt = 0;
   let lastUsageAt = 0;
+  /** The ramp: from the fleet's start until every node is Ready (then `steady`), or until it stalls. */
+  let stage: 'control-plane' | 'ramp' | 'steady' = 'control-plane';
+  let lastReadyAt = 0;
+  let readyEvents = 0;
+  let stalled = false;
+  let evidence: EvidenceSampler | undefined;
   const onPodCreated = (node: string, name: string, uid: string, resourceVersion: string, sentAt: number): void =>
     record({ t: 'expect', atMs: sentAt, node, kind: 'pod', namespace: 'default', name, uid, resourceVersion, phase: recorder.reducer.phase });
   const warned = new Set<string>();
@@ -233,7 +246,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       t: 'cloud',
       atMs: Date.now(),
       title: title(cloud, kind),
-      cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl },
+      cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl, ...(cloud.config ? { config: cloud.config } : {}) },
     });
     if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
@@ -269,6 +282,11 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       );
     }
     log(`fleet: ${o.nodes} nodes in ${Math.min(o.shards, o.nodes)} shards, ramp ${o.rampPerSecond}/s, certs ${o.certs}, KubeEdge ${o.kubeedgeVersion}`);
+    // --duration is the fleet's time: the control plane's build and start are not part of it.
+    const fleetStartedAt = Date.now();
+    stage = 'ramp';
+    lastReadyAt = fleetStartedAt;
+    record({ t: 'stage', atMs: fleetStartedAt, stage: 'ramp' });
     fleet = await FleetController.start({
       nodes: o.nodes,
       shards: o.shards,
@@ -296,6 +314,10 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       links.onShardEvents(events);
       record({ t: 'shard', atMs: Date.now(), events });
       for (const e of events) {
+        if (e.kind === 'node-ready') {
+          readyEvents += 1;
+          lastReadyAt = Date.now();
+        }
         if (e.kind === 'warn' && !warned.has(e.code)) {
           warned.add(e.code);
           log(`warning: ${e.node}: ${e.code}: ${e.message} (further ${e.code} warnings are counted, not printed)`);
@@ -319,6 +341,17 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         lastSnapshotAt = now;
         record({ t: 'snapshot', atMs: now, totals: t, cloudcoreConnected: scraper?.latest('cloudcore', 'KubeEdge_CloudHub_connected_nodes') ?? null });
       }
+      if (stage === 'ramp' && t.states.ready >= o.nodes) {
+        stage = 'steady';
+        record({ t: 'stage', atMs: now, stage: 'steady' });
+      } else if (stage === 'ramp' && !stalled && now - lastReadyAt >= o.stallWindowMs && readyEvents < o.nodes) {
+        // No node became Ready for the whole window while nodes are pending: waiting longer only hides it.
+        stalled = true;
+        const pending = o.nodes - t.states.ready;
+        record({ t: 'ramp-stalled', atMs: now, windowS: o.stallWindowMs / 1000, ready: t.states.ready, pending, byState: { ...t.states } });
+        log(`ramp stalled: no node became Ready for ${o.stallWindowMs / 1000} s; ${pending} of ${o.nodes} nodes pending (${Object.entries(t.states).filter(([k, v]) => v > 0 && k !== 'ready').map(([k, v]) => `${v} ${k}`).join(', ')}); ending the run`);
+        wake?.();
+      }
     });
     f.on('shard-exit', (index, code) => {
       if (code !== 0 && !interrupted && error === null) {
@@ -327,7 +360,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       }
     });
 
-    const deadline = startedAtMs + o.durationMs;
+    const deadline = fleetStartedAt + o.durationMs;
     let workload: Promise<void> | undefined;
     if (cloud.processes.length > 0 && cloud.provider === 'local') {
       usage = new ProcessUsageSampler(cloud.processes, { intervalMs: 1000 });
@@ -337,6 +370,19 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       const c = cloud as ContainersControlPlane;
       containerBase = await c.sampleUsage().catch(() => undefined);
     }
+    const c0 = cloud;
+    const apiserverTarget = c0.metricsTargets.find((t) => t.name === 'kube-apiserver' && t.tls !== undefined);
+    evidence = new EvidenceSampler({
+      requestedNodes: o.nodes,
+      processes: () => [{ name: 'twinlab', pid: process.pid }, ...f.shardProcesses(), ...c0.processes],
+      fleet: () => f.totals(),
+      cloudcoreConnected: () => scraper?.latest('cloudcore', 'KubeEdge_CloudHub_connected_nodes') ?? null,
+      nodeLimit: c0.provider === 'loopback' ? null : (c0.nodeLimit ?? null),
+      ...(apiserverTarget ? { apiserver: apiserverTarget } : {}),
+      ...(c0.cloudcoreLogPath ? { cloudcoreLog: c0.cloudcoreLogPath } : {}),
+      onSample: (sample) => record({ t: 'evidence', ...sample }),
+    });
+    evidence.start();
     if (cloud.metricsTargets.length > 0) {
       // Scenarios time how fast cloudcore notices a dead link: scrape every second for them.
       scraper = new MetricsScraper({ targets: cloud.metricsTargets, metrics: ['KubeEdge_CloudHub_connected_nodes'], intervalMs: scenario ? 1000 : 5000 });
@@ -369,7 +415,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
           apiNodes: apiWorkload ? apiNodes : undefined,
           reducer: recorder.reducer,
           record,
-          interrupted: () => interrupted || error !== null,
+          interrupted: () => interrupted || error !== null || stalled,
           log,
         }),
       );
@@ -380,27 +426,27 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       });
     } else if (apiWorkload) {
       const w = apiWorkload;
-      workload = w.run(startedAtMs + o.durationMs / 2, deadline, () => interrupted);
+      workload = w.run(fleetStartedAt + o.durationMs / 2, deadline, () => interrupted);
     }
     else if (o.podsPerNode > 0 && cloud.provider === 'loopback') {
       const lb = cloud as LoopbackControlPlane;
       // Start the workload once every node is Ready (or a third of the run has passed).
-      const readyBy = startedAtMs + o.durationMs / 3;
+      const readyBy = fleetStartedAt + o.durationMs / 3;
       workload = (async () => {
         while (!interrupted && Date.now() < readyBy && f.totals().states.ready < o.nodes) await new Promise((r) => setTimeout(r, 250));
         if (!interrupted) await driveLoopbackPods(lb, o, onPodCreated, () => interrupted || Date.now() >= deadline);
       })();
     }
     // A plain run binds its devices once every node is Ready (or a third of the run has passed); a scenario after its ramp.
-    const devicesBound = devices && !scenario ? bindWhenReady(devices, f, o.nodes, startedAtMs + o.durationMs / 3, () => interrupted) : undefined;
+    const devicesBound = devices && !scenario ? bindWhenReady(devices, f, o.nodes, fleetStartedAt + o.durationMs / 3, () => interrupted) : undefined;
     await new Promise<void>((resolve) => {
       wake = resolve;
-      // A scenario ends when its timeline does; a plain run at --duration.
+      // A scenario ends when its timeline does; a plain run at --duration. A stalled ramp ends either.
       if (!scenario) {
         const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
         t.unref?.();
       }
-      if (interrupted || error !== null) resolve();
+      if (interrupted || error !== null || stalled) resolve();
     });
     await devicesBound?.catch((e: unknown) => log(`devices: ${e instanceof Error ? e.message : String(e)}`));
     await workload?.catch((e: unknown) => {
@@ -411,6 +457,8 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     if (isTwinlabError(e)) error = { code: e.code, message: e.message };
     else error = { code: ErrorCodes.ShardFailed, message: e instanceof Error ? e.message : String(e) };
   } finally {
+    record({ t: 'stage', atMs: Date.now(), stage: 'teardown' });
+    evidence?.stop();
     progress.finish();
     await runner?.healAll().catch(() => undefined);
     if (fleet) live = fleet.totals();

@@ -82,7 +82,14 @@ export class ScenarioRunner {
       try {
         recovery = await this.runPhase(phase);
       } finally {
-        const record: PhaseRecord = { name: phase.name, kind: phase.phase, startS: this.seconds(startMs), endS: this.seconds(Date.now()), recovery };
+        const record: PhaseRecord = {
+          name: phase.name,
+          kind: phase.phase,
+          startS: this.seconds(startMs),
+          endS: this.seconds(Date.now()),
+          recovery,
+          ...('timeout' in phase && typeof phase.timeout === 'number' ? { timeoutS: phase.timeout / 1000 } : {}),
+        };
         records.push(record);
         this.ports.record({ t: 'phase-end', atMs: Date.now(), record });
         this.ports.log(`phase ${phase.name} ended${Object.keys(recovery).length ? `: ${Object.entries(recovery).map(([k, v]) => `${k}=${v ?? 'never'}`).join(' ')}` : ''}`);

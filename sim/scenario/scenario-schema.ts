@@ -161,8 +161,9 @@ const devicesConfig = z
   })
   .strict();
 
+/** `optional: true` keeps k6's pass-on-no-data for this SLO; without it an SLI with no data fails. */
 const slo = z
-  .object({ sli: z.string().min(1), threshold: z.string().min(1) })
+  .object({ sli: z.string().min(1), threshold: z.string().min(1), optional: z.boolean().optional() })
   .strict();
 
 export const scenarioSchema = z

@@ -2,11 +2,13 @@
  * The cloudcore configuration for a loopback-only run. cloudcore merges this file over its own
  * defaults, so only what must differ is written: every address 127.0.0.1, every TLS and socket path
  * inside the run dir (the defaults live under /etc/kubeedge and /var/lib/kubeedge), iptables
- * management and the stream tunnel off, and the node limit the run is sized for.
+ * management and the stream tunnel off, and the node limit the run is sized for. `set` holds the
+ * user's what-if fields (`--cloudcore-set`, validated by parseCloudcoreSet), written over the rest.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { setPath, type KnobValue } from './config-path.js';
 
 export interface CloudcoreConfigInput {
   runDir: string;
@@ -18,6 +20,8 @@ export interface CloudcoreConfigInput {
   httpsPort: number;
   monitorPort: number;
   nodeLimit: number;
+  /** Field path → value; only CLOUDCORE_KNOBS fields (parseCloudcoreSet checks). */
+  set?: Readonly<Record<string, KnobValue>>;
 }
 
 /** sun_path is 108 bytes including the NUL; beyond that the socket cannot be bound. */
@@ -26,7 +30,7 @@ const UNIX_PATH_MAX = 107;
 export function cloudcoreConfig(c: CloudcoreConfigInput): Record<string, unknown> {
   const dir = join(c.runDir, 'cloudcore');
   const socketPath = join(dir, 'kubeedge.sock');
-  return {
+  const config: Record<string, unknown> = {
     apiVersion: 'cloudcore.config.kubeedge.io/v1alpha1',
     kind: 'CloudCore',
     commonConfig: {
@@ -66,6 +70,8 @@ export function cloudcoreConfig(c: CloudcoreConfigInput): Record<string, unknown
       iptablesManager: { enable: false },
     },
   };
+  for (const [key, value] of Object.entries(c.set ?? {})) setPath(config, key, value);
+  return config;
 }
 
 export function writeCloudcoreConfig(path: string, c: CloudcoreConfigInput): string {

@@ -7,9 +7,15 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ControlPlane, ControlPlaneProcess, MetricsTarget } from '../control-plane.js';
+import type { ControlPlane, ControlPlaneConfig, ControlPlaneProcess, MetricsTarget } from '../control-plane.js';
 import { AdminApi, pick } from './admin-api.js';
-import { writeCloudcoreConfig } from './cloudcore-config.js';
+import { parse as parseYaml, stringify } from 'yaml';
+import { ConfigInvalidError } from '../../errors.js';
+import { collidingFlags } from './apiserver-args.js';
+import { NODE_LIMIT_KEY } from './cloudcore-adjust.js';
+import { cloudcoreConfig, writeCloudcoreConfig, type CloudcoreConfigInput } from './cloudcore-config.js';
+import { cloudcoreEffective, type CloudcoreDump } from './cloudcore-effective.js';
+import type { KnobValue } from './config-path.js';
 import { resolveBinaries, type BinarySource, type ControlPlaneBinary } from './control-plane-binaries.js';
 import { freePorts, portIsFree } from './free-port.js';
 import { applyCrds, crdDirCandidates, findCrdDir, loadCrds } from './kubeedge-crds.js';
@@ -52,7 +58,12 @@ export interface LocalControlPlaneOptions {
   certsPort?: PortChoice;
   /** cloudcore monitor server port (metrics). Default 'auto'. */
   monitorPort?: PortChoice;
-  /** Extra flags per component, appended after the provider's own. */
+  /**
+   * What-if cloudcore fields (`--cloudcore-set`, checked by parseCloudcoreSet), written over the
+   * provider's config. A nodeLimit here must equal `nodeLimit` when both are given.
+   */
+  cloudcoreSet?: Readonly<Record<string, KnobValue>>;
+  /** Extra flags per component, appended after the provider's own; one the provider sets itself is refused. */
   extraArgs?: Partial<Record<ComponentName, string[]>>;
   /** Per-component readiness timeout. Default 60 s (cloudcore: 90 s). */
   componentTimeoutMs?: number;
@@ -135,6 +146,19 @@ async function pickPorts(opts: LocalControlPlaneOptions): Promise<LocalPorts> {
   };
 }
 
+const CLOUDCORE_CONFIGMAP = 'cloudcore';
+
+async function readCloudcoreDump(api: AdminApi): Promise<CloudcoreDump | undefined> {
+  try {
+    const r = await api.getJson(`/api/v1/namespaces/kubeedge/configmaps/${CLOUDCORE_CONFIGMAP}`);
+    const text = pick(r.body, 'data', 'cloudcore.yaml');
+    if (r.status !== 200 || typeof text !== 'string') return undefined;
+    return parseYaml(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function decodeToken(secret: unknown): string | null {
   const data = pick(secret, 'data', 'tokendata');
   if (typeof data !== 'string' || data === '') return null;
@@ -151,7 +175,11 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   for (const sub of STATE_DIRS) rmSync(join(runDir, sub), { recursive: true, force: true });
   mkdirSync(logsDir, { recursive: true });
   const progress = opts.onProgress ?? ((): void => undefined);
-  const nodeLimit = opts.nodeLimit ?? DEFAULT_NODE_LIMIT;
+  const setLimit = opts.cloudcoreSet?.[NODE_LIMIT_KEY];
+  if (setLimit !== undefined && opts.nodeLimit !== undefined && setLimit !== opts.nodeLimit) {
+    throw new ConfigInvalidError(`nodeLimit ${opts.nodeLimit} and cloudcoreSet ${NODE_LIMIT_KEY}=${String(setLimit)} disagree`, { option: '--cloudcore-set' });
+  }
+  const nodeLimit = typeof setLimit === 'number' ? setLimit : (opts.nodeLimit ?? DEFAULT_NODE_LIMIT);
   const timeoutMs = opts.componentTimeoutMs ?? 60_000;
   const extra = (c: ComponentName): string[] => opts.extraArgs?.[c] ?? [];
   const logPath = (c: ComponentName): string => join(logsDir, `${c}.log`);
@@ -243,7 +271,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     );
     lap('etcd');
 
-    const apiserver = await launch('kube-apiserver', bin('kube-apiserver'), [
+    const apiserverArgs = [
       `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
@@ -267,7 +295,12 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       '--requestheader-username-headers=X-Remote-User',
       `--proxy-client-cert-file=${pki.frontProxyClientCert}`,
       `--proxy-client-key-file=${pki.frontProxyClientKey}`,
-    ]);
+    ];
+    const colliding = collidingFlags(apiserverArgs, extra('kube-apiserver'));
+    if (colliding.length > 0) {
+      throw new ConfigInvalidError(`kube-apiserver flags set by the local provider cannot be given again: ${colliding.join(', ')}`, { option: '--apiserver-arg' });
+    }
+    const apiserver = await launch('kube-apiserver', bin('kube-apiserver'), apiserverArgs);
     api = new AdminApi({ server: apiServerUrl, caFile: pki.clusterCaCert, certFile: pki.adminCert, keyFile: pki.adminKey });
     const adminApi = api;
     await phase('kube-apiserver', () =>
@@ -321,7 +354,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     progress(`kubeControllerManager ready in ${(times.kubeControllerManager / 1000).toFixed(1)} s, crds in ${(times.crds / 1000).toFixed(1)} s`);
     mark = Date.now();
 
-    const configPath = writeCloudcoreConfig(join(runDir, 'cloudcore.yaml'), {
+    const cloudcoreInput: CloudcoreConfigInput = {
       runDir,
       kubeconfigPath,
       edgeCaCert: pki.edgeCaCert,
@@ -330,7 +363,20 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       httpsPort: ports.certs,
       monitorPort: ports.monitor,
       nodeLimit,
-    });
+      ...(opts.cloudcoreSet ? { set: opts.cloudcoreSet } : {}),
+    };
+    const configPath = writeCloudcoreConfig(join(runDir, 'cloudcore.yaml'), cloudcoreInput);
+    const writtenConfig = cloudcoreConfig(cloudcoreInput);
+    // cloudcore writes its config after AdjustCloudCoreConfig into this ConfigMap, when it exists:
+    // the run's one look at the values cloudcore really holds.
+    await phase('cloudcore', () =>
+      adminApi.createIfAbsent('/api/v1/namespaces/kubeedge/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: CLOUDCORE_CONFIGMAP, namespace: 'kubeedge' },
+        data: { 'cloudcore.yaml': stringify(writtenConfig) },
+      }),
+    );
     mkdirSync(join(runDir, 'cloudcore'), { recursive: true });
     const cloudcore = await launch('cloudcore', bin('cloudcore'), [`--config=${configPath}`]);
     let token = '';
@@ -357,13 +403,24 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       );
     }
     lap('cloudcore');
+    const dump = await readCloudcoreDump(adminApi);
+    const effective = cloudcoreEffective(writtenConfig, opts.cloudcoreSet ?? {}, dump);
+    const mismatches = effective.dumpMismatches ?? [];
+    if (mismatches.length > 0) progress(`cloudcore's adjusted config differs from the AdjustCloudCoreConfig model: ${mismatches.join('; ')}`);
+    const config: ControlPlaneConfig = {
+      cloudcore: effective.entries,
+      apiserverArgs: [...extra('kube-apiserver')],
+      checkedAgainst: dump
+        ? `cloudcore's adjusted config in ConfigMap kubeedge/${CLOUDCORE_CONFIGMAP}: ${mismatches.length === 0 ? 'matches' : `differs (${mismatches.join('; ')})`}`
+        : `ConfigMap kubeedge/${CLOUDCORE_CONFIGMAP} unreadable: the AdjustCloudCoreConfig model alone`,
+    };
     times.total = Date.now() - t0;
     progress(`control plane ready in ${(times.total / 1000).toFixed(1)} s (nodeLimit ${nodeLimit})`);
 
     const processes: ControlPlaneProcess[] = started.map((p) => ({ name: p.name, pid: p.pid }));
     const metricsTargets: MetricsTarget[] = [
       { name: 'cloudcore', url: `http://127.0.0.1:${ports.monitor}/metrics` },
-      { name: 'kube-apiserver', url: `${apiServerUrl}/metrics` },
+      { name: 'kube-apiserver', url: `${apiServerUrl}/metrics`, tls: { caFile: pki.clusterCaCert, certFile: pki.adminCert, keyFile: pki.adminKey } },
       { name: 'etcd', url: `http://127.0.0.1:${ports.etcdClient}/metrics` },
     ];
     let stopping: Promise<void> | null = null;
@@ -375,8 +432,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       certsUrl: `https://127.0.0.1:${ports.certs}`,
       token,
       nodeLimit,
+      config,
       metricsTargets,
       processes,
+      cloudcoreLogPath: logPath('cloudcore'),
       runDir,
       binDir: bins.binDir,
       binarySource: bins.source,

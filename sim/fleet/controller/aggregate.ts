@@ -1,7 +1,7 @@
 /** Sum of the latest snapshot of every shard: the fleet's view of its counters. */
 import type { EdgeCountersSnapshot, NodeStateName } from '../../edge/edge-counters.js';
 import { NODE_STATE_NAMES } from '../../edge/edge-counters.js';
-import { mergeSnapshots, emptySnapshot } from '../../metrics/bucket-histogram.js';
+import { mergeSnapshots, emptySnapshot, type HistogramSnapshot } from '../../metrics/bucket-histogram.js';
 import { DURATION_S_BOUNDS, LATENCY_MS_BOUNDS } from '../../metrics/bucket-histogram.js';
 import type { ShardSnapshot } from '../ipc-messages.js';
 import { mergeDeviceCounters, type DeviceCountersSnapshot } from '../../edge/device-twin/device-counters.js';
@@ -50,6 +50,15 @@ export function aggregate(snapshots: readonly ShardSnapshot[]): FleetTotals {
       ? mergeSnapshots(DURATION_S_BOUNDS, snapshots.map((s) => s.counters.bootstrapSeconds))
       : emptySnapshot(DURATION_S_BOUNDS),
   };
+  const byKind = new Map<string, HistogramSnapshot[]>();
+  for (const s of snapshots) {
+    for (const [k, h] of Object.entries(s.counters.requestLatencyMs ?? {})) {
+      const list = byKind.get(k);
+      if (list) list.push(h);
+      else byKind.set(k, [h]);
+    }
+  }
+  totals.requestLatencyMs = Object.fromEntries([...byKind].sort(([a], [b]) => a.localeCompare(b)).map(([k, hs]) => [k, mergeSnapshots(LATENCY_MS_BOUNDS, hs)]));
   const devices = snapshots.map((s) => s.counters.devices).filter((d): d is DeviceCountersSnapshot => d !== undefined);
   if (devices.length > 0) totals.devices = mergeDeviceCounters(devices);
   for (const s of snapshots) {

@@ -213,6 +213,11 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   /** The latest snapshot of every shard that has reported. */
+  /** Each running shard's process, named `shard-<index>` (pids change when a shard restarts). */
+  shardProcesses(): Array<{ name: string; pid: number }> {
+    return this.handles.flatMap((h) => (h.child.pid !== undefined && h.child.exitCode === null ? [{ name: `shard-${h.index}`, pid: h.child.pid }] : []));
+  }
+
   latestSnapshots(): ShardSnapshot[] {
     return this.handles.flatMap((h) => (h.latest ? [h.latest] : []));
   }
