@@ -58,12 +58,16 @@ describe('twinlab CLI', () => {
     const out = path.join(dir, 'run');
     const r = await run(['sim', '--cloud', 'loopback', '--nodes', '4', '--pods-per-node', '1', '--duration', '10s', '--certs', 'shared', '--slo', 'pod_startup_ms: max<0', '--slo', 'nodes_not_ready: value==0', '--metrics-port', '0', '--progress', 'off', '--cert-cache', path.join(dir, 'certs'), '--out', out]);
     expect(r.code).toBe(3);
-    const s = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as { slos: Array<{ name: string; pass: boolean; value: number | null }> };
-    expect(s.slos.map((x) => [x.name, x.pass])).toEqual([
-      ['pod_startup_ms max<0', false],
-      ['nodes_not_ready value==0', true],
+    const s = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as { slos: Array<{ name: string; pass: boolean; value: number | null; origin?: string }> };
+    // The given SLOs after the run defaults (the one on nodes_not_ready replaces its default).
+    expect(s.slos.map((x) => [x.name, x.pass, x.origin ?? 'given'])).toEqual([
+      ['nodes_ready_ratio value==1', true, 'default'],
+      ['messages_unanswered value==0', true, 'default'],
+      ['messages_malformed value==0', true, 'default'],
+      ['pod_startup_ms max<0', false, 'given'],
+      ['nodes_not_ready value==0', true, 'given'],
     ]);
-    expect(s.slos[0]!.value).toBeGreaterThanOrEqual(0);
+    expect(s.slos[3]!.value).toBeGreaterThanOrEqual(0);
     const md = await readFile(path.join(out, 'summary.md'), 'utf8');
     expect(md.indexOf('## SLOs')).toBeLessThan(md.indexOf('## Nodes'));
     expect(md).toContain('✗ `pod_startup_ms` `max<0`');
