@@ -121,4 +121,22 @@ describe('run reducer: the verdict every run gets', () => {
     expect(s.slis.fleet_all_ready_s).toEqual({ value: null });
     expect(s.limits.samples).toBeGreaterThan(20);
   });
+
+  it('counts requests lost to a disruptive phase apart from those lost while nothing was broken', () => {
+    const snap = (atMs: number, unanswered: number): RunEvent => ({ t: 'snapshot', atMs, totals: totals({ unanswered }), cloudcoreConnected: null });
+    const events: RunEvent[] = [
+      runStart('reconnect-storm', []),
+      snap(T0 + 1000, 0),
+      { t: 'phase-end', atMs: T0 + 20_000, record: { name: 'storm', kind: 'storm', startS: 10, endS: 20, recovery: { allReadyS: 4 }, timeoutS: 60 } },
+      // timed out 60 s after the storm's links died: the storm's
+      snap(T0 + 75_000, 5),
+      // long after the storm's window (its end + 60 s + 2 s): lost while nothing was broken
+      snap(T0 + 120_000, 7),
+      end(T0 + 121_000, totals({ unanswered: 7 })),
+    ];
+    const s = reduce(events);
+    expect(s.slis.messages_unanswered_outside_faults).toEqual({ value: 2 });
+    expect(s.slos.find((x) => x.sli === 'messages_unanswered_outside_faults')).toMatchObject({ value: 2, pass: false, origin: 'default' });
+    expect(s.slos.some((x) => x.sli === 'messages_unanswered')).toBe(false);
+  });
 });

@@ -66,5 +66,9 @@ describe('k6 thresholds over SLIs', () => {
     const given = runSlos([{ sli: 'messages_unanswered', threshold: 'value<=10' }], { pods: false, apiWorkload: false });
     expect(given.filter((x) => x.sli === 'messages_unanswered')).toEqual([{ sli: 'messages_unanswered', threshold: 'value<=10' }]);
     expect(given).toHaveLength(4);
+    // A scenario that breaks links on purpose is judged on the requests lost outside its disruptions.
+    const chaos = runSlos([], { pods: false, apiWorkload: false, disruptions: true }).map((x) => x.sli);
+    expect(chaos).toContain('messages_unanswered_outside_faults');
+    expect(chaos).not.toContain('messages_unanswered');
   });
 });
