@@ -199,9 +199,11 @@ function apiserver(samples: readonly EvidenceSample[], at: At): LimitFinding[] {
       evidence: [`apiserver_flowcontrol_rejected_requests_total rose by about ${count(Math.round(total))}`],
     });
   }
-  const slow = sustainedRuns(samples, (s) => (s.apiserver?.mutatingP99Ms ?? 0) > API_SLOW_MS)[0];
+  // A kube-apiserver scrape can take longer than a tick: judge the samples that carry one.
+  const scraped = samples.filter((s) => s.apiserver !== null);
+  const slow = sustainedRuns(scraped, (s) => (s.apiserver?.mutatingP99Ms ?? 0) > API_SLOW_MS, 3)[0];
   if (slow) {
-    const window = samples.slice(slow[0], slow[1]);
+    const window = scraped.slice(slow[0], slow[1]);
     out.push({
       rule: 'apiserver-latency',
       kind: 'symptom',

@@ -220,6 +220,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   let lastReadyAt = 0;
   let readyEvents = 0;
   let stalled = false;
+  let tearingDown = false;
   let evidence: EvidenceSampler | undefined;
   const onPodCreated = (node: string, name: string, uid: string, resourceVersion: string, sentAt: number): void =>
     record({ t: 'expect', atMs: sentAt, node, kind: 'pod', namespace: 'default', name, uid, resourceVersion, phase: recorder.reducer.phase });
@@ -354,6 +355,11 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       }
     });
     f.on('shard-exit', (index, code) => {
+      if (tearingDown) {
+        // The fleet's stop waits for each shard's last snapshot, then kills what is still running.
+        if (code !== 0) log(`warning: shard ${index} did not stop within the grace period and was killed (exit ${code}); its counters are those of its last snapshot`);
+        return;
+      }
       if (code !== 0 && !interrupted && error === null) {
         error = { code: ErrorCodes.ShardFailed, message: `shard ${index} exited with code ${code}` };
         wake?.();
@@ -457,6 +463,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     if (isTwinlabError(e)) error = { code: e.code, message: e.message };
     else error = { code: ErrorCodes.ShardFailed, message: e instanceof Error ? e.message : String(e) };
   } finally {
+    tearingDown = true;
     record({ t: 'stage', atMs: Date.now(), stage: 'teardown' });
     evidence?.stop();
     progress.finish();
