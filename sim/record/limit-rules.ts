@@ -143,7 +143,11 @@ function machineCpu(samples: readonly EvidenceSample[], at: At): LimitFinding[] 
   const shares = consumers(window);
   const top = shares.slice(0, 4).map(([n, c]) => `${n} ${fmt(c)}`);
   const end = window.at(-1)!.fleet;
-  const waiting = end.registering > 0 ? `; ${count(end.registering)} registrations were still waiting` : end.ready < end.requested ? `; ${count(end.requested - end.ready)} nodes were not Ready yet` : '';
+  const queued = [
+    ...(end.registering > 0 ? [`${count(end.registering)} registrations were still waiting`] : []),
+    ...(end.bootstrapping + end.connecting > 0 ? [`${count(end.bootstrapping + end.connecting)} nodes were still enrolling or connecting`] : []),
+  ];
+  const waiting = queued.length > 0 ? `; ${queued.join(', ')}` : end.ready < end.requested ? `; ${count(end.requested - end.ready)} nodes were not Ready yet` : '';
   const harnessFirst = shares[0] !== undefined && (shares[0][0] === 'the twinlab shards' || shares[0][0] === 'the twinlab controller');
   const othersFirst = shares[0] !== undefined && shares[0][0] === OTHER_PROCESSES;
   return [
