@@ -83,6 +83,13 @@ export interface EdgeConfig {
   podKillDelayMs: number;
   /** Extra random delay (0…this) added to the reconnect sleep: a what-if knob, off by default as in edgecore. */
   reconnectJitterMs: number;
+  /**
+   * The first lease renewal at a random point of its period after registering, instead of one
+   * period after it. kubelet's lease loop runs from edged's start, not from the connection: in a
+   * fleet whose edgecores started apart and lived through reconnects its phase is unrelated to the
+   * keepalive's, and which of the two a lost link catches first decides whether the Node turns Unknown.
+   */
+  randomLeasePhase?: boolean;
   capacity: NodeCapacity;
   /** Extra node labels (edged.nodeLabels). */
   nodeLabels: Readonly<Record<string, string>>;

@@ -627,7 +627,8 @@ export class VirtualNode implements TimerTarget, HubListener {
     // edged's first status sync after registering carries an empty patch (join.jsonl t=0.421).
     this.request(Req.NodePatch, 'patch', this.nodeResource('nodepatch'), '"{}"');
     this.lastStatusReport = this.rt.wheel.now();
-    this.arm(T_LEASE, this.rt.config.timings.leaseMs);
+    const leaseMs = this.rt.config.timings.leaseMs;
+    this.arm(T_LEASE, this.rt.config.randomLeasePhase ? leaseMs + Math.floor(this.rt.random() * leaseMs) : leaseMs);
     this.arm(T_STATUS, this.rt.config.timings.statusSyncMs);
   }
 
