@@ -91,7 +91,7 @@ describe('scenario loader', () => {
 
   it('reads a restart-cloud phase with its defaults; observe and downtime keep their unit, a bad signal is named where it stands', () => {
     const s = parseScenario(`${BASE}  - phase: restart-cloud\n    signal: SIGKILL\n    downtime: 10s\n    podChanges: 5\n  - phase: restart-cloud\n`, 'ok.yaml');
-    expect(s.phases[1]).toEqual({ phase: 'restart-cloud', name: 'restart-cloud', signal: 'SIGKILL', downtime: 10_000, podChanges: 5, observe: 100_000, timeout: 300_000 });
+    expect(s.phases[1]).toEqual({ phase: 'restart-cloud', name: 'restart-cloud', signal: 'SIGKILL', downtime: 10_000, podChanges: 5, configMapChanges: 0, observe: 100_000, timeout: 300_000 });
     expect(s.phases[2]).toMatchObject({ signal: 'SIGTERM', downtime: 0, podChanges: 0 });
     expect(s.scenario.edge.leasePhase).toBe('after-register');
     const bad = invalid(`${BASE}  - phase: restart-cloud\n    signal: SIGHUP\n`);

@@ -294,8 +294,13 @@ export class ScenarioRunner {
       throw new Error(`phase ${phase.name}: this cloud cannot restart cloudcore (the local provider can; attach needs --cloud-restart-command or --cloud-restart-deployment)`);
     }
     const all = this.group('all');
+    const cmNodes = await this.mountConfigMaps(`${phase.name}-setup`, all, phase.configMapChanges, phase.timeout);
     const resentBefore = this.ports.resentObjects?.() ?? 0;
-    const r = await restarter.restartCloudcore({ signal: phase.signal, downtimeMs: phase.downtime, whileDown: () => this.changePods(phase.name, all, phase.podChanges) });
+    const whileDown = async (): Promise<void> => {
+      await this.changePods(phase.name, all, phase.podChanges);
+      await this.changeConfigMaps(phase.name, cmNodes);
+    };
+    const r = await restarter.restartCloudcore({ signal: phase.signal, downtimeMs: phase.downtime, whileDown });
     const t0 = r.stoppedAtMs;
     this.ports.log(`restart-cloud: ${r.detail}; serving again ${((r.readyAtMs - t0) / 1000).toFixed(1)} s after the stop`);
     const deadline = t0 + phase.timeout;
@@ -322,7 +327,47 @@ export class ScenarioRunner {
       objectsResent: this.ports.resentObjects ? this.ports.resentObjects() - resentBefore : null,
       changedDuringOutage: changed.expected,
       changedDelivered: changed.delivered,
+      configMapsChanged: cmNodes.length,
     };
+  }
+
+  /**
+   * Place a pod mounting its node's ConfigMap on `n` nodes spread over `range` and wait until they
+   * are delivered: cloudcore then sends those nodes every change of their ConfigMap.
+   */
+  private async mountConfigMaps(phase: string, range: NodeRange, n: number, timeoutMs: number): Promise<number[]> {
+    const w = this.ports.workload;
+    if (!w?.createPodWithConfigMap || n === 0) return [];
+    const nodes: number[] = [];
+    for (let k = 0; k < Math.min(n, range.count) && !this.ports.interrupted(); k++) {
+      const node = range.first + Math.floor((k * range.count) / Math.min(n, range.count));
+      const name = `${this.ports.nodeName(node)}-cm${++this.podSeq}`;
+      try {
+        const r = await w.createPodWithConfigMap(this.ports.nodeName(node), name);
+        // kept out of the churn's pod lists: deleting it would stop the ConfigMap's changes reaching the node
+        this.ports.record({ t: 'expect', atMs: r.atMs, node: this.ports.nodeName(node), kind: 'pod', namespace: w.namespace, name, uid: r.uid, resourceVersion: r.resourceVersion, phase });
+        nodes.push(node);
+      } catch (e) {
+        this.workloadError('restart-cloud', e);
+      }
+    }
+    await this.waitFor(() => this.ports.pendingDeliveries() === 0, timeoutMs);
+    return nodes;
+  }
+
+  private async changeConfigMaps(phase: string, nodes: readonly number[]): Promise<void> {
+    const w = this.ports.workload;
+    if (!w?.updateConfigMap) return;
+    for (const i of nodes) {
+      if (this.ports.interrupted()) return;
+      const node = this.ports.nodeName(i);
+      try {
+        const r = await w.updateConfigMap(node);
+        if (r) this.ports.record({ t: 'expect', atMs: r.atMs, node, kind: 'configmap', namespace: w.namespace, name: r.name, uid: r.uid, resourceVersion: r.resourceVersion, phase });
+      } catch (e) {
+        this.workloadError('restart-cloud', e);
+      }
+    }
   }
 
   /** `n` pod changes spread over `range` while cloudcore is down: creations, label updates and deletions in turn. */

@@ -104,7 +104,8 @@ const restartShards = z.object({ ...phaseBase, phase: z.literal('restart-shards'
  * Restart cloudcore (local provider; attach with --cloud-restart-command or
  * --cloud-restart-deployment): stop it with `signal`, keep it down for `downtime`, start it again
  * with the same configuration and certificates. Right after the stop `podChanges` pods are
- * created, changed and deleted through the API, for the resync to deliver. The phase then watches
+ * created, changed and deleted through the API and `configMapChanges` nodes' ConfigMaps (mounted
+ * by a pod placed before the stop) are changed, for the resync to deliver. The phase then watches
  * for `observe` — every node reconnecting, Nodes turning Unknown in the API, which send failed
  * first on each node — and up to `timeout` for every Node to be Ready and every change delivered.
  * `observe` and `downtime` are real time under --time-scale: kube-controller-manager's 50 s grace,
@@ -117,6 +118,8 @@ const restartCloud = z
     signal: z.enum(['SIGTERM', 'SIGKILL']).default('SIGTERM'),
     downtime: durationMs.prefault('0s'),
     podChanges: z.number().int().nonnegative().default(0),
+    /** Nodes whose ConfigMap (mounted by a pod placed before the stop) is changed during the outage. */
+    configMapChanges: z.number().int().nonnegative().default(0),
     observe: durationMs.prefault('100s'),
     timeout: durationMs.prefault('5m'),
   })
