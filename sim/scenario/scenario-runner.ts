@@ -15,6 +15,7 @@ import type { CloudRestarter } from '../cloud/control-plane.js';
 import type { FirstFailedSend } from '../record/first-failed-sends.js';
 import type { CloudRestartRecord } from '../report/run-sections.js';
 import { cloudRestartOutcome } from './cloud-restart-outcome.js';
+import { ConfigInvalidError } from '../errors.js';
 
 
 export interface ScenarioPorts {
@@ -74,6 +75,13 @@ export class ScenarioRunner {
     private readonly ports: ScenarioPorts,
   ) {
     this.jitterMs = loaded.scenario.edge.reconnectJitter;
+    const restart = loaded.phases.find((p) => p.phase === 'restart-cloud');
+    if (restart && !ports.cloudRestart) {
+      throw new ConfigInvalidError(
+        `phase ${restart.name} (restart-cloud): this cloud cannot restart cloudcore — use --cloud local, or --cloud attach with --cloud-restart-command CMD or --cloud-restart-deployment NAMESPACE/NAME`,
+        { option: '--cloud' },
+      );
+    }
     this.devices = ports.devices
       ? new DevicePhases(ports.devices, {
           group: (name) => this.group(name),
@@ -289,10 +297,7 @@ export class ScenarioRunner {
    * send predicted, what cloudcore re-sent and whether the outage's changes arrived.
    */
   private async restartCloud(phase: Extract<Phase, { phase: 'restart-cloud' }> & { name: string }): Promise<Record<string, number | null>> {
-    const restarter = this.ports.cloudRestart;
-    if (!restarter) {
-      throw new Error(`phase ${phase.name}: this cloud cannot restart cloudcore (the local provider can; attach needs --cloud-restart-command or --cloud-restart-deployment)`);
-    }
+    const restarter = this.ports.cloudRestart!; // checked when the runner was made
     const all = this.group('all');
     const cmNodes = await this.mountConfigMaps(`${phase.name}-setup`, all, phase.configMapChanges, phase.timeout);
     const resentBefore = this.ports.resentObjects?.() ?? 0;

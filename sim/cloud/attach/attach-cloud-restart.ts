@@ -49,12 +49,17 @@ async function viaCommand(command: string, r: CloudRestartRequest, target: { hos
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, TWINLAB_CLOUD_RESTART_SIGNAL: r.signal, TWINLAB_CLOUD_RESTART_DOWNTIME_MS: String(r.downtimeMs) },
   });
+  let done = false;
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
+    child.once('exit', (code) => {
+      done = true;
+      resolve(code);
+    });
   });
-  // the command may take the whole outage; the phase's own changes go in as soon as it runs
-  await waitFor(async () => !(await tcpAccepts(target)), 30_000);
+  // the command may take the whole outage: the phase's own changes go in once CloudHub is seen
+  // down, or once the command is done if it was too quick to be seen down
+  await waitFor(async () => done || !(await tcpAccepts(target)), READY_TIMEOUT_MS);
   const exitedAtMs = Date.now();
   await r.whileDown?.();
   const code = await exited;
