@@ -1,6 +1,6 @@
 /**
  * The built-in cloud-restart scenario against the real local control plane: 32 nodes whose lease
- * loops run on random phases, cloudcore restarted with SIGTERM and then SIGKILL under churn. Edge
+ * loops run on random phases and whose connects (so keepalives) are spread over 16 s, cloudcore restarted with SIGTERM and then SIGKILL under churn. Edge
  * intervals stay real (no --time-scale): kube-controller-manager's 50 s grace, the metaclient's 60 s
  * re-send and cloudcore's timers are real, and which Nodes turn Unknown depends on all of them.
  * Every node must come back, the Nodes the API turned Unknown must be exactly those whose lease
@@ -24,7 +24,7 @@ describe.skipIf(reason !== '')(`cloud-restart against the local real control pla
   it(`${NODES} nodes on random phases through a SIGTERM and a SIGKILL restart: all back, the Unknown set is the lease-first set, nothing lost`, async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-cloud-restart-'));
     const options = parseSimOptions([
-      '--cloud', 'local', '--scenario', 'cloud-restart', '--nodes', String(NODES), '--shards', '2', '--certs', 'shared',
+      '--cloud', 'local', '--scenario', 'cloud-restart', '--nodes', String(NODES), '--ramp', '2', '--shards', '2', '--certs', 'shared',
       '--metrics-port', '0', '--progress', 'off', '--node-limit', '100',
       '--cert-cache', path.join(dir, 'certs'), '--out', path.join(dir, 'run'),
     ]);
