@@ -101,6 +101,8 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
         ...(o.token ? { token: o.token } : {}),
         ...(o.cloudcoreMetrics ? { cloudcoreMetricsUrl: o.cloudcoreMetrics } : {}),
         ...(o.nodeLimit !== undefined ? { nodeLimit: o.nodeLimit } : {}),
+        ...(o.cloudRestartCommand ? { restartCommand: o.cloudRestartCommand } : {}),
+        ...(o.cloudRestartDeployment ? { restartDeployment: o.cloudRestartDeployment } : {}),
       });
     case 'containers':
       if (o.kubeedgeVersion !== CONTAINERS_KUBEEDGE_VERSION) {
@@ -304,6 +306,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       podStartupDelayMs: o.podStartupDelayMs,
       podKillDelayMs: o.podKillDelayMs,
       reconnectJitterMs: o.reconnectJitterMs,
+      ...(o.randomLeasePhase ? { randomLeasePhase: true } : {}),
       snapshotIntervalMs: 1000,
       ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale), deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),
       insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
