@@ -18,6 +18,7 @@ export const ErrorCodes = {
   Interrupted: 'TWL_INTERRUPTED',
   EventLog: 'TWL_EVENT_LOG',
   Regression: 'TWL_REGRESSION',
+  OpenFilesLimit: 'TWL_OPEN_FILES_LIMIT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
