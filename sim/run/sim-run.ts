@@ -43,6 +43,7 @@ import { ApiScenarioWorkload, LoopbackScenarioWorkload, type ScenarioWorkload } 
 import { bindScenarioPorts } from './scenario-ports.js';
 import { RunDevices, runDevicesConfig } from './run-devices.js';
 import { expectationsFromDriver } from './driver-expectations.js';
+import { limitWarnings, planRunProcesses, type ProcessPlans } from './process-plans.js';
 
 export interface SimResult {
   exitCode: number;
@@ -72,7 +73,7 @@ async function chooseCloud(o: SimOptions): Promise<Exclude<SimOptions['cloud'], 
   );
 }
 
-async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOptions, outDir: string, log: Log): Promise<ControlPlane> {
+async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOptions, outDir: string, log: Log, plans: ProcessPlans): Promise<ControlPlane> {
   const nodeLimit = o.nodeLimit ?? Math.max(1000, o.nodes + 100);
   switch (kind) {
     case 'loopback':
@@ -80,6 +81,7 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
       // --time-scale shrinks the test peer's keepalive timeout, ACK resend and reconcile with edgecore's intervals.
       return startLoopbackControlPlane({
         nodeLimit,
+        processes: plans.peer?.processes ?? 1,
         kubeedgeVersion: o.kubeedgeVersion,
         ...(o.timeScale !== 1
           ? { keepaliveTimeoutMs: Math.max(200, Math.round(30_000 * o.timeScale)), reconcileIntervalMs: Math.max(200, Math.round(5_000 * o.timeScale)), ackLane: { resendIntervalMs: Math.max(100, Math.round(5000 * o.timeScale)) } }
@@ -221,13 +223,18 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     });
     log(`metrics: ${metricsServer.url}`);
     kind = await chooseCloud(o);
-    cloud = await startCloud(kind, o, outDir, log);
+    const plans = planRunProcesses(o, kind, log);
+    cloud = await startCloud(kind, o, outDir, log, plans);
     record({
       t: 'cloud',
       atMs: Date.now(),
       title: title(cloud, kind),
       cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl },
     });
+    for (const w of limitWarnings(plans, cloud, o.nodes)) {
+      log(`warning: ${w.message}`);
+      record({ t: 'warning', atMs: Date.now(), ...w });
+    }
     if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
     if (cloud.kubeconfigPath && cloud.provider !== 'loopback') {
@@ -261,13 +268,14 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         log,
       );
     }
-    log(`fleet: ${o.nodes} nodes in ${Math.min(o.shards, o.nodes)} shards, ramp ${o.rampPerSecond}/s, certs ${o.certs}, KubeEdge ${o.kubeedgeVersion}`);
+    log(`fleet: ${o.nodes} nodes in ${plans.shards.processes} shards, ramp ${o.rampPerSecond}/s, certs ${o.certs}, KubeEdge ${o.kubeedgeVersion}`);
     fleet = await FleetController.start({
       nodes: o.nodes,
-      shards: o.shards,
+      shards: plans.shards.processes,
       rampPerSecond: o.rampPerSecond,
       namePrefix: o.namePrefix,
       cloudhubUrl: cloud.cloudhubUrl,
+      ...(cloud.provider === 'loopback' && (cloud as LoopbackControlPlane).hubUrls.length > 1 ? { cloudhubUrls: [...(cloud as LoopbackControlPlane).hubUrls] } : {}),
       certsUrl: cloud.certsUrl,
       token: cloud.token,
       certs: o.certs,
