@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPeerProcesses, startLoopbackControlPlane, type LoopbackControlPlane } from '../../sim/cloud/loopback/loopback-control-plane.js';
 import { DEFAULT_PROJECT_ID } from '../../sim/edge/codec/message.js';
 import { DEFAULT_KUBEEDGE_VERSION } from '../../sim/edge/version-profile.js';
+import { Fault } from '../../sim/chaos/link-fault.js';
 import { FleetController, planShardProcesses } from '../../sim/fleet/controller/fleet-controller.js';
 import { nodeName } from '../../sim/fleet/ipc-messages.js';
 import { childOpenFilesLimit, OPEN_FILES_LIMIT_ENV } from '../../sim/util/open-files-limit.js';
@@ -34,7 +35,7 @@ describe('loopback peer over several processes (open-files budget forced to 150)
   const shardPlan = planShardProcesses(NODES, 1, false, limit);
 
   beforeAll(async () => {
-    cloud = await startLoopbackControlPlane({ nodeLimit: 100, kubeedgeVersion: DEFAULT_KUBEEDGE_VERSION, processes: peerPlan.processes, forwardEvents: true });
+    cloud = await startLoopbackControlPlane({ nodeLimit: 100, kubeedgeVersion: DEFAULT_KUBEEDGE_VERSION, processes: peerPlan.processes, forwardEvents: true, keepaliveTimeoutMs: 1500 });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-peers-'));
     fleet = await FleetController.start({
       nodes: NODES,
@@ -53,6 +54,8 @@ describe('loopback peer over several processes (open-files budget forced to 150)
       podStartupDelayMs: 0,
       reconnectJitterMs: 0,
       snapshotIntervalMs: 200,
+      // Short edge timings so that a reconnect takes a second, not edgehub's 30 s sleep.
+      timings: { keepaliveMs: 500, reconnectSleepMs: 500, dialIntervalMs: 200, handshakeTimeoutMs: 2000, leaseMs: 1000, statusSyncMs: 1000 },
     });
   }, 60_000);
 
@@ -110,6 +113,30 @@ describe('loopback peer over several processes (open-files budget forced to 150)
     expect(await cloud.peer.command({ kind: 'updatePod', namespace: 'default', name: 'no-such-pod', change: {} })).toBeNull();
     const each = await cloud.peer.statsEach();
     expect(each.map((s) => s.messagesDown.insert ?? 0).every((n) => n >= 1)).toBe(true);
+  }, 30_000);
+
+  it('after every link is reset, each node reconnects to the process that holds its state', async () => {
+    const before = await cloud.peer.statsEach();
+    await fleet.applyFault('storm', Fault.reset());
+    const nodes = await waitFor(
+      'all 40 nodes back',
+      async () => {
+        const all = await cloud.peer.command({ kind: 'nodes' });
+        const back = all.filter((n) => n.ready && n.connected).length;
+        const each = await cloud.peer.statsEach();
+        const redialled = each.every((s, k) => s.connectionsTotal >= before[k]!.connectionsTotal + 20);
+        return back === NODES && redialled && fleet.totals().states.ready === NODES ? done(all) : notYet({ back, fleetReady: fleet.totals().states.ready });
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    // A node that landed on the other process would show there as connected but unregistered,
+    // and here as registered but gone: every name appears once, registered, Ready and connected.
+    expect(nodes).toHaveLength(NODES);
+    expect(nodes.every((n) => n.registered && n.ready && n.connected)).toBe(true);
+    const after = await cloud.peer.statsEach();
+    expect(after.map((s) => s.sessions)).toEqual([20, 20]);
+    // The pods are still where their nodes are.
+    expect(await cloud.peer.command({ kind: 'updatePod', namespace: 'default', name: 'pod-0', change: { metadata: { labels: { after: 'storm' } } } })).not.toBeNull();
   }, 30_000);
 });
 
