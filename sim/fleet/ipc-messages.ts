@@ -18,6 +18,11 @@ export interface ShardConfig {
   nodeCount: number;
   namePrefix: string;
   cloudhubUrl: string;
+  /**
+   * A cloud with several hub endpoints (the loopback peer over several processes): node N dials
+   * `cloudhubUrls[hubSpreadIndex(N, length)]` instead of `cloudhubUrl`, always the same one.
+   */
+  cloudhubUrls?: string[];
   certsUrl: string;
   /** Join token. A secret: IPC only, never logged. */
   token: string;

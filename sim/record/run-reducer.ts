@@ -69,6 +69,8 @@ export class RunReducer {
   private lastDevices: DeviceCountersSnapshot | undefined;
   private readonly devicePhases = new Map<string, DevicePhaseRow>();
   private readonly deviceSeries: Array<{ atMs: number; reads: number; errors: number }> = [];
+  /** `warning` events in the order they came (for the reports' "what held the fleet back"). */
+  readonly warnings: Array<Extract<RunEvent, { t: 'warning' }>> = [];
 
   apply(e: RunEvent): void {
     switch (e.t) {
@@ -138,6 +140,9 @@ export class RunReducer {
         break;
       case 'devices-setup':
         this.deviceSetup = e.setup;
+        break;
+      case 'warning':
+        this.warnings.push(e);
         break;
       case 'devices':
         this.deviceProgress = e;

@@ -109,7 +109,8 @@ export class EvidenceSampler {
     const list = this.o.processes();
     const key = list.map((p) => `${p.name}:${p.pid}`).join(',');
     if (!this.usage || key !== this.usageKey) {
-      this.usage = new ProcessUsageSampler(list, { procRoot: this.procRoot });
+      // Each process alone: the shards and the peer share the run's process group.
+      this.usage = new ProcessUsageSampler(list, { procRoot: this.procRoot, groups: false });
       this.usageKey = key;
       this.lastUsage = this.usage.sample();
     }

@@ -20,6 +20,7 @@ import { nodeName, type ControllerToShard, type ShardConfig, type ShardEvent, ty
 import { ChaosEngine } from '../../chaos/chaos-engine.js';
 import { ErrorCodes, isTwinlabError } from '../../errors.js';
 import { ProcessSampler } from './process-sampler.js';
+import { spreadHubDialer } from './spread-hub-dialer.js';
 
 const T_RAMP = 1;
 const T_FLUSH = 2;
@@ -119,7 +120,7 @@ export class Shard implements TimerTarget {
       store,
       events,
       secureContextFor: (name) => this.secureContextFor(name),
-      dial: this.chaos.dialer(dialHub),
+      dial: this.chaos.dialer(config.cloudhubUrls && config.cloudhubUrls.length > 1 ? spreadHubDialer(dialHub, config.cloudhubUrls) : dialHub),
       random: Math.random,
       devices: this.devices,
     };
