@@ -17,6 +17,8 @@ export interface LimitContext {
   cloudcoreQps?: { qps: number; burst: number; overridden: boolean } | null;
   /** The ramp stalled: when, and how many nodes were still pending. */
   stall?: { atMs: number; windowS: number; ready: number; pending: number; byState: Record<string, number> } | null;
+  /** Limits the run saw coming before they could bite (`warning` events: cloudcore's open files, its ephemeral ports). */
+  warnings?: ReadonlyArray<{ atMs: number; code: string; message: string }>;
 }
 
 /** Consecutive samples a condition must hold to count (the samples are about a second apart). */
@@ -44,6 +46,7 @@ export function diagnoseLimits(samples: readonly EvidenceSample[], ctx: LimitCon
     ...memory(samples, at),
     ...harnessLag(samples, at),
     ...stalled(ctx),
+    ...(ctx.warnings ?? []).map((w): LimitFinding => ({ rule: w.code, kind: 'symptom', atS: Math.round((w.atMs - ctx.runStartMs) / 100) / 10, text: `warned before it could bite: ${w.message}`, evidence: [] })),
   ].sort((a, b) => a.atS - b.atS || (a.kind === b.kind ? 0 : a.kind === 'limit' ? -1 : 1));
   const first = findings.find((f) => f.kind === 'limit') ?? null;
   if (first) {

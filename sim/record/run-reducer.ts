@@ -284,6 +284,7 @@ export class RunReducer {
         provider: this.cloud?.cloud.provider ?? 'unknown',
         cloudcoreQps: this.cloudcoreQps(),
         stall: this.stall ? { atMs: this.stall.atMs, windowS: this.stall.windowS, ready: this.stall.ready, pending: this.stall.pending, byState: this.stall.byState } : null,
+        warnings: this.warnings,
       }),
       harnessCost: this.harnessCost(),
     });
