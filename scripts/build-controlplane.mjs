@@ -7,7 +7,8 @@
 //   node scripts/build-controlplane.mjs --print-bin-dir print the bin dir (no build); exit 0
 //   node scripts/build-controlplane.mjs --print-supervisor  print the supervisor's path (no build)
 //   node scripts/build-controlplane.mjs --check         exit 0 if every binary is cached, else 1
-//   node scripts/build-controlplane.mjs --only etcd,cloudcore   (or --only supervise)
+//   node scripts/build-controlplane.mjs --only etcd,cloudcore   (or --only supervise, --only prometheus)
+//   node scripts/build-controlplane.mjs --print-prometheus  print Prometheus's path (no build)
 //
 // Cache: ${TWINLAB_CACHE_DIR:-~/.cache/twinlab}/controlplane/<kubeedge-version>-<hash>/bin/<name>
 // where <hash> covers the go.mod/go.sum files, the entry points and the build flags, so changing
@@ -17,6 +18,11 @@
 // The supervisor (controlplane/supervise/: starts each control-plane process under a parent-death
 // signal) is a separate target with its own hash and cache dir, controlplane/supervise-<hash>/bin/:
 // it builds in seconds, and changing it must not rebuild the control plane.
+//
+// Prometheus (controlplane/prometheus/: a module that only requires github.com/prometheus/prometheus
+// and names its cmd/prometheus as a `tool`) is another separate target, controlplane/prometheus-<module-version>-<hash>/bin/,
+// built only when asked for (--only prometheus): it is not part of the control plane. It is built
+// without the `builtinassets` tag, so the server has its HTTP API but no web UI assets.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -65,12 +71,33 @@ function ldflags(cmd) {
 }
 
 function buildArgs(cmd, out) {
-  return ['build', '-trimpath', '-ldflags', ldflags(cmd), '-o', out, cmd.pkg];
+  const tags = cmd.tags ? ['-tags', cmd.tags] : [];
+  return ['build', '-trimpath', ...tags, '-ldflags', ldflags(cmd), '-o', out, cmd.pkg];
 }
 
 /** The supervisor's own module: hashed and cached apart from the control plane. */
 const SUPERVISOR = { name: 'supervise', module: 'supervise', pkg: '.', x: [] };
 const supervisorDir = join(controlplaneDir, SUPERVISOR.module);
+
+export const PROMETHEUS_MODULE_VERSION = 'v0.316.0';
+export const PROMETHEUS_VERSION = '3.16.0';
+/**
+ * Prometheus from its Go module: the package path is built from inside our module, whose go.mod pins
+ * the version. `netgo` as upstream's release builds use; no `builtinassets` (see the header).
+ */
+const PROMETHEUS = {
+  name: 'prometheus',
+  module: 'prometheus',
+  pkg: 'github.com/prometheus/prometheus/cmd/prometheus',
+  version: PROMETHEUS_MODULE_VERSION,
+  tags: 'netgo',
+  x: [
+    `-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION}`,
+    `-X github.com/prometheus/common/version.Revision=${PROMETHEUS_MODULE_VERSION}`,
+    '-X github.com/prometheus/common/version.Branch=module',
+  ],
+};
+const prometheusDir = join(controlplaneDir, PROMETHEUS.module);
 
 function listFiles(dir, skip = new Set()) {
   const out = [];
@@ -83,10 +110,10 @@ function listFiles(dir, skip = new Set()) {
   return out.sort();
 }
 
-/** Short hash over everything that decides the bytes of the binaries (the supervisor's module excluded). */
+/** Short hash over everything that decides the bytes of the binaries (the supervisor's and Prometheus' modules excluded). */
 export function buildHash() {
   const h = createHash('sha256');
-  for (const file of listFiles(controlplaneDir, new Set([supervisorDir]))) {
+  for (const file of listFiles(controlplaneDir, new Set([supervisorDir, prometheusDir]))) {
     h.update(relative(controlplaneDir, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   for (const cmd of COMMANDS) h.update(JSON.stringify(buildArgs(cmd, cmd.name))).update('\0');
@@ -128,8 +155,27 @@ export function supervisorPath() {
   return join(cacheRoot(), 'controlplane', `supervise-${supervisorHash()}`, 'bin', SUPERVISOR.name);
 }
 
+export function prometheusHash() {
+  const h = createHash('sha256');
+  for (const file of listFiles(prometheusDir)) {
+    h.update(relative(prometheusDir, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  h.update(JSON.stringify(buildArgs(PROMETHEUS, PROMETHEUS.name))).update(JSON.stringify(BUILD_ENV)).update(process.platform).update(process.arch);
+  return h.digest('hex').slice(0, 12);
+}
+
+export function prometheusPath() {
+  return join(cacheRoot(), 'controlplane', `prometheus-${PROMETHEUS_MODULE_VERSION}-${prometheusHash()}`, 'bin', PROMETHEUS.name);
+}
+
+function targetPath(n) {
+  if (n === SUPERVISOR.name) return supervisorPath();
+  if (n === PROMETHEUS.name) return prometheusPath();
+  return join(binDir(), n);
+}
+
 export function missingBinaries(names = [...COMMANDS.map((c) => c.name), SUPERVISOR.name]) {
-  return names.filter((n) => !isExecutableFile(n === SUPERVISOR.name ? supervisorPath() : join(binDir(), n)));
+  return names.filter((n) => !isExecutableFile(targetPath(n)));
 }
 
 function goEnv() {
@@ -328,10 +374,67 @@ async function buildSupervisor() {
   });
 }
 
+/**
+ * Prometheus: `go mod download`, then the build, under its own lock; the build time and version go
+ * into a manifest beside the binary.
+ */
+async function buildPrometheus() {
+  const out = prometheusPath();
+  const bin = dirname(out);
+  mkdirSync(bin, { recursive: true });
+  return withLock(dirname(bin), async () => {
+    if (isExecutableFile(out)) {
+      log(`prometheus present: ${out}`);
+      return 0;
+    }
+    const goVersion = goAvailable();
+    if (!goVersion) {
+      log('`go` is not on PATH: cannot build Prometheus; runs use Debian\'s prometheus if installed, else run without one.');
+      return 2;
+    }
+    let t0 = Date.now();
+    log(`go mod download (prometheus ${PROMETHEUS_MODULE_VERSION})`);
+    let code = await run(['mod', 'download'], prometheusDir);
+    if (code !== 0) {
+      log(`go mod download failed in controlplane/prometheus (exit ${code})`);
+      return code;
+    }
+    log(`go mod download (prometheus) done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const tmp = join(bin, `.${PROMETHEUS.name}.tmp-${process.pid}`);
+    t0 = Date.now();
+    log(`building prometheus ${PROMETHEUS_VERSION} (module ${PROMETHEUS_MODULE_VERSION}) ...`);
+    code = await run(buildArgs(PROMETHEUS, tmp), prometheusDir);
+    const seconds = Number(((Date.now() - t0) / 1000).toFixed(1));
+    if (code !== 0) {
+      rmSync(tmp, { force: true });
+      log(`building prometheus failed (exit ${code}) after ${seconds} s`);
+      return code;
+    }
+    renameSync(tmp, out);
+    const manifest = {
+      prometheusVersion: PROMETHEUS_VERSION,
+      module: `github.com/prometheus/prometheus@${PROMETHEUS_MODULE_VERSION}`,
+      tags: PROMETHEUS.tags,
+      webUiAssets: false,
+      hash: prometheusHash(),
+      platform: `${process.platform}/${process.arch}`,
+      buildSeconds: seconds,
+      bytes: statSync(out).size,
+      builtAt: new Date().toISOString(),
+      go: goVersion,
+    };
+    writeFileSync(join(dirname(bin), 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    log(`built prometheus in ${seconds} s: ${out}`);
+    return 0;
+  });
+}
+
 async function main(argv) {
   const onlyIdx = argv.indexOf('--only');
-  const known = [...COMMANDS.map((c) => c.name), SUPERVISOR.name];
-  const names = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : known;
+  const defaults = [...COMMANDS.map((c) => c.name), SUPERVISOR.name];
+  // Prometheus is built only when named: it is not part of the control plane.
+  const known = [...defaults, PROMETHEUS.name];
+  const names = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : defaults;
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     log(`unknown command(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
@@ -345,22 +448,28 @@ async function main(argv) {
     process.stdout.write(`${supervisorPath()}\n`);
     return 0;
   }
+  if (argv.includes('--print-prometheus')) {
+    process.stdout.write(`${prometheusPath()}\n`);
+    return 0;
+  }
   if (argv.includes('--check')) {
     const missing = missingBinaries(names);
-    if (missing.length > 0) log(`missing: ${missing.map((n) => (n === SUPERVISOR.name ? supervisorPath() : join(binDir(), n))).join(', ')}`);
+    if (missing.length > 0) log(`missing: ${missing.map(targetPath).join(', ')}`);
     return missing.length === 0 ? 0 : 1;
   }
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 19).join('\n') + '\n');
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 26).join('\n') + '\n');
     return 0;
   }
   const t0 = Date.now();
-  const commands = names.filter((n) => n !== SUPERVISOR.name);
+  const commands = names.filter((n) => n !== SUPERVISOR.name && n !== PROMETHEUS.name);
   let code = commands.length > 0 ? await build(commands) : 0;
   if (code === 0 && names.includes(SUPERVISOR.name)) code = await buildSupervisor();
+  if (code === 0 && names.includes(PROMETHEUS.name)) code = await buildPrometheus();
   if (code === 0) {
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    process.stdout.write(`${commands.length > 0 ? binDir() : supervisorPath()}\n`);
+    const printed = commands.length > 0 ? binDir() : names.includes(PROMETHEUS.name) ? prometheusPath() : supervisorPath();
+    process.stdout.write(`${printed}\n`);
   }
   return code;
 }
