@@ -30,6 +30,7 @@ import { ProcessUsageSampler, type UsageSnapshot } from '../cloud/process-usage.
 import { MetricsScraper } from '../cloud/metrics-scraper.js';
 import type { ControlPlaneUsage } from '../report/run-summary.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
+import { RunEventMetrics } from '../metrics/run-event-metrics.js';
 import type { MetricsServer } from '../metrics/metrics-server.js';
 import { startRunMetricsEndpoint } from './run-metrics-endpoint.js';
 import { RunPidFile } from './run-pid-file.js';
@@ -176,7 +177,13 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   const outDir = path.resolve(o.outDir);
   await mkdir(outDir, { recursive: true });
   const recorder = new RunRecorder(outDir);
-  const record = (e: RunEvent): void => recorder.record(e);
+  const metrics = new FleetMetrics();
+  // The summary's own measurements as metrics too, from the same events.
+  const eventMetrics = new RunEventMetrics(metrics.registry);
+  const record = (e: RunEvent): void => {
+    recorder.record(e);
+    eventMetrics.observe(e);
+  };
   record({
     t: 'run-start',
     atMs: startedAtMs,
@@ -232,7 +239,6 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const metrics = new FleetMetrics();
   let metricsServer: MetricsServer | undefined;
 
   try {
