@@ -13,6 +13,7 @@ import type { ApiWorkloadSection } from '../run/api-workload.js';
 import type { Expectation } from './delivery-ledger.js';
 import type { DevicesSetup, FakeDeviceTotals } from '../report/devices-section.js';
 import type { EvidenceSample } from './evidence.js';
+import type { ControlPlaneSeries } from '../report/control-plane-series.js';
 
 /** The run's stages, in order; each `stage` event starts one and ends the one before. */
 export type RunStage = 'control-plane' | 'ramp' | 'steady' | 'teardown';
@@ -66,6 +67,8 @@ export type RunEvent =
   | { t: 'ramp-stalled'; atMs: number; windowS: number; ready: number; pending: number; byState: Record<string, number> }
   /** One second of evidence for "what held the fleet back" (evidence.ts). */
   | ({ t: 'evidence' } & EvidenceSample)
+  /** The control plane over time, read from the run's own Prometheus at teardown (PromQL range queries). */
+  | { t: 'prometheus-series'; atMs: number; series: ControlPlaneSeries }
   /** Control-plane RSS over time (for the soak slope): process name → RSS bytes. */
   | { t: 'cp-usage'; atMs: number; rssBytes: Record<string, number> }
   /** The run started fake devices and is binding them to the nodes. */

@@ -10,6 +10,7 @@ import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, StageRecord
 import { evaluateSlos, runSlos, type Sli, type SloResult } from '../report/slo.js';
 import type { HarnessCost } from '../report/run-summary.js';
 import type { EvidenceSample } from './evidence.js';
+import { seriesFromEvidence, type ControlPlaneSeries } from '../report/control-plane-series.js';
 import { diagnoseLimits } from './limit-rules.js';
 import { ErrorCodes, isTwinlabError } from '../errors.js';
 import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
@@ -66,6 +67,7 @@ export class RunReducer {
   private lastDevices: DeviceCountersSnapshot | undefined;
   private readonly devicePhases = new Map<string, DevicePhaseRow>();
   private readonly deviceSeries: Array<{ atMs: number; reads: number; errors: number }> = [];
+  private promSeries: ControlPlaneSeries | undefined;
 
   apply(e: RunEvent): void {
     switch (e.t) {
@@ -118,6 +120,9 @@ export class RunReducer {
         break;
       case 'cp-usage':
         this.cpRss.push({ atMs: e.atMs, rss: e.rssBytes });
+        break;
+      case 'prometheus-series':
+        this.promSeries = e.series;
         break;
       case 'stage':
         this.stageStarts.push({ name: e.stage, atMs: e.atMs });
@@ -253,6 +258,7 @@ export class RunReducer {
       faults: [...this.faults.values()].sort((a, b) => a.startS - b.startS),
       ledger,
       timeseries: this.timeseries(),
+      controlPlaneSeries: this.promSeries ?? seriesFromEvidence(this.evidence, start.atMs),
       distributions: this.distributions(podStartupMs, ledger),
       devices,
       stages: this.stages(endedAtMs),

@@ -47,6 +47,7 @@ import { bindScenarioPorts } from './scenario-ports.js';
 import { RunDevices, runDevicesConfig } from './run-devices.js';
 import { expectationsFromDriver } from './driver-expectations.js';
 import { EvidenceSampler } from './evidence-sampler.js';
+import { RunPrometheus } from '../prometheus/run-prometheus.js';
 
 export interface SimResult {
   exitCode: number;
@@ -228,6 +229,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   let readyEvents = 0;
   let stalled = false;
   let evidence: EvidenceSampler | undefined;
+  let prometheus: RunPrometheus | undefined;
   const onPodCreated = (node: string, name: string, uid: string, resourceVersion: string, sentAt: number): void =>
     record({ t: 'expect', atMs: sentAt, node, kind: 'pod', namespace: 'default', name, uid, resourceVersion, phase: recorder.reducer.phase });
   const warned = new Set<string>();
@@ -255,6 +257,17 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl, ...(cloud.config ? { config: cloud.config } : {}) },
     });
     if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
+    // Beside the cloud, before the fleet: the TSDB holds the whole ramp.
+    prometheus = await RunPrometheus.start({
+      mode: o.prometheus,
+      intervalSeconds: o.prometheusIntervalSeconds,
+      ...(o.prometheusRemoteWrite ? { remoteWriteUrl: o.prometheusRemoteWrite } : {}),
+      outDir,
+      runId: path.basename(outDir),
+      controllerMetricsUrl: metricsServer.url,
+      cloud,
+      log,
+    });
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
     if (cloud.kubeconfigPath && cloud.provider !== 'loopback') {
       // Opened before the fleet, so it sees every node's start and Ready from the first one on.
@@ -499,6 +512,9 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     if (fleet) fleetResult = await fleet.stop(true);
     await devices?.stop(cloud?.provider === 'attach').catch((e: unknown) => log(`devices: stopping: ${e instanceof Error ? e.message : String(e)}`));
     if (apiWorkload) await apiWorkload.stop(cloud?.provider === 'attach');
+    // After the fleet's last snapshot and before the control plane goes: the final scrape sees both.
+    const promEnd = await prometheus?.stop(startedAtMs, log).catch((e: unknown) => log(`prometheus: stopping: ${e instanceof Error ? e.message : String(e)}`));
+    if (promEnd?.series) record({ t: 'prometheus-series', atMs: Date.now(), series: promEnd.series });
     if (cloud) await cloud.stop().catch(() => undefined);
     await metricsServer?.close();
     process.off('SIGINT', onSignal);
