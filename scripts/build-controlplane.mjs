@@ -7,8 +7,9 @@
 //   node scripts/build-controlplane.mjs --print-bin-dir print the bin dir (no build); exit 0
 //   node scripts/build-controlplane.mjs --print-supervisor  print the supervisor's path (no build)
 //   node scripts/build-controlplane.mjs --check         exit 0 if every binary is cached, else 1
-//   node scripts/build-controlplane.mjs --only etcd,cloudcore   (or --only supervise, --only prometheus)
+//   node scripts/build-controlplane.mjs --print-helm    print helm's path (no build)
 //   node scripts/build-controlplane.mjs --print-prometheus  print Prometheus's path (no build)
+//   node scripts/build-controlplane.mjs --only etcd,cloudcore   (or --only supervise, --only helm, --only prometheus)
 //
 // Cache: ${TWINLAB_CACHE_DIR:-~/.cache/twinlab}/controlplane/<kubeedge-version>-<hash>/bin/<name>
 // where <hash> covers the go.mod/go.sum files, the entry points and the build flags, so changing
@@ -19,10 +20,13 @@
 // signal) is a separate target with its own hash and cache dir, controlplane/supervise-<hash>/bin/:
 // it builds in seconds, and changing it must not rebuild the control plane.
 //
+// Helm v4 (controlplane/helm/: helm.sh/helm/v4's command, for the chart tests) is built the same
+// way, controlplane/helm-<hash>/bin/helm, and only on request (--only helm): a run never needs it.
+//
 // Prometheus (controlplane/prometheus/: a module that only requires github.com/prometheus/prometheus
-// and names its cmd/prometheus as a `tool`) is another separate target, controlplane/prometheus-<module-version>-<hash>/bin/,
-// built only when asked for (--only prometheus): it is not part of the control plane. It is built
-// without the `builtinassets` tag, so the server has its HTTP API but no web UI assets.
+// and names its cmd/prometheus as a `tool`) is another separate target,
+// controlplane/prometheus-<module-version>-<hash>/bin/, built only when asked for (--only prometheus).
+// It is built without the `builtinassets` tag, so the server has its HTTP API but no web UI assets.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -79,6 +83,16 @@ function buildArgs(cmd, out) {
 const SUPERVISOR = { name: 'supervise', module: 'supervise', pkg: '.', x: [] };
 const supervisorDir = join(controlplaneDir, SUPERVISOR.module);
 
+export const HELM_VERSION = 'v4.3.2';
+/** Helm's own module, hashed and cached apart from the control plane; built only when asked for. */
+const HELM = {
+  name: 'helm',
+  module: 'helm',
+  pkg: '.',
+  x: [`-X helm.sh/helm/v4/internal/version.version=${HELM_VERSION}`, '-X helm.sh/helm/v4/internal/version.gitTreeState=clean'],
+};
+const helmDir = join(controlplaneDir, HELM.module);
+
 export const PROMETHEUS_MODULE_VERSION = 'v0.316.0';
 export const PROMETHEUS_VERSION = '3.16.0';
 /**
@@ -110,10 +124,10 @@ function listFiles(dir, skip = new Set()) {
   return out.sort();
 }
 
-/** Short hash over everything that decides the bytes of the binaries (the supervisor's and Prometheus' modules excluded). */
+/** Short hash over everything that decides the bytes of the binaries (the supervisor's, helm's and Prometheus' modules excluded). */
 export function buildHash() {
   const h = createHash('sha256');
-  for (const file of listFiles(controlplaneDir, new Set([supervisorDir, prometheusDir]))) {
+  for (const file of listFiles(controlplaneDir, new Set([supervisorDir, helmDir, prometheusDir]))) {
     h.update(relative(controlplaneDir, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   for (const cmd of COMMANDS) h.update(JSON.stringify(buildArgs(cmd, cmd.name))).update('\0');
@@ -142,36 +156,41 @@ function isExecutableFile(p) {
   }
 }
 
-export function supervisorHash() {
+/** Hash of one separately cached module: its files plus its build flags. */
+function moduleHash(target, dir) {
   const h = createHash('sha256');
-  for (const file of listFiles(supervisorDir)) {
-    h.update(relative(supervisorDir, file)).update('\0').update(readFileSync(file)).update('\0');
+  for (const file of listFiles(dir)) {
+    h.update(relative(dir, file)).update('\0').update(readFileSync(file)).update('\0');
   }
-  h.update(JSON.stringify(buildArgs(SUPERVISOR, SUPERVISOR.name))).update(JSON.stringify(BUILD_ENV)).update(process.platform).update(process.arch);
+  h.update(JSON.stringify(buildArgs(target, target.name))).update(JSON.stringify(BUILD_ENV)).update(process.platform).update(process.arch);
   return h.digest('hex').slice(0, 12);
+}
+
+export function supervisorHash() {
+  return moduleHash(SUPERVISOR, supervisorDir);
 }
 
 export function supervisorPath() {
   return join(cacheRoot(), 'controlplane', `supervise-${supervisorHash()}`, 'bin', SUPERVISOR.name);
 }
 
+export function helmPath() {
+  return join(cacheRoot(), 'controlplane', `helm-${moduleHash(HELM, helmDir)}`, 'bin', HELM.name);
+}
+
 export function prometheusHash() {
-  const h = createHash('sha256');
-  for (const file of listFiles(prometheusDir)) {
-    h.update(relative(prometheusDir, file)).update('\0').update(readFileSync(file)).update('\0');
-  }
-  h.update(JSON.stringify(buildArgs(PROMETHEUS, PROMETHEUS.name))).update(JSON.stringify(BUILD_ENV)).update(process.platform).update(process.arch);
-  return h.digest('hex').slice(0, 12);
+  return moduleHash(PROMETHEUS, prometheusDir);
 }
 
 export function prometheusPath() {
   return join(cacheRoot(), 'controlplane', `prometheus-${PROMETHEUS_MODULE_VERSION}-${prometheusHash()}`, 'bin', PROMETHEUS.name);
 }
 
-function targetPath(n) {
-  if (n === SUPERVISOR.name) return supervisorPath();
-  if (n === PROMETHEUS.name) return prometheusPath();
-  return join(binDir(), n);
+function targetPath(name) {
+  if (name === SUPERVISOR.name) return supervisorPath();
+  if (name === HELM.name) return helmPath();
+  if (name === PROMETHEUS.name) return prometheusPath();
+  return join(binDir(), name);
 }
 
 export function missingBinaries(names = [...COMMANDS.map((c) => c.name), SUPERVISOR.name]) {
@@ -349,91 +368,61 @@ async function build(names) {
 }
 
 /** The supervisor: one small stdlib-only Go program, its own lock and cache dir. */
-async function buildSupervisor() {
-  const out = supervisorPath();
+function buildSupervisor() {
+  return buildSeparate(SUPERVISOR, supervisorDir, supervisorPath(), 'the supervisor', '; control-plane processes then start without a parent-death signal');
+}
+
+/** Helm: its own module, lock and cache dir; downloads its modules first and records the build time. */
+function buildHelm() {
+  return buildSeparate(HELM, helmDir, helmPath(), `helm ${HELM_VERSION}`, '; the chart tests then skip and say why', true);
+}
+
+/** Prometheus: its own module, lock and cache dir; downloads its modules first and records the build time. */
+function buildPrometheus() {
+  return buildSeparate(PROMETHEUS, prometheusDir, prometheusPath(), `prometheus ${PROMETHEUS_VERSION} (module ${PROMETHEUS_MODULE_VERSION})`, '; runs then use Debian\'s prometheus if installed, else go without one', true);
+}
+
+async function buildSeparate(target, dir, out, label, withoutGo, downloadFirst = false) {
   const bin = dirname(out);
   mkdirSync(bin, { recursive: true });
   return withLock(dirname(bin), async () => {
     if (isExecutableFile(out)) return 0;
     const goVersion = goAvailable();
     if (!goVersion) {
-      log('`go` is not on PATH: cannot build the supervisor; control-plane processes then start without a parent-death signal.');
+      log(`\`go\` is not on PATH: cannot build ${label}${withoutGo}.`);
       return 2;
     }
-    const tmp = join(bin, `.${SUPERVISOR.name}.tmp-${process.pid}`);
     const t0 = Date.now();
-    const code = await run(buildArgs(SUPERVISOR, tmp), supervisorDir);
+    if (downloadFirst) {
+      const code = await run(['mod', 'download'], dir);
+      if (code !== 0) {
+        log(`go mod download failed in ${relative(repoRoot, dir)} (exit ${code})`);
+        return code;
+      }
+      log(`go mod download (${target.module}) done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    const tmp = join(bin, `.${target.name}.tmp-${process.pid}`);
+    const t1 = Date.now();
+    const code = await run(buildArgs(target, tmp), dir);
     if (code !== 0) {
       rmSync(tmp, { force: true });
-      log(`building the supervisor failed (exit ${code})`);
+      log(`building ${label} failed (exit ${code})`);
       return code;
     }
     renameSync(tmp, out);
-    log(`built the supervisor in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${out}`);
-    return 0;
-  });
-}
-
-/**
- * Prometheus: `go mod download`, then the build, under its own lock; the build time and version go
- * into a manifest beside the binary.
- */
-async function buildPrometheus() {
-  const out = prometheusPath();
-  const bin = dirname(out);
-  mkdirSync(bin, { recursive: true });
-  return withLock(dirname(bin), async () => {
-    if (isExecutableFile(out)) {
-      log(`prometheus present: ${out}`);
-      return 0;
-    }
-    const goVersion = goAvailable();
-    if (!goVersion) {
-      log('`go` is not on PATH: cannot build Prometheus; runs use Debian\'s prometheus if installed, else run without one.');
-      return 2;
-    }
-    let t0 = Date.now();
-    log(`go mod download (prometheus ${PROMETHEUS_MODULE_VERSION})`);
-    let code = await run(['mod', 'download'], prometheusDir);
-    if (code !== 0) {
-      log(`go mod download failed in controlplane/prometheus (exit ${code})`);
-      return code;
-    }
-    log(`go mod download (prometheus) done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const tmp = join(bin, `.${PROMETHEUS.name}.tmp-${process.pid}`);
-    t0 = Date.now();
-    log(`building prometheus ${PROMETHEUS_VERSION} (module ${PROMETHEUS_MODULE_VERSION}) ...`);
-    code = await run(buildArgs(PROMETHEUS, tmp), prometheusDir);
-    const seconds = Number(((Date.now() - t0) / 1000).toFixed(1));
-    if (code !== 0) {
-      rmSync(tmp, { force: true });
-      log(`building prometheus failed (exit ${code}) after ${seconds} s`);
-      return code;
-    }
-    renameSync(tmp, out);
-    const manifest = {
-      prometheusVersion: PROMETHEUS_VERSION,
-      module: `github.com/prometheus/prometheus@${PROMETHEUS_MODULE_VERSION}`,
-      tags: PROMETHEUS.tags,
-      webUiAssets: false,
-      hash: prometheusHash(),
-      platform: `${process.platform}/${process.arch}`,
-      buildSeconds: seconds,
-      bytes: statSync(out).size,
-      builtAt: new Date().toISOString(),
-      go: goVersion,
-    };
+    const seconds = Number(((Date.now() - t1) / 1000).toFixed(1));
+    log(`built ${label} in ${seconds} s: ${out}`);
+    const manifest = { name: target.name, buildSeconds: seconds, bytes: statSync(out).size, builtAt: new Date().toISOString(), go: goVersion };
     writeFileSync(join(dirname(bin), 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    log(`built prometheus in ${seconds} s: ${out}`);
     return 0;
   });
 }
 
 async function main(argv) {
   const onlyIdx = argv.indexOf('--only');
+  // Helm and Prometheus are known but not default targets: they are not part of the control plane.
   const defaults = [...COMMANDS.map((c) => c.name), SUPERVISOR.name];
-  // Prometheus is built only when named: it is not part of the control plane.
-  const known = [...defaults, PROMETHEUS.name];
+  const known = [...defaults, HELM.name, PROMETHEUS.name];
   const names = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : defaults;
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
@@ -448,6 +437,10 @@ async function main(argv) {
     process.stdout.write(`${supervisorPath()}\n`);
     return 0;
   }
+  if (argv.includes('--print-helm')) {
+    process.stdout.write(`${helmPath()}\n`);
+    return 0;
+  }
   if (argv.includes('--print-prometheus')) {
     process.stdout.write(`${prometheusPath()}\n`);
     return 0;
@@ -458,17 +451,18 @@ async function main(argv) {
     return missing.length === 0 ? 0 : 1;
   }
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 26).join('\n') + '\n');
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 30).join('\n') + '\n');
     return 0;
   }
   const t0 = Date.now();
-  const commands = names.filter((n) => n !== SUPERVISOR.name && n !== PROMETHEUS.name);
+  const commands = names.filter((n) => n !== SUPERVISOR.name && n !== HELM.name && n !== PROMETHEUS.name);
   let code = commands.length > 0 ? await build(commands) : 0;
   if (code === 0 && names.includes(SUPERVISOR.name)) code = await buildSupervisor();
+  if (code === 0 && names.includes(HELM.name)) code = await buildHelm();
   if (code === 0 && names.includes(PROMETHEUS.name)) code = await buildPrometheus();
   if (code === 0) {
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const printed = commands.length > 0 ? binDir() : names.includes(PROMETHEUS.name) ? prometheusPath() : supervisorPath();
+    const printed = commands.length > 0 ? binDir() : names.includes(SUPERVISOR.name) ? supervisorPath() : names.includes(HELM.name) ? helmPath() : prometheusPath();
     process.stdout.write(`${printed}\n`);
   }
   return code;

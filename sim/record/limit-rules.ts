@@ -143,7 +143,11 @@ function machineCpu(samples: readonly EvidenceSample[], at: At): LimitFinding[] 
   const shares = consumers(window);
   const top = shares.slice(0, 4).map(([n, c]) => `${n} ${fmt(c)}`);
   const end = window.at(-1)!.fleet;
-  const waiting = end.registering > 0 ? `; ${count(end.registering)} registrations were still waiting` : end.ready < end.requested ? `; ${count(end.requested - end.ready)} nodes were not Ready yet` : '';
+  const queued = [
+    ...(end.registering > 0 ? [`${count(end.registering)} registrations were still waiting`] : []),
+    ...(end.bootstrapping + end.connecting > 0 ? [`${count(end.bootstrapping + end.connecting)} nodes were still enrolling or connecting`] : []),
+  ];
+  const waiting = queued.length > 0 ? `; ${queued.join(', ')}` : end.ready < end.requested ? `; ${count(end.requested - end.ready)} nodes were not Ready yet` : '';
   const harnessFirst = shares[0] !== undefined && (shares[0][0] === 'the twinlab shards' || shares[0][0] === 'the twinlab controller');
   const othersFirst = shares[0] !== undefined && shares[0][0] === OTHER_PROCESSES;
   return [
@@ -199,9 +203,11 @@ function apiserver(samples: readonly EvidenceSample[], at: At): LimitFinding[] {
       evidence: [`apiserver_flowcontrol_rejected_requests_total rose by about ${count(Math.round(total))}`],
     });
   }
-  const slow = sustainedRuns(samples, (s) => (s.apiserver?.mutatingP99Ms ?? 0) > API_SLOW_MS)[0];
+  // A kube-apiserver scrape can take longer than a tick: judge the samples that carry one.
+  const scraped = samples.filter((s) => s.apiserver !== null);
+  const slow = sustainedRuns(scraped, (s) => (s.apiserver?.mutatingP99Ms ?? 0) > API_SLOW_MS, 3)[0];
   if (slow) {
-    const window = samples.slice(slow[0], slow[1]);
+    const window = scraped.slice(slow[0], slow[1]);
     out.push({
       rule: 'apiserver-latency',
       kind: 'symptom',

@@ -16,6 +16,7 @@ import { ErrorCodes, isTwinlabError } from '../errors.js';
 import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
 import { buildDevicesSection, errorRatioOf, type DevicePhaseRow, type DeviceSeries, type DevicesSection, type DevicesSetup } from '../report/devices-section.js';
 import { DeliveryLedger } from './delivery-ledger.js';
+import { FirstFailedSends } from './first-failed-sends.js';
 import type { RunEvent } from './run-events.js';
 
 type RunStart = Extract<RunEvent, { t: 'run-start' }>;
@@ -46,6 +47,8 @@ export class RunReducer {
   private readonly runningAt = new Map<string, number>();
   private readonly podStartupMs: number[] = [];
   private readonly ledger = new DeliveryLedger();
+  /** Each node's first failed send at every link loss (restart-cloud phases predict Unknown Nodes from it). */
+  readonly firstFailedSends = new FirstFailedSends();
   private expectations = 0;
   private readonly phases: PhaseRecord[] = [];
   private readonly faults = new Map<string, FaultRecord>();
@@ -157,6 +160,17 @@ export class RunReducer {
     return this.ledger.pending();
   }
 
+  /** Objects nodes received again with a version they already had (cloudcore's re-sends), so far. */
+  resentObjects(): number {
+    return this.ledger.stats().duplicateReceipts;
+  }
+
+  /** What the workload changed in `phase`, and how much of it the nodes hold now. */
+  phaseDeliveries(phase: string): { expected: number; delivered: number } {
+    const row = this.ledger.section({ graceSeconds: 0, unansweredUpstream: 0, lostListLimit: 0 }).byPhase.find((p) => p.phase === phase);
+    return { expected: row?.expected ?? 0, delivered: row?.delivered ?? 0 };
+  }
+
   get phase(): string {
     return this.currentPhase;
   }
@@ -166,6 +180,9 @@ export class RunReducer {
       case 'node-ready':
         this.joinMs.push(s.joinMs);
         this.everReady.add(s.node);
+        break;
+      case 'first-failed-send':
+        this.firstFailedSends.add({ node: s.node, send: s.send, detail: s.detail, leasePending: s.leasePending, atMs: s.atMs });
         break;
       case 'object':
         this.ledger.receipt({ node: s.node, kind: s.type, uid: s.uid, resourceVersion: s.resourceVersion, operation: s.operation, atMs: s.atMs });

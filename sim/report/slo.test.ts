@@ -70,5 +70,6 @@ describe('k6 thresholds over SLIs', () => {
     const chaos = runSlos([], { pods: false, apiWorkload: false, disruptions: true }).map((x) => x.sli);
     expect(chaos).toContain('messages_unanswered_outside_faults');
     expect(chaos).not.toContain('messages_unanswered');
+    expect(runSlos([], { pods: true, apiWorkload: true, disruptions: true }).map((x) => x.sli)).not.toContain('pod_startup_ms');
   });
 });

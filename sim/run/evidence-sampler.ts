@@ -67,6 +67,7 @@ export class EvidenceSampler {
   private api: ApiCounters | undefined;
   private apiPrev: ApiCounters | undefined;
   private apiInFlight = false;
+  private apiReportedAt = 0;
   private logOffset = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -246,7 +247,9 @@ export class EvidenceSampler {
   private apiServer(): ApiServerSample | null {
     const now = this.api;
     const prev = this.apiPrev;
-    if (!now || !prev || now.atMs <= prev.atMs) return null;
+    // One sample per finished scrape: a scrape slower than the tick must not repeat the last one.
+    if (!now || !prev || now.atMs <= prev.atMs || now.atMs === this.apiReportedAt) return null;
+    this.apiReportedAt = now.atMs;
     const dt = (now.atMs - prev.atMs) / 1000;
     return {
       requestsPerS: round3(Math.max(0, now.requests - prev.requests) / dt),

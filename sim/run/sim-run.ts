@@ -103,6 +103,8 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
         ...(o.token ? { token: o.token } : {}),
         ...(o.cloudcoreMetrics ? { cloudcoreMetricsUrl: o.cloudcoreMetrics } : {}),
         ...(o.nodeLimit !== undefined ? { nodeLimit: o.nodeLimit } : {}),
+        ...(o.cloudRestartCommand ? { restartCommand: o.cloudRestartCommand } : {}),
+        ...(o.cloudRestartDeployment ? { restartDeployment: o.cloudRestartDeployment } : {}),
       });
     case 'containers':
       if (o.kubeedgeVersion !== CONTAINERS_KUBEEDGE_VERSION) {
@@ -228,6 +230,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   let lastReadyAt = 0;
   let readyEvents = 0;
   let stalled = false;
+  let tearingDown = false;
   let evidence: EvidenceSampler | undefined;
   let prometheus: RunPrometheus | undefined;
   const onPodCreated = (node: string, name: string, uid: string, resourceVersion: string, sentAt: number): void =>
@@ -322,6 +325,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       podStartupDelayMs: o.podStartupDelayMs,
       podKillDelayMs: o.podKillDelayMs,
       reconnectJitterMs: o.reconnectJitterMs,
+      ...(o.randomLeasePhase ? { randomLeasePhase: true } : {}),
       snapshotIntervalMs: 1000,
       ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale), deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),
       insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
@@ -373,6 +377,11 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       }
     });
     f.on('shard-exit', (index, code) => {
+      if (tearingDown) {
+        // The fleet's stop waits for each shard's last snapshot, then kills what is still running.
+        if (code !== 0) log(`warning: shard ${index} did not stop within the grace period and was killed (exit ${code}); its counters are those of its last snapshot`);
+        return;
+      }
       if (code !== 0 && !interrupted && error === null) {
         error = { code: ErrorCodes.ShardFailed, message: `shard ${index} exited with code ${code}` };
         wake?.();
@@ -476,6 +485,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     if (isTwinlabError(e)) error = { code: e.code, message: e.message };
     else error = { code: ErrorCodes.ShardFailed, message: e instanceof Error ? e.message : String(e) };
   } finally {
+    tearingDown = true;
     record({ t: 'stage', atMs: Date.now(), stage: 'teardown' });
     evidence?.stop();
     progress.finish();

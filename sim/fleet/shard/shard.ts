@@ -81,6 +81,7 @@ export class Shard implements TimerTarget {
       podStartupDelayMs: config.podStartupDelayMs,
       podKillDelayMs: config.podKillDelayMs ?? EDGECORE_POD_KILL_DELAY_MS,
       reconnectJitterMs: config.reconnectJitterMs,
+      ...(config.randomLeasePhase ? { randomLeasePhase: true } : {}),
       capacity: DEFAULT_CAPACITY,
       nodeLabels: {},
       ...(config.insecureSkipHostnameCheck ? { checkServerIdentity: () => undefined } : {}),
@@ -91,6 +92,7 @@ export class Shard implements TimerTarget {
         this.pendingEvents.push({ kind: 'object', node, type, operation, uid, resourceVersion, atMs }),
       podRunning: (node, uid, atMs) => this.pendingEvents.push({ kind: 'pod-running', node, uid, atMs }),
       linkChanged: (node, up, atMs) => this.pendingEvents.push({ kind: 'link', node, up, atMs }),
+      firstFailedSend: (node, send, detail, leasePending, atMs) => this.pendingEvents.push({ kind: 'first-failed-send', node, send, detail, leasePending, atMs }),
       warn: (node, code, message) => this.pendingEvents.push({ kind: 'warn', node, code, message }),
     };
     this.devices = new DeviceRuntime({
