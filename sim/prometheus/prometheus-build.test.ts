@@ -3,9 +3,15 @@
  * its module must not enter the control plane's cache hash, and its own cache path must follow
  * its module's files and build flags.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'twinlab-prom-build-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface BuildScript {
   buildHash(): string;
@@ -39,5 +45,23 @@ describe('the Prometheus build target', () => {
     const source = readFileSync(fileURLToPath(new URL('../../scripts/build-controlplane.mjs', import.meta.url)), 'utf8');
     // No web UI assets: the server runs with its HTTP API only (README says so).
     expect(source).not.toMatch(/tags: '[^']*builtinassets/);
+  });
+
+  it('moves only its own cache dir when controlplane/prometheus/ changes', () => {
+    const root = path.join(tmp, 'repo');
+    mkdirSync(path.join(root, 'scripts'), { recursive: true });
+    const repo = fileURLToPath(new URL('../../', import.meta.url));
+    cpSync(path.join(repo, 'scripts', 'build-controlplane.mjs'), path.join(root, 'scripts', 'build-controlplane.mjs'));
+    cpSync(path.join(repo, 'controlplane'), path.join(root, 'controlplane'), { recursive: true });
+    const print = (flag: string): string => {
+      const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-controlplane.mjs'), flag], { encoding: 'utf8', env: { ...process.env, TWINLAB_CACHE_DIR: path.join(tmp, 'cache') } });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    const before = { bin: print('--print-bin-dir'), prometheus: print('--print-prometheus'), helm: print('--print-helm') };
+    appendFileSync(path.join(root, 'controlplane', 'prometheus', 'go.mod'), '\n// changed\n');
+    expect(print('--print-prometheus')).not.toBe(before.prometheus);
+    expect(print('--print-bin-dir')).toBe(before.bin);
+    expect(print('--print-helm')).toBe(before.helm);
   });
 });
