@@ -8,7 +8,8 @@
 //   node scripts/build-controlplane.mjs --print-supervisor  print the supervisor's path (no build)
 //   node scripts/build-controlplane.mjs --check         exit 0 if every binary is cached, else 1
 //   node scripts/build-controlplane.mjs --print-helm    print helm's path (no build)
-//   node scripts/build-controlplane.mjs --only etcd,cloudcore   (or --only supervise, --only helm)
+//   node scripts/build-controlplane.mjs --print-prometheus  print Prometheus's path (no build)
+//   node scripts/build-controlplane.mjs --only etcd,cloudcore   (or --only supervise, --only helm, --only prometheus)
 //
 // Cache: ${TWINLAB_CACHE_DIR:-~/.cache/twinlab}/controlplane/<kubeedge-version>-<hash>/bin/<name>
 // where <hash> covers the go.mod/go.sum files, the entry points and the build flags, so changing
@@ -21,6 +22,11 @@
 //
 // Helm v4 (controlplane/helm/: helm.sh/helm/v4's command, for the chart tests) is built the same
 // way, controlplane/helm-<hash>/bin/helm, and only on request (--only helm): a run never needs it.
+//
+// Prometheus (controlplane/prometheus/: a module that only requires github.com/prometheus/prometheus
+// and names its cmd/prometheus as a `tool`) is another separate target,
+// controlplane/prometheus-<module-version>-<hash>/bin/, built only when asked for (--only prometheus).
+// It is built without the `builtinassets` tag, so the server has its HTTP API but no web UI assets.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -69,7 +75,8 @@ function ldflags(cmd) {
 }
 
 function buildArgs(cmd, out) {
-  return ['build', '-trimpath', '-ldflags', ldflags(cmd), '-o', out, cmd.pkg];
+  const tags = cmd.tags ? ['-tags', cmd.tags] : [];
+  return ['build', '-trimpath', ...tags, '-ldflags', ldflags(cmd), '-o', out, cmd.pkg];
 }
 
 /** The supervisor's own module: hashed and cached apart from the control plane. */
@@ -86,6 +93,26 @@ const HELM = {
 };
 const helmDir = join(controlplaneDir, HELM.module);
 
+export const PROMETHEUS_MODULE_VERSION = 'v0.316.0';
+export const PROMETHEUS_VERSION = '3.16.0';
+/**
+ * Prometheus from its Go module: the package path is built from inside our module, whose go.mod pins
+ * the version. `netgo` as upstream's release builds use; no `builtinassets` (see the header).
+ */
+const PROMETHEUS = {
+  name: 'prometheus',
+  module: 'prometheus',
+  pkg: 'github.com/prometheus/prometheus/cmd/prometheus',
+  version: PROMETHEUS_MODULE_VERSION,
+  tags: 'netgo',
+  x: [
+    `-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION}`,
+    `-X github.com/prometheus/common/version.Revision=${PROMETHEUS_MODULE_VERSION}`,
+    '-X github.com/prometheus/common/version.Branch=module',
+  ],
+};
+const prometheusDir = join(controlplaneDir, PROMETHEUS.module);
+
 function listFiles(dir, skip = new Set()) {
   const out = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -97,10 +124,10 @@ function listFiles(dir, skip = new Set()) {
   return out.sort();
 }
 
-/** Short hash over everything that decides the bytes of the binaries (the supervisor's and helm's modules excluded). */
+/** Short hash over everything that decides the bytes of the binaries (the supervisor's, helm's and Prometheus' modules excluded). */
 export function buildHash() {
   const h = createHash('sha256');
-  for (const file of listFiles(controlplaneDir, new Set([supervisorDir, helmDir]))) {
+  for (const file of listFiles(controlplaneDir, new Set([supervisorDir, helmDir, prometheusDir]))) {
     h.update(relative(controlplaneDir, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   for (const cmd of COMMANDS) h.update(JSON.stringify(buildArgs(cmd, cmd.name))).update('\0');
@@ -151,9 +178,18 @@ export function helmPath() {
   return join(cacheRoot(), 'controlplane', `helm-${moduleHash(HELM, helmDir)}`, 'bin', HELM.name);
 }
 
+export function prometheusHash() {
+  return moduleHash(PROMETHEUS, prometheusDir);
+}
+
+export function prometheusPath() {
+  return join(cacheRoot(), 'controlplane', `prometheus-${PROMETHEUS_MODULE_VERSION}-${prometheusHash()}`, 'bin', PROMETHEUS.name);
+}
+
 function targetPath(name) {
   if (name === SUPERVISOR.name) return supervisorPath();
   if (name === HELM.name) return helmPath();
+  if (name === PROMETHEUS.name) return prometheusPath();
   return join(binDir(), name);
 }
 
@@ -341,6 +377,11 @@ function buildHelm() {
   return buildSeparate(HELM, helmDir, helmPath(), `helm ${HELM_VERSION}`, '; the chart tests then skip and say why', true);
 }
 
+/** Prometheus: its own module, lock and cache dir; downloads its modules first and records the build time. */
+function buildPrometheus() {
+  return buildSeparate(PROMETHEUS, prometheusDir, prometheusPath(), `prometheus ${PROMETHEUS_VERSION} (module ${PROMETHEUS_MODULE_VERSION})`, '; runs then use Debian\'s prometheus if installed, else go without one', true);
+}
+
 async function buildSeparate(target, dir, out, label, withoutGo, downloadFirst = false) {
   const bin = dirname(out);
   mkdirSync(bin, { recursive: true });
@@ -379,9 +420,9 @@ async function buildSeparate(target, dir, out, label, withoutGo, downloadFirst =
 
 async function main(argv) {
   const onlyIdx = argv.indexOf('--only');
-  // Helm is known but not a default target: only the chart tests need it.
+  // Helm and Prometheus are known but not default targets: they are not part of the control plane.
   const defaults = [...COMMANDS.map((c) => c.name), SUPERVISOR.name];
-  const known = [...defaults, HELM.name];
+  const known = [...defaults, HELM.name, PROMETHEUS.name];
   const names = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : defaults;
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
@@ -400,23 +441,29 @@ async function main(argv) {
     process.stdout.write(`${helmPath()}\n`);
     return 0;
   }
+  if (argv.includes('--print-prometheus')) {
+    process.stdout.write(`${prometheusPath()}\n`);
+    return 0;
+  }
   if (argv.includes('--check')) {
     const missing = missingBinaries(names);
     if (missing.length > 0) log(`missing: ${missing.map(targetPath).join(', ')}`);
     return missing.length === 0 ? 0 : 1;
   }
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).join('\n') + '\n');
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 30).join('\n') + '\n');
     return 0;
   }
   const t0 = Date.now();
-  const commands = names.filter((n) => n !== SUPERVISOR.name && n !== HELM.name);
+  const commands = names.filter((n) => n !== SUPERVISOR.name && n !== HELM.name && n !== PROMETHEUS.name);
   let code = commands.length > 0 ? await build(commands) : 0;
   if (code === 0 && names.includes(SUPERVISOR.name)) code = await buildSupervisor();
   if (code === 0 && names.includes(HELM.name)) code = await buildHelm();
+  if (code === 0 && names.includes(PROMETHEUS.name)) code = await buildPrometheus();
   if (code === 0) {
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    process.stdout.write(`${commands.length > 0 ? binDir() : names.includes(SUPERVISOR.name) ? supervisorPath() : helmPath()}\n`);
+    const printed = commands.length > 0 ? binDir() : names.includes(SUPERVISOR.name) ? supervisorPath() : names.includes(HELM.name) ? helmPath() : prometheusPath();
+    process.stdout.write(`${printed}\n`);
   }
   return code;
 }

@@ -13,6 +13,7 @@ import { TWINLAB_VERSION } from './version.js';
 import { runScenariosCommand } from './scenario/scenarios-command.js';
 import { runReportCommand } from './report/report-command.js';
 import { runCompareCommand } from './report/compare-command.js';
+import { runPrometheusCommand } from './prometheus/prometheus-command.js';
 
 const USAGE = `twinlab ${TWINLAB_VERSION} — a digital-twin lab for KubeEdge
 
@@ -25,6 +26,7 @@ usage:
   twinlab report <run-dir>     rebuild summary.json, summary.md, report.html and junit.xml from events.jsonl
   twinlab compare <baseline summary.json> <current summary.json> [--max-regression 10%]
                                every SLI side by side; exit 4 on a regression beyond the bound
+  twinlab prometheus <run-dir> serve a finished run's kept Prometheus TSDB (HTTP API) until Ctrl-C
   twinlab version
 
 what-ifs for the local control plane (twinlab sim --cloud local; README: "What-if knobs"):
@@ -65,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
       return runReportCommand(rest);
     case 'compare':
       return runCompareCommand(rest);
+    case 'prometheus':
+      return runPrometheusCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${TWINLAB_VERSION}\n`);

@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { cloudcoreConfig } from '../../sim/cloud/local/cloudcore-config.js';
 import { loadCrds } from '../../sim/cloud/local/kubeedge-crds.js';
 import { NODE_STATE_NAMES } from '../../sim/edge/edge-counters.js';
-import { METRIC_CATALOGUE } from '../../sim/metrics/metric-catalogue.js';
+import { ALL_METRICS } from '../../sim/metrics/metric-catalogue.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -536,12 +536,14 @@ function promqlMetricNames(expr: string): string[] {
 }
 
 const allowedMetrics = new Set<string>(['KubeEdge_CloudHub_connected_nodes']);
-for (const m of METRIC_CATALOGUE) {
+for (const m of ALL_METRICS) {
   if (m.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) allowedMetrics.add(m.name + suffix);
   else allowedMetrics.add(m.name);
 }
+/** The control plane's own exporters: Go and process collectors, kube-apiserver, etcd, client-go work queues. */
+const CONTROL_PLANE_METRIC = /^(?:process|go|apiserver|etcd|workqueue)_[a-z_]+$/;
 function metricAllowed(name: string): boolean {
-  return allowedMetrics.has(name) || /^process_[a-z_]+$/.test(name);
+  return allowedMetrics.has(name) || CONTROL_PLANE_METRIC.test(name);
 }
 
 interface Query {
@@ -590,7 +592,9 @@ describe('charts/twinlab/dashboards', () => {
     expect(metricAllowed('twinlab_ack_latency_seconds_bucket')).toBe(true);
     expect(metricAllowed('twinlab_nodes_bucket')).toBe(false);
     expect(metricAllowed('process_resident_memory_bytes')).toBe(true);
-    expect(metricAllowed('go_goroutines')).toBe(false);
+    expect(metricAllowed('go_goroutines')).toBe(true);
+    expect(metricAllowed('node_cpu_seconds_total')).toBe(false);
+    expect(metricAllowed('twinlab_fault_active')).toBe(true);
   });
 
   it('holds twinlab-fleet.json, and every file is a dashboard with a uid, a title and panels', () => {
@@ -609,7 +613,7 @@ describe('charts/twinlab/dashboards', () => {
     }
   });
 
-  it('uses only metrics from the twinlab catalogue, KubeEdge_CloudHub_connected_nodes and process_*', () => {
+  it('uses only metrics from the twinlab catalogue, KubeEdge_CloudHub_connected_nodes and the control plane\'s exporters', () => {
     const offenders: string[] = [];
     let checked = 0;
     for (const { file, json } of dashboards) {
@@ -639,7 +643,7 @@ describe('charts/twinlab/dashboards', () => {
     const fleet = dashboards.find((d) => d.file === 'twinlab-fleet.json');
     const exprs = dashboardQueries(obj(fleet?.json, 'twinlab-fleet.json')).map((q) => q.expr.replace(/\s+/g, ' '));
     const has = (re: RegExp): boolean => exprs.some((e) => re.test(e));
-    expect(has(/sum by \(state\) \(twinlab_nodes\)/), 'nodes by state').toBe(true);
+    expect(has(/sum by \(state\) \(twinlab_nodes(\{[^}]*\})?\)/), 'nodes by state').toBe(true);
     expect(has(/twinlab_nodes_connected/) && has(/KubeEdge_CloudHub_connected_nodes/), 'connected: twinlab vs cloudcore').toBe(true);
     expect(has(/sum by \(direction, operation\) \(rate\(twinlab_messages_total/), 'message rate by direction/operation').toBe(true);
     expect(has(/histogram_quantile\(0\.5, .*twinlab_ack_latency_seconds_bucket/), 'ACK p50').toBe(true);

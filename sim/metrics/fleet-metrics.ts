@@ -8,6 +8,7 @@ import { NODE_STATE_NAMES } from '../edge/edge-counters.js';
 import type { FailedSendKind } from '../edge/edge-runtime.js';
 import { emptyDeviceCounters, IO_ERROR_KINDS, type DeviceCountersSnapshot, type IoErrorKind } from '../edge/device-twin/device-counters.js';
 import { aggregate, type FleetTotals } from '../fleet/controller/aggregate.js';
+import { sumChaos, type ChaosSnapshot } from '../chaos/chaos-counters.js';
 import type { ShardSnapshot } from '../fleet/ipc-messages.js';
 import type { HistogramSnapshot } from './bucket-histogram.js';
 import { CONTROLLER_METRICS_PREFIX, METRIC_CATALOGUE, type MetricName, type MetricSpec } from './metric-catalogue.js';
@@ -68,6 +69,12 @@ let EMPTY_DEVICES: DeviceCountersSnapshot | undefined;
 const byKind = (read: (d: DeviceCountersSnapshot) => Readonly<Record<IoErrorKind, number>>): Reading => ({
   kind: 'samples',
   read: (v) => IO_ERROR_KINDS.map((kind) => ({ labels: { kind }, value: read(devicesOf(v.totals))[kind] })),
+});
+
+/** The shards' chaos engines summed (zeros before any shard reported one). */
+const chaos = (read: (c: ChaosSnapshot) => readonly Sample[]): Reading => ({
+  kind: 'samples',
+  read: (v) => read(sumChaos(v.shards.map((s) => s.chaos))),
 });
 
 /** A histogram snapshot with every bound and the sum mapped to another unit (counts unchanged). */
@@ -150,6 +157,23 @@ const READINGS: Record<MetricName, Reading> = {
   },
   twinlab_device_read_latency_seconds: histogram((t) => rescaleHistogram(devicesOf(t).readLatencyMs, msToSeconds)),
   twinlab_device_report_confirm_seconds: histogram((t) => rescaleHistogram(devicesOf(t).confirmLatencyMs, msToSeconds)),
+  twinlab_chaos_faults_active: chaos((c) => [{ labels: {}, value: c.faultsActive }]),
+  twinlab_chaos_nodes_faulted: chaos((c) => [{ labels: {}, value: c.nodesFaulted }]),
+  twinlab_chaos_held_bytes: chaos((c) => [
+    { labels: { direction: 'out' }, value: c.heldBytesOut },
+    { labels: { direction: 'in' }, value: c.heldBytesIn },
+  ]),
+  twinlab_chaos_hold_bytes_total: chaos((c) => [{ labels: {}, value: c.bytesHeld }]),
+  twinlab_chaos_discarded_bytes_total: chaos((c) => [{ labels: {}, value: c.bytesDiscarded }]),
+  twinlab_chaos_dials_failed_total: chaos((c) => [
+    { labels: { how: 'refused' }, value: c.dialsRefused },
+    { labels: { how: 'timeout' }, value: c.dialsTimedOut },
+  ]),
+  twinlab_chaos_resets_total: chaos((c) => [{ labels: {}, value: c.resets }]),
+  twinlab_chaos_flaps_total: chaos((c) => [
+    { labels: { direction: 'down' }, value: c.flapDowns },
+    { labels: { direction: 'up' }, value: c.flapUps },
+  ]),
 };
 
 interface HistogramSeries {

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NODE_STATE_NAMES } from '../edge/edge-counters.js';
-import { catalogueMarkdownTable, METRIC_CATALOGUE } from './metric-catalogue.js';
+import { ALL_METRICS, catalogueMarkdownTable, METRIC_CATALOGUE } from './metric-catalogue.js';
 
 describe('metric catalogue', () => {
   it('follows Prometheus naming: twinlab_ prefix, _total only on counters, base-unit suffixes', () => {
-    const names = METRIC_CATALOGUE.map((m) => m.name);
+    const names = ALL_METRICS.map((m) => m.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const m of METRIC_CATALOGUE) {
+    for (const m of ALL_METRICS) {
       expect(m.name).toMatch(/^twinlab_[a-z0-9_]+[a-z0-9]$/);
       expect(m.name.startsWith('twinlab_controller_')).toBe(false);
       expect(m.name.endsWith('_total'), m.name).toBe(m.type === 'counter');

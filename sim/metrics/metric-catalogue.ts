@@ -155,12 +155,85 @@ export const METRIC_CATALOGUE = [
   },
   { name: 'twinlab_device_read_latency_seconds', type: 'histogram', help: 'Device round trip of a read: request written to answer decoded.', labels: [], unit: 'seconds' },
   { name: 'twinlab_device_report_confirm_seconds', type: 'histogram', help: 'Device report sent to the cloud\'s "OK".', labels: [], unit: 'seconds' },
+  { name: 'twinlab_chaos_faults_active', type: 'gauge', help: 'Link faults the shards\' chaos engines hold in force now.', labels: [], unit: 'faults' },
+  { name: 'twinlab_chaos_nodes_faulted', type: 'gauge', help: 'Virtual nodes under at least one link fault in force.', labels: [], unit: 'nodes' },
+  { name: 'twinlab_chaos_held_bytes', type: 'gauge', help: 'Bytes a link fault holds on their way out or in right now, by direction.', labels: ['direction'], unit: 'bytes' },
+  { name: 'twinlab_chaos_hold_bytes_total', type: 'counter', help: 'Bytes that went through a hold (delay, stall, bandwidth) of the chaos engine.', labels: [], unit: 'bytes' },
+  { name: 'twinlab_chaos_discarded_bytes_total', type: 'counter', help: 'Held bytes lost because their link closed before they were released.', labels: [], unit: 'bytes' },
+  { name: 'twinlab_chaos_dials_failed_total', type: 'counter', help: 'CloudHub dials a link fault failed, by how (refused at once, timeout at the handshake).', labels: ['how'], unit: 'dials' },
+  { name: 'twinlab_chaos_resets_total', type: 'counter', help: 'Links the chaos engine destroyed with a TCP RST.', labels: [], unit: 'links' },
+  { name: 'twinlab_chaos_flaps_total', type: 'counter', help: 'Flap transitions of the chaos engine, by direction (down, up).', labels: ['direction'], unit: 'transitions' },
 ] as const satisfies readonly MetricSpec[];
 
 export type MetricName = (typeof METRIC_CATALOGUE)[number]['name'];
 
+/**
+ * The run's own measurements, made from its events (run-event-metrics.ts) rather than the shards'
+ * counters: the summary's latencies as histograms, and the stage, phase and faults in force.
+ */
+export const RUN_EVENT_METRIC_CATALOGUE = [
+  {
+    name: 'twinlab_run_info',
+    type: 'gauge',
+    help: 'Always 1; labels name the run: its id, scenario (empty for a plain run), cloud provider and twinlab version.',
+    labels: ['run', 'scenario', 'cloud', 'version'],
+    unit: 'info',
+  },
+  { name: 'twinlab_run_stage', type: 'gauge', help: 'The run stage in force (control-plane, ramp, steady, teardown): 1 while it lasts, absent otherwise.', labels: ['stage'], unit: 'info' },
+  {
+    name: 'twinlab_scenario_phase',
+    type: 'gauge',
+    help: 'The scenario phase in force: 1 while it runs, absent otherwise (Grafana annotates on it).',
+    labels: ['phase', 'kind'],
+    unit: 'info',
+  },
+  {
+    name: 'twinlab_fault_active',
+    type: 'gauge',
+    help: 'A scenario fault in force: 1 with its id, kind, phase and node group while it lasts, absent otherwise.',
+    labels: ['fault', 'kind', 'phase', 'group'],
+    unit: 'info',
+  },
+  { name: 'twinlab_faults_started_total', type: 'counter', help: 'Scenario faults started, by kind.', labels: ['kind'], unit: 'faults' },
+  { name: 'twinlab_node_join_ready_seconds', type: 'histogram', help: 'Time from a virtual node starting to it being Ready (bootstrap, connect, register).', labels: [], unit: 'seconds' },
+  {
+    name: 'twinlab_pod_startup_seconds',
+    type: 'histogram',
+    help: 'Pod startup as the edge sees it, by stage: to_edge (API change to the pod reaching its node), on_edge (reaching the node to Running), total.',
+    labels: ['stage'],
+    unit: 'seconds',
+  },
+  {
+    name: 'twinlab_object_delivery_seconds',
+    type: 'histogram',
+    help: 'Time from the workload changing an object bound to a node (pod, configmap, secret) to the node receiving that change; kind="configmap" is ConfigMap → edge.',
+    labels: ['kind'],
+    unit: 'seconds',
+  },
+  {
+    name: 'twinlab_device_report_to_api_seconds',
+    type: 'histogram',
+    help: 'Device read to the reported value visible in the API (real clouds) or merged by the loopback peer.',
+    labels: [],
+    unit: 'seconds',
+  },
+  {
+    name: 'twinlab_device_desired_round_trip_seconds',
+    type: 'histogram',
+    help: 'Desired value set in the API to the device reporting it back (desired → reported round trip).',
+    labels: [],
+    unit: 'seconds',
+  },
+  { name: 'twinlab_device_desired_to_write_seconds', type: 'histogram', help: 'Desired value set in the API to the virtual mapper writing it to the device.', labels: [], unit: 'seconds' },
+] as const satisfies readonly MetricSpec[];
+
+export type RunEventMetricName = (typeof RUN_EVENT_METRIC_CATALOGUE)[number]['name'];
+
+/** Every `twinlab_*` metric the controller serves. */
+export const ALL_METRICS: readonly MetricSpec[] = [...METRIC_CATALOGUE, ...RUN_EVENT_METRIC_CATALOGUE];
+
 /** The catalogue as a Markdown table (docs/metrics.md, README). */
-export function catalogueMarkdownTable(catalogue: readonly MetricSpec[] = METRIC_CATALOGUE): string {
+export function catalogueMarkdownTable(catalogue: readonly MetricSpec[] = ALL_METRICS): string {
   const cell = (s: string): string => s.replace(/\|/g, '\\|');
   const rows = catalogue.map((m) => {
     const labels = m.labels.length ? m.labels.map((l) => `\`${l}\``).join(', ') : '—';

@@ -13,6 +13,7 @@ import type { ApiWorkloadSection } from '../run/api-workload.js';
 import type { Expectation } from './delivery-ledger.js';
 import type { DevicesSetup, FakeDeviceTotals } from '../report/devices-section.js';
 import type { EvidenceSample } from './evidence.js';
+import type { ControlPlaneSeries } from '../report/control-plane-series.js';
 
 /** The run's stages, in order; each `stage` event starts one and ends the one before. */
 export type RunStage = 'control-plane' | 'ramp' | 'steady' | 'teardown';
@@ -72,6 +73,8 @@ export type RunEvent =
    * the numbers the message quotes.
    */
   | { t: 'warning'; atMs: number; code: string; message: string; context: Record<string, number | string> }
+  /** The control plane over time, read from the run's own Prometheus at teardown (PromQL range queries). */
+  | { t: 'prometheus-series'; atMs: number; series: ControlPlaneSeries }
   /** Control-plane RSS over time (for the soak slope): process name → RSS bytes. */
   | { t: 'cp-usage'; atMs: number; rssBytes: Record<string, number> }
   /** The run started fake devices and is binding them to the nodes. */

@@ -10,6 +10,7 @@ import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, StageRecord
 import { evaluateSlos, runSlos, type Sli, type SloResult } from '../report/slo.js';
 import type { HarnessCost } from '../report/run-summary.js';
 import type { EvidenceSample } from './evidence.js';
+import { seriesFromEvidence, type ControlPlaneSeries } from '../report/control-plane-series.js';
 import { diagnoseLimits } from './limit-rules.js';
 import { ErrorCodes, isTwinlabError } from '../errors.js';
 import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
@@ -71,6 +72,7 @@ export class RunReducer {
   private readonly deviceSeries: Array<{ atMs: number; reads: number; errors: number }> = [];
   /** `warning` events in the order they came (for the reports' "what held the fleet back"). */
   readonly warnings: Array<Extract<RunEvent, { t: 'warning' }>> = [];
+  private promSeries: ControlPlaneSeries | undefined;
 
   apply(e: RunEvent): void {
     switch (e.t) {
@@ -123,6 +125,9 @@ export class RunReducer {
         break;
       case 'cp-usage':
         this.cpRss.push({ atMs: e.atMs, rss: e.rssBytes });
+        break;
+      case 'prometheus-series':
+        this.promSeries = e.series;
         break;
       case 'stage':
         this.stageStarts.push({ name: e.stage, atMs: e.atMs });
@@ -275,6 +280,7 @@ export class RunReducer {
       faults: [...this.faults.values()].sort((a, b) => a.startS - b.startS),
       ledger,
       timeseries: this.timeseries(),
+      controlPlaneSeries: this.promSeries ?? seriesFromEvidence(this.evidence, start.atMs),
       distributions: this.distributions(podStartupMs, ledger),
       devices,
       stages: this.stages(endedAtMs),

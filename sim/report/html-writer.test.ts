@@ -136,3 +136,33 @@ describe('html writer', () => {
     expect(pathPoints(d)).toBe(sampleSummary.cloudcoreConnectedNodes.length);
   });
 });
+
+describe('html writer: the control plane over time', () => {
+  const withSeries: RunSummary = {
+    ...sampleSummary,
+    controlPlaneSeries: {
+      source: 'prometheus',
+      stepS: 1,
+      charts: [
+        { key: 'cp-cpu', title: 'Control-plane CPU', unit: 'cores', xs: [1, 2, 3], lines: [{ name: 'cloudcore', values: [0.1, 0.3, null] }, { name: 'etcd', values: [0.05, 0.05, 0.06] }] },
+        { key: 'cloudcore-goroutines', title: 'cloudcore goroutines', unit: 'goroutines', xs: [1, 2], lines: [{ name: 'goroutines', values: [900, 950] }] },
+      ],
+    },
+  };
+
+  it('draws one chart per series chart, says where the series came from, and shades the faults over them', () => {
+    const html = render(withSeries);
+    const found = charts(html).filter((c) => c.title === 'Control plane over time');
+    expect(found).toHaveLength(2);
+    expect(html).toContain('id="chart-cp-cpu"');
+    expect(html).toContain('id="chart-cloudcore-goroutines"');
+    expect(html).toContain("PromQL range queries over the run's own Prometheus");
+    expect(found[0]!.svg).toContain('cloudcore');
+    expect(found[0]!.svg).toMatch(/link fault/);
+  });
+
+  it('names the harness samples when the run had no Prometheus, and says so when there is nothing', () => {
+    expect(render({ ...withSeries, controlPlaneSeries: { ...withSeries.controlPlaneSeries!, source: 'harness' } })).toContain("the harness's own 1 s samples");
+    expect(render(sampleSummary)).toContain('neither a Prometheus nor the harness sampled the control plane');
+  });
+});

@@ -268,6 +268,8 @@ function chartSections(s: RunSummary): string[] {
     ),
   );
 
+  out.push(controlPlaneSection(s, bands, markers));
+
   const dists = Object.entries(s.distributions);
   if (dists.length === 0) out.push(section('Latency histograms', noData('no latency distributions were recorded'), 'chart-latency'));
   for (const [name, d] of dists) {
@@ -285,6 +287,31 @@ function chartSections(s: RunSummary): string[] {
     );
   }
   return out;
+}
+
+const LINE_COLORS = ['#2563eb', '#16a34a', '#ea580c', '#7c3aed', '#0891b2', '#db2777', '#ca8a04', '#4b5563'];
+
+/** CPU, RSS, cloudcore, kube-apiserver and etcd over the run, from the run's Prometheus or the harness's samples. */
+function controlPlaneSection(s: RunSummary, bands: TimeBand[], markers: TimeMarker[]): string {
+  const cp = s.controlPlaneSeries;
+  if (!cp || cp.charts.length === 0) return section('Control plane over time', noData('neither a Prometheus nor the harness sampled the control plane in this run'), 'chart-control-plane');
+  const from =
+    cp.source === 'prometheus'
+      ? `PromQL range queries over the run's own Prometheus (step ${value(cp.stepS)} s; TSDB kept in <code>prometheus/</code>, serve it with <code>twinlab prometheus &lt;run-dir&gt;</code>)`
+      : `the harness's own 1 s samples (the run had no Prometheus)`;
+  const charts = cp.charts.map((c) => {
+    const series: LineSeries[] = c.lines.map((l, i) => ({ name: l.name, key: `${c.key}-${i}`, color: LINE_COLORS[i % LINE_COLORS.length]!, values: l.values }));
+    return `<h3 id="chart-${e(c.key)}">${e(c.title)}</h3>\n${timeChartSvg({
+      label: `${c.title} (${c.unit}) over ${value(c.xs.length)} samples, with ${bands.length} faults shaded and ${markers.length} phase starts marked`,
+      xs: c.xs,
+      yUnit: c.unit,
+      series,
+      bands,
+      markers,
+      xEnd: s.durationSeconds,
+    })}`;
+  });
+  return section('Control plane over time', `<p class="meta">From ${from}.</p>\n${charts.join('\n')}`, 'chart-control-plane');
 }
 
 /** cloudcore's series at the time series' instants, or from its own scrape times when only those exist. */

@@ -3,6 +3,7 @@
  * cloud provider reported. Every field is documented in README ("summary.json").
  */
 import type { CloudProviderName, ControlPlaneConfig } from '../cloud/control-plane.js';
+import type { ControlPlaneSeries } from './control-plane-series.js';
 import type { FleetResult } from '../fleet/controller/fleet-controller.js';
 import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
 import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
@@ -105,6 +106,8 @@ export interface RunSummary {
   ledger: LedgerSection | null;
   /** Per-second fleet series for charts; null when the run produced no snapshots. */
   timeseries: TimeSeries | null;
+  /** The control plane over time (CPU, RSS, cloudcore, kube-apiserver, etcd): from the run's Prometheus, else the evidence samples; absent when neither had any. */
+  controlPlaneSeries?: ControlPlaneSeries;
   /** Latency distributions (bucket counts) for histograms, by SLI name. */
   distributions: Record<string, Distribution>;
   /** Devices: mapper reads and errors, device reports, and read → API and desired → reported latencies; null without devices. */
@@ -170,6 +173,7 @@ export interface SummaryInput {
   faults?: FaultRecord[];
   ledger?: LedgerSection | null;
   timeseries?: TimeSeries | null;
+  controlPlaneSeries?: ControlPlaneSeries | null;
   distributions?: Record<string, Distribution>;
   devices?: DevicesSection | null;
   stages?: StageRecord[];
@@ -256,6 +260,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
     faults: input.faults ?? [],
     ledger: input.ledger ?? null,
     timeseries: input.timeseries ?? null,
+    ...(input.controlPlaneSeries ? { controlPlaneSeries: input.controlPlaneSeries } : {}),
     distributions: input.distributions ?? {},
     devices: input.devices ?? null,
     stages: input.stages ?? [],

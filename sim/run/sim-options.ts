@@ -13,6 +13,7 @@ import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
 import { EDGECORE_POD_KILL_DELAY_MS } from '../edge/edge-runtime.js';
 import { parseSloFlag, type SloSpec } from '../report/slo.js';
+import type { PrometheusMode } from '../prometheus/run-prometheus.js';
 
 export type CloudChoice = 'auto' | 'local' | 'containers' | 'loopback' | 'attach';
 
@@ -67,6 +68,12 @@ export interface SimOptions {
   cloudcoreSet: CloudcoreSet;
   /** `--apiserver-arg` flags added to the local kube-apiserver's own. */
   apiserverArgs: string[];
+  /** `--prometheus`: a run's own Prometheus (auto: with the local control plane, or when `--prometheus-remote-write` is given). */
+  prometheus: PrometheusMode;
+  /** `--prometheus-remote-write`: the run's Prometheus also sends everything here. */
+  prometheusRemoteWrite: string | undefined;
+  /** `--prometheus-interval`: its scrape interval, 1–5 s. */
+  prometheusIntervalSeconds: number;
   /** Flags given on the command line (they override the scenario file). */
   explicit: ReadonlySet<string>;
 }
@@ -154,6 +161,9 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'device-protocol': { type: 'string' },
         'cloudcore-set': { type: 'string', multiple: true },
         'apiserver-arg': { type: 'string', multiple: true },
+        prometheus: { type: 'string' },
+        'prometheus-remote-write': { type: 'string' },
+        'prometheus-interval': { type: 'string' },
       },
     });
   } catch (error) {
@@ -176,6 +186,19 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
   // Both say the same thing; two different values would leave one of them silently ignored.
   if (setLimit !== undefined && flagLimit !== undefined && setLimit !== flagLimit) {
     throw new ConfigInvalidError(`--node-limit ${flagLimit} and --cloudcore-set ${NODE_LIMIT_KEY}=${String(setLimit)} disagree; give one of them`, { option: '--cloudcore-set' });
+  }
+  const prometheus = v.prometheus ?? 'auto';
+  if (prometheus !== 'auto' && prometheus !== 'on' && prometheus !== 'off') throw new ConfigInvalidError(`--prometheus must be on, off or auto (got ${JSON.stringify(prometheus)})`, { option: '--prometheus' });
+  const remoteWrite = v['prometheus-remote-write'];
+  if (remoteWrite !== undefined) {
+    let u: URL | undefined;
+    try {
+      u = new URL(remoteWrite);
+    } catch {
+      u = undefined;
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigInvalidError('--prometheus-remote-write must be an http(s) URL, e.g. https://mimir.example/api/v1/push', { option: '--prometheus-remote-write' });
+    if (prometheus === 'off') throw new ConfigInvalidError('--prometheus-remote-write needs the run\'s Prometheus; it was turned off with --prometheus off', { option: '--prometheus-remote-write' });
   }
   const apiserverArgs = parseApiserverArgs(v['apiserver-arg'] ?? []);
   const knobs = (v['cloudcore-set'] ?? []).length > 0 ? '--cloudcore-set' : apiserverArgs.length > 0 ? '--apiserver-arg' : null;
@@ -221,6 +244,9 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     deviceProtocol,
     cloudcoreSet,
     apiserverArgs,
+    prometheus,
+    prometheusRemoteWrite: remoteWrite,
+    prometheusIntervalSeconds: int(v['prometheus-interval']?.replace(/s$/, ''), '--prometheus-interval', 2, 1, 5),
     explicit: new Set(Object.keys(v).filter((k) => v[k as keyof typeof v] !== undefined)),
   };
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namePrefix) || options.namePrefix.length > 40) {
@@ -268,5 +294,8 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     ...(o.devicesPerNode > 0 ? { devicesPerNode: o.devicesPerNode, deviceProtocol: o.deviceProtocol } : {}),
     ...(Object.keys(o.cloudcoreSet).length > 0 ? { cloudcoreSet: Object.entries(o.cloudcoreSet).map(([k, val]) => `${k}=${String(val)}`).join(',') } : {}),
     ...(o.apiserverArgs.length > 0 ? { apiserverArgs: o.apiserverArgs.join(' ') } : {}),
+    ...(o.prometheus !== 'auto' ? { prometheus: o.prometheus } : {}),
+    // The host only: a remote_write URL may carry credentials.
+    ...(o.prometheusRemoteWrite ? { prometheusRemoteWrite: new URL(o.prometheusRemoteWrite).host } : {}),
   };
 }

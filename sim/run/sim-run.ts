@@ -30,6 +30,7 @@ import { ProcessUsageSampler, type UsageSnapshot } from '../cloud/process-usage.
 import { MetricsScraper } from '../cloud/metrics-scraper.js';
 import type { ControlPlaneUsage } from '../report/run-summary.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
+import { RunEventMetrics } from '../metrics/run-event-metrics.js';
 import type { MetricsServer } from '../metrics/metrics-server.js';
 import { startRunMetricsEndpoint } from './run-metrics-endpoint.js';
 import { RunPidFile } from './run-pid-file.js';
@@ -47,6 +48,7 @@ import { RunDevices, runDevicesConfig } from './run-devices.js';
 import { expectationsFromDriver } from './driver-expectations.js';
 import { EvidenceSampler } from './evidence-sampler.js';
 import { limitWarnings, planRunProcesses, type ProcessPlans } from './process-plans.js';
+import { RunPrometheus } from '../prometheus/run-prometheus.js';
 
 export interface SimResult {
   exitCode: number;
@@ -180,7 +182,13 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   const outDir = path.resolve(o.outDir);
   await mkdir(outDir, { recursive: true });
   const recorder = new RunRecorder(outDir);
-  const record = (e: RunEvent): void => recorder.record(e);
+  const metrics = new FleetMetrics();
+  // The summary's own measurements as metrics too, from the same events.
+  const eventMetrics = new RunEventMetrics(metrics.registry);
+  const record = (e: RunEvent): void => {
+    recorder.record(e);
+    eventMetrics.observe(e);
+  };
   record({
     t: 'run-start',
     atMs: startedAtMs,
@@ -226,6 +234,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   let stalled = false;
   let tearingDown = false;
   let evidence: EvidenceSampler | undefined;
+  let prometheus: RunPrometheus | undefined;
   const onPodCreated = (node: string, name: string, uid: string, resourceVersion: string, sentAt: number): void =>
     record({ t: 'expect', atMs: sentAt, node, kind: 'pod', namespace: 'default', name, uid, resourceVersion, phase: recorder.reducer.phase });
   const warned = new Set<string>();
@@ -237,7 +246,6 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const metrics = new FleetMetrics();
   let metricsServer: MetricsServer | undefined;
 
   try {
@@ -259,6 +267,17 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       record({ t: 'warning', atMs: Date.now(), ...w });
     }
     if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
+    // Beside the cloud, before the fleet: the TSDB holds the whole ramp.
+    prometheus = await RunPrometheus.start({
+      mode: o.prometheus,
+      intervalSeconds: o.prometheusIntervalSeconds,
+      ...(o.prometheusRemoteWrite ? { remoteWriteUrl: o.prometheusRemoteWrite } : {}),
+      outDir,
+      runId: path.basename(outDir),
+      controllerMetricsUrl: metricsServer.url,
+      cloud,
+      log,
+    });
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
     if (cloud.kubeconfigPath && cloud.provider !== 'loopback') {
       // Opened before the fleet, so it sees every node's start and Ready from the first one on.
@@ -511,6 +530,9 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     if (fleet) fleetResult = await fleet.stop(true);
     await devices?.stop(cloud?.provider === 'attach').catch((e: unknown) => log(`devices: stopping: ${e instanceof Error ? e.message : String(e)}`));
     if (apiWorkload) await apiWorkload.stop(cloud?.provider === 'attach');
+    // After the fleet's last snapshot and before the control plane goes: the final scrape sees both.
+    const promEnd = await prometheus?.stop(startedAtMs, log).catch((e: unknown) => log(`prometheus: stopping: ${e instanceof Error ? e.message : String(e)}`));
+    if (promEnd?.series) record({ t: 'prometheus-series', atMs: Date.now(), series: promEnd.series });
     if (cloud) await cloud.stop().catch(() => undefined);
     await metricsServer?.close();
     process.off('SIGINT', onSignal);

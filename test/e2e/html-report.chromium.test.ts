@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleSummary } from '../../sim/report/fixtures/sample-summary.js';
 import { HtmlWriter } from '../../sim/report/html-writer.js';
+import type { RunSummary } from '../../sim/report/run-summary.js';
 
 const CHROMIUM = process.env.TWINLAB_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -20,7 +21,41 @@ const ARTIFACT = path.join(root, 'reports', 'test-artifacts', 'html-report.png')
 
 if (!available) process.stderr.write(`[html-report.chromium.test] skipped: ${CHROMIUM} is missing (apt-get install chromium)\n`);
 
-const CHART_TITLES = ['Nodes over time', 'Messages per second', 'cloudcore connected nodes', 'Latency: join_to_ready_ms', 'Latency: pod_startup_ms', 'Latency: ledger_delivery_ms', 'Devices'];
+const CHART_TITLES = [
+  'Nodes over time',
+  'Messages per second',
+  'cloudcore connected nodes',
+  // Control-plane CPU and RSS, as a run's Prometheus records them (controlPlaneSeries below).
+  'Control plane over time',
+  'Control plane over time',
+  'Latency: join_to_ready_ms',
+  'Latency: pod_startup_ms',
+  'Latency: ledger_delivery_ms',
+  'Devices',
+];
+
+/** The fixed run with the control plane over time: cloudcore's CPU follows the connected nodes. */
+const ts = sampleSummary.timeseries!;
+const summary: RunSummary = {
+  ...sampleSummary,
+  controlPlaneSeries: {
+    source: 'prometheus',
+    stepS: 1,
+    charts: [
+      {
+        key: 'cp-cpu',
+        title: 'Control-plane CPU',
+        unit: 'cores',
+        xs: ts.atS,
+        lines: [
+          { name: 'cloudcore', values: ts.connected.map((c) => Math.round((0.05 + c / 2000) * 1000) / 1000) },
+          { name: 'kube-apiserver', values: ts.connected.map((c) => Math.round((0.1 + c / 4000) * 1000) / 1000) },
+        ],
+      },
+      { key: 'cp-rss', title: 'Control-plane RSS', unit: 'MiB', xs: ts.atS, lines: [{ name: 'cloudcore', values: ts.atS.map((x) => 80 + x / 4) }] },
+    ],
+  },
+};
 
 let dir: string;
 
@@ -77,7 +112,7 @@ describe.skipIf(!available)(`report.html in headless Chromium${available ? '' : 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-html-report-'));
     file = path.join(dir, 'report.html');
-    await writeFile(file, new HtmlWriter().render(sampleSummary));
+    await writeFile(file, new HtmlWriter().render(summary));
   });
 
   it('has every chart drawn as SVG in the DOM, titled, with coordinates that follow the data', async () => {
@@ -100,6 +135,13 @@ describe.skipIf(!available)(`report.html in headless Chromium${available ? '' : 
     expect(connected[30]!.y).toBe(top);
     expect(connected[63]!.y).toBe(bottom);
     expect(connected[30]!.x).toBeGreaterThan(connected[0]!.x);
+    // cloudcore's CPU line follows the connected nodes: low at 0 s, high at 30 s.
+    const cpuStart = dom.indexOf('id="chart-cp-cpu"');
+    const cpuSvg = dom.slice(cpuStart, dom.indexOf('</svg>', cpuStart));
+    const cpu = [...(/<path class="series series-cp-cpu-0" d="([^"]+)"/.exec(cpuSvg)?.[1] ?? '').matchAll(/[ML](-?[\d.]+) (-?[\d.]+)/g)].map((m) => Number(m[2]));
+    expect(cpu).toHaveLength(ts.atS.length);
+    expect(cpu[30]!).toBeLessThan(cpu[0]!);
+    expect(dom).toContain("PromQL range queries over the run's own Prometheus");
     // sent per second climbs through the ramp.
     const sent = seriesPoints(dom, 'Messages per second', 'sent');
     expect(sent[19]!.y).toBeLessThan(sent[1]!.y);

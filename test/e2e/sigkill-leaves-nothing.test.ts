@@ -17,8 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../sim/util/proc-stat.js';
+import { findPrometheus } from '../../sim/prometheus/prometheus-binary.js';
 import { skipReason as reason } from './support/real-control-plane.js';
 import { done, notYet, waitFor } from './support/wait-for.js';
+
+const prometheusFound = findPrometheus().path !== null;
 
 interface PidLine {
   kind: 'run' | 'process';
@@ -95,11 +98,12 @@ async function killWhenUp(out: string, names: string[], run: ReturnType<typeof s
 }
 
 describe.skipIf(reason !== '')(`SIGKILL of a run on the real local control plane${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  it('leaves neither the control plane nor the shards running', async () => {
+  it('leaves neither the control plane, its Prometheus nor the shards running', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-sigkill-local-'));
     const out = path.join(dir, 'run');
     const run = startRun('node', ['--cloud', 'local', '--nodes', '20', '--shards', '2', '--duration', '5m', '--certs', 'shared', '--node-limit', '50', '--metrics-port', '0', '--progress', 'off', '--cert-cache', path.join(dir, 'certs'), '--out', out]);
-    const names = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'cloudcore', 'shard-0', 'shard-1'];
+    // The run's Prometheus (on by default with the local control plane) starts through the same supervisor.
+    const names = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'cloudcore', ...(prometheusFound ? ['prometheus'] : []), 'shard-0', 'shard-1'];
     const lines = await killWhenUp(out, names, run, (s) => s.ready >= 1, 150_000);
     // The recorded pid is the real binary: the supervisor exec'd it in place.
     const cloudcore = lines.find((p) => p.name === 'cloudcore')!;
