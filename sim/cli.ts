@@ -13,6 +13,7 @@ import { TWINLAB_VERSION } from './version.js';
 import { runScenariosCommand } from './scenario/scenarios-command.js';
 import { runReportCommand } from './report/report-command.js';
 import { runCompareCommand } from './report/compare-command.js';
+import { runCapacityCommand } from './capacity/capacity-command.js';
 
 const USAGE = `twinlab ${TWINLAB_VERSION} — a digital-twin lab for KubeEdge
 
@@ -24,6 +25,9 @@ usage:
   twinlab report <run-dir>     rebuild summary.json, summary.md, report.html and junit.xml from events.jsonl
   twinlab compare <baseline summary.json> <current summary.json> [--max-regression 10%]
                                every SLI side by side; exit 4 on a regression beyond the bound
+  twinlab capacity --steps 250,500,1000,2000 [--target 100000] [--budget cores=C,memory=M] ...
+                               sweep the fleet, fit each component's cost per node, find the knee and
+                               project to a target (twinlab capacity --help; README: "Capacity planning")
   twinlab version
 
 what-ifs for the local control plane (twinlab sim --cloud local; README: "What-if knobs"):
@@ -64,6 +68,9 @@ async function main(argv: string[]): Promise<number> {
       return runReportCommand(rest);
     case 'compare':
       return runCompareCommand(rest);
+    case 'capacity':
+      endWithLauncher();
+      return runCapacityCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${TWINLAB_VERSION}\n`);

@@ -9,7 +9,7 @@ import { COMPONENTS, type StepMeasurement } from './step-measurement.js';
 export const CPU_KNEE_SHARE = 0.9;
 
 export interface KneeReason {
-  kind: 'limit' | 'cpu' | 'slo' | 'not-ready';
+  kind: 'limit' | 'cpu' | 'slo' | 'error' | 'not-ready';
   text: string;
 }
 
@@ -66,6 +66,7 @@ export function reasonsAt(s: StepMeasurement, cpuAllowance: (s: StepMeasurement,
     }
   }
   for (const slo of s.failedSlos) reasons.push({ kind: 'slo', text: `SLO ${slo.name} breached (${slo.value ?? 'no data'} against ${slo.threshold})` });
+  if (s.error && s.error.code !== 'TWL_INTERRUPTED') reasons.push({ kind: 'error', text: `the run failed: ${s.error.code}: ${s.error.message}` });
   if (s.ready < s.nodes) reasons.push({ kind: 'not-ready', text: `only ${s.ready} of ${s.nodes} nodes Ready` });
   return reasons;
 }
