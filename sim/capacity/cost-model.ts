@@ -14,7 +14,7 @@ export interface ResourceSpec {
   unit: Unit;
   label: string;
   value: (s: StepMeasurement) => number | null;
-  /** cloudcore's RSS: nodeLimit sizes memory it allocates before any node connects. */
+  /** cloudcore's RSS and goroutines: nodeLimit sizes memory and worker pools it allocates before any node connects. */
   nodeLimitTerm?: boolean;
 }
 
@@ -30,7 +30,8 @@ export const RESOURCES: readonly ResourceSpec[] = [
   ...cp('kube-controller-manager'),
   ...cp('cloudcore'),
   { component: 'cloudcore', resource: 'open-files', unit: 'count', label: 'cloudcore open files', value: (s) => s.components.cloudcore?.openFiles ?? null },
-  { component: 'cloudcore', resource: 'goroutines', unit: 'count', label: 'cloudcore goroutines', value: (s) => s.components.cloudcore?.goroutines ?? null },
+  // cloudcore sizes its EdgeController worker pools by nodeLimit: goroutines grow with it before any node connects.
+  { component: 'cloudcore', resource: 'goroutines', unit: 'count', label: 'cloudcore goroutines', value: (s) => s.components.cloudcore?.goroutines ?? null, nodeLimitTerm: true },
   { component: 'etcd', resource: 'db-size', unit: 'bytes', label: 'etcd database size', value: (s) => s.etcd.dbSizeBytes },
   { component: 'kube-apiserver', resource: 'request-rate', unit: 'per-second', label: 'kube-apiserver requests', value: (s) => s.apiserver.requestsPerS },
   { component: 'harness', resource: 'cpu-mean', unit: 'cores', label: 'twinlab harness CPU (mean)', value: (s) => s.harness.cpuCoresMean },
