@@ -49,19 +49,28 @@ function text(x: number, y: number, body: string, attrs = ''): string {
 export function fitChartSvg(chart: FitChart): string {
   const xs = chart.arms.flatMap((a) => [...a.points.map((p) => p.x), ...a.curve.map((p) => p.x), ...(a.target ? [a.target.x] : [])]).filter((x) => x > 0);
   const ys = chart.arms.flatMap((a) => [...a.points.map((p) => p.y), ...a.curve.flatMap((p) => [p.y, p.high ?? p.y]), ...(a.target ? [a.target.high ?? a.target.y] : [])]);
-  const lx0 = Math.floor(Math.log10(Math.min(...xs, 1)));
+  const lx0 = Math.floor(Math.log10(Math.max(1, Math.min(...xs))));
   const lx1 = Math.max(lx0 + 1, Math.ceil(Math.log10(Math.max(...xs, 10))));
-  const yMaxRaw = Math.max(0, ...ys.filter(Number.isFinite));
+  const finite = ys.filter((y) => Number.isFinite(y));
+  const yMaxRaw = Math.max(0, ...finite);
+  const yMinPos = Math.min(...finite.filter((y) => y > 0), yMaxRaw);
+  // A target far beyond the steps spans decades: a log y axis keeps the measured points readable beside it.
+  const logY = yMinPos > 0 && yMaxRaw / yMinPos > 20;
+  const ly0 = logY ? Math.floor(Math.log10(yMinPos)) : 0;
+  const ly1 = logY ? Math.max(ly0 + 1, Math.ceil(Math.log10(yMaxRaw))) : 0;
   const yStep = niceStep(yMaxRaw > 0 ? yMaxRaw : 1, 4);
   const yMax = Math.max(yStep, Math.ceil(yMaxRaw / yStep) * yStep);
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const toX = (x: number): number => PAD.left + ((Math.log10(Math.max(x, 10 ** lx0)) - lx0) / (lx1 - lx0)) * plotW;
-  const toY = (y: number): number => PAD.top + plotH - (Math.min(Math.max(y, 0), yMax) / yMax) * plotH;
+  const toY = logY
+    ? (y: number): number => PAD.top + plotH - ((Math.log10(Math.min(Math.max(y, 10 ** ly0), 10 ** ly1)) - ly0) / (ly1 - ly0)) * plotH
+    : (y: number): number => PAD.top + plotH - (Math.min(Math.max(y, 0), yMax) / yMax) * plotH;
+  const yTicks = logY ? Array.from({ length: ly1 - ly0 + 1 }, (_, i) => 10 ** (ly0 + i)) : Array.from({ length: Math.round(yMax / yStep) + 1 }, (_, i) => i * yStep);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart fit" role="img" aria-label="${escapeMarkup(chart.label)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" font-family="system-ui, sans-serif" font-size="12">`,
   ];
-  for (let v = 0; v <= yMax + yStep / 2; v += yStep) {
+  for (const v of yTicks) {
     out.push(`<line class="grid" x1="${PAD.left}" y1="${c(toY(v))}" x2="${WIDTH - PAD.right}" y2="${c(toY(v))}" stroke="${GRID}"/>`);
     out.push(text(PAD.left - 6, toY(v) + 4, chart.format(v), 'text-anchor="end"'));
   }
@@ -72,7 +81,7 @@ export function fitChartSvg(chart: FitChart): string {
   }
   out.push(`<line x1="${PAD.left}" y1="${PAD.top + plotH}" x2="${WIDTH - PAD.right}" y2="${PAD.top + plotH}" stroke="${AXIS}"/>`);
   out.push(text(PAD.left + plotW / 2, HEIGHT - 8, 'nodes (log scale)', 'text-anchor="middle"'));
-  out.push(text(8, PAD.top - 12, chart.unit));
+  out.push(text(8, PAD.top - 12, `${chart.unit}${logY ? ' (log scale)' : ''}`));
   chart.arms.forEach((arm, i) => {
     const banded = arm.curve.filter((p) => p.low !== null && p.high !== null);
     if (banded.length > 1) {
