@@ -28,12 +28,12 @@ export function capacityMarkdown(r: CapacityResult): string {
 
 function armSection(a: ArmResult): string[] {
   const out: string[] = [`## ${a.name}: steps`, ''];
-  out.push('| nodes | nodeLimit | Ready | window | join→Ready p99 | pod startup p99 | API mutating p99 | apiserver req/s | etcd p99 (apiserver) | etcd DB | cloudcore goroutines | cloudcore open files | harness CPU | harness RSS | other processes | first limit |');
-  out.push('|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  out.push('| nodes | nodeLimit | Ready | window | join→Ready p99 | pod startup p99 | workload API mutating p99 | apiserver req/s | apiserver p99 mutating / read (worst second) | etcd p99 (apiserver, worst second) | etcd DB | cloudcore goroutines | cloudcore open files | harness CPU | harness RSS | other processes | first limit |');
+  out.push('|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const s of a.steps) {
     const c = s.components.cloudcore;
     out.push(
-      `| ${s.nodes}${s.separatesNodeLimit ? ' (nodeLimit step)' : ''} | ${s.nodeLimit ?? '–'} | ${s.ready} | ${s.reachedSteady ? '' : 'no steady: '}${s.window.startS}–${s.window.endS} s | ${formatMs(s.slis.joinToReadyP99Ms)} | ${formatMs(s.slis.podStartupP99Ms)} | ${formatMs(s.slis.apiMutatingP99Ms)} | ${formatValue(s.apiserver.requestsPerS, 'per-second')} | ${formatMs(s.apiserver.etcdP99Ms)} | ${formatValue(s.etcd.dbSizeBytes, 'bytes')} | ${formatValue(c?.goroutines, 'count')} | ${formatValue(c?.openFiles, 'count')} | ${formatValue(s.harness.cpuCoresMean, 'cores')} | ${formatValue(s.harness.rssBytes, 'bytes')} | ${formatValue(s.machine.otherCoresMean, 'cores')} | ${s.firstLimit ? `${s.firstLimit.rule}` : s.failedSlos.length > 0 ? `SLO: ${s.failedSlos.map((f) => f.name).join(', ')}` : ''} |`,
+      `| ${s.nodes}${s.separatesNodeLimit ? ' (nodeLimit step)' : ''} | ${s.nodeLimit ?? '–'} | ${s.ready} | ${s.reachedSteady ? '' : 'no steady: '}${s.window.startS}–${s.window.endS} s | ${formatMs(s.slis.joinToReadyP99Ms)} | ${formatMs(s.slis.podStartupP99Ms)} | ${formatMs(s.slis.apiMutatingP99Ms)} | ${formatValue(s.apiserver.requestsPerS, 'per-second')} | ${formatMs(s.apiserver.mutatingP99Ms)} / ${formatMs(s.apiserver.readP99Ms)} | ${formatMs(s.apiserver.etcdP99Ms)} | ${formatValue(s.etcd.dbSizeBytes, 'bytes')} | ${formatValue(c?.goroutines, 'count')} | ${formatValue(c?.openFiles, 'count')} | ${formatValue(s.harness.cpuCoresMean, 'cores')} | ${formatValue(s.harness.rssBytes, 'bytes')} | ${formatValue(s.machine.otherCoresMean, 'cores')} | ${s.firstLimit ? `${s.firstLimit.rule}` : s.failedSlos.length > 0 ? `SLO: ${s.failedSlos.map((f) => f.name).join(', ')}` : ''} |`,
     );
   }
   out.push('', `### ${a.name}: control-plane processes (CPU mean / p95 over the window, highest RSS)`, '');

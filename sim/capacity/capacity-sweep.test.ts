@@ -7,6 +7,7 @@ import type { SimOptions } from '../run/sim-options.js';
 import type { RunHooks, SimResult } from '../run/sim-run.js';
 import type { RunSummary } from '../report/run-summary.js';
 import { runCapacityCommand } from './capacity-command.js';
+import { sumByTime } from './capacity-sweep.js';
 import type { CapacityResult } from './capacity-result.js';
 
 const T0 = 1_800_000_000_000;
@@ -116,5 +117,11 @@ describe('twinlab capacity (sweep over recorded runs)', () => {
   it('refuses a single step and a bad budget before anything starts', async () => {
     await expect(runCapacityCommand(['--steps', '5'], () => undefined)).rejects.toThrow(/at least two different node counts/);
     await expect(runCapacityCommand(['--steps', '5,10', '--budget', 'gpus=2'], () => undefined)).rejects.toThrow(/--budget "gpus=2"/);
+  });
+});
+
+describe('sumByTime', () => {
+  it('adds a labelled counter’s series up per scrape', () => {
+    expect(sumByTime([[{ atMs: 1, value: 2 }, { atMs: 2, value: 5 }], [{ atMs: 2, value: 1 }, { atMs: 1, value: 3 }]])).toEqual([{ atMs: 1, value: 5 }, { atMs: 2, value: 6 }]);
   });
 });

@@ -23,6 +23,8 @@ import { planSweep, separationNote, type StepPlan } from './sweep-plan.js';
 
 /** Metrics scraped from every component's /metrics during a step. */
 export const SCRAPED_METRICS = ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'go_goroutines', 'process_open_fds', 'process_max_fds', 'etcd_mvcc_db_total_size_in_bytes'] as const;
+/** Labelled counters kept as their sum over every label set (kube-apiserver's request rate when the run has no apiserver evidence of its own). */
+export const SUMMED_METRICS = ['apiserver_request_total'] as const;
 
 /** Time a step's ramp may take before its steady window; a stalled ramp ends the run earlier (--stall-window). */
 const RAMP_ALLOWANCE_MS = 600_000;
@@ -100,7 +102,7 @@ export async function runCapacitySweep(o: CapacityOptions, argv: readonly string
         onCloud: (cloud: ControlPlane) => {
           const targets: MetricsTarget[] = [...cloud.metricsTargets.filter((t) => !o.metricsTargets.some((x) => x.name === t.name)), ...o.metricsTargets];
           scraped = targets.map((t) => t.name);
-          scraper = new MetricsScraper({ targets, metrics: SCRAPED_METRICS, intervalMs: Math.min(5000, Math.max(1000, o.steadyMs / 30)) });
+          scraper = new MetricsScraper({ targets, metrics: [...SCRAPED_METRICS, ...SUMMED_METRICS], intervalMs: Math.min(5000, Math.max(1000, o.steadyMs / 30)) });
           scraper.start();
         },
       };
@@ -109,7 +111,11 @@ export async function runCapacitySweep(o: CapacityOptions, argv: readonly string
       if (scraper) {
         const s = scraper;
         await s.stop();
-        scrape = { targets: scraped, series: scraped.flatMap((t) => SCRAPED_METRICS.map((m) => ({ target: t, metric: m, points: s.seriesOf(t, m) })).filter((x) => x.points.length > 0)) };
+        const summed = (t: string, m: string): ScrapeRecord['series'][number] => ({ target: t, metric: m, points: sumByTime(s.allSeries(t, m).map((x) => x.points)) });
+        scrape = {
+          targets: scraped,
+          series: scraped.flatMap((t) => [...SCRAPED_METRICS.map((m) => ({ target: t, metric: m, points: s.seriesOf(t, m) })), ...SUMMED_METRICS.map((m) => summed(t, m))].filter((x) => x.points.length > 0)),
+        };
         await writeScrape(run.outDir, scrape);
       }
       const stepFiles = await readStepFiles(run.outDir);
@@ -127,6 +133,13 @@ export async function runCapacitySweep(o: CapacityOptions, argv: readonly string
   const baseline = result.arms[0]?.projection?.budget;
   const exitCode = interrupted ? ExitCodes.Interrupted : steps.every((s) => s.error !== null) ? ExitCodes.HarnessError : baseline && !baseline.fits ? ExitCodes.OverBudget : ExitCodes.Ok;
   return { result, exitCode, files };
+}
+
+/** Series of one scrape share its time stamp: add them up per time stamp. */
+export function sumByTime(series: ReadonlyArray<ReadonlyArray<{ atMs: number; value: number }>>): Array<{ atMs: number; value: number }> {
+  const byTime = new Map<number, number>();
+  for (const points of series) for (const p of points) byTime.set(p.atMs, (byTime.get(p.atMs) ?? 0) + p.value);
+  return [...byTime].sort((a, b) => a[0] - b[0]).map(([atMs, value]) => ({ atMs, value }));
 }
 
 export function stepDirName(p: StepPlan): string {

@@ -22,7 +22,7 @@ describe('measureStep from Prometheus metrics (attach)', () => {
   it('takes CPU from process_cpu_seconds_total over the steady window only, and RSS, goroutines and open files from the gauges', () => {
     const points = (f: (i: number) => number) => Array.from({ length: 9 }, (_, i) => ({ atMs: T0 + 5_000 * i, value: f(i) }));
     const scrape: ScrapeRecord = {
-      targets: ['cloudcore'],
+      targets: ['cloudcore', 'kube-apiserver'],
       series: [
         // 0.1 core during the ramp (0–10 s), 0.4 core from the steady stage on.
         { target: 'cloudcore', metric: 'process_cpu_seconds_total', points: points((i) => (i <= 2 ? 0.5 * i : 1 + 2 * (i - 2))) },
@@ -30,6 +30,8 @@ describe('measureStep from Prometheus metrics (attach)', () => {
         { target: 'cloudcore', metric: 'go_goroutines', points: points((i) => 3000 + 10 * i) },
         { target: 'cloudcore', metric: 'process_open_fds', points: points((i) => 60 + i) },
         { target: 'cloudcore', metric: 'process_max_fds', points: points(() => 1_048_576) },
+        // Summed over its label sets by the sweep: 30 requests/s from the steady stage on.
+        { target: 'kube-apiserver', metric: 'apiserver_request_total', points: points((i) => 1000 + 150 * i) },
       ],
     };
     const events = attachRun();
@@ -43,6 +45,7 @@ describe('measureStep from Prometheus metrics (attach)', () => {
     expect(c.openFiles).toBe(68);
     expect(c.fdLimit).toBe(1_048_576);
     expect(s.components.etcd).toBeUndefined();
+    expect(s.apiserver.requestsPerS).toBeCloseTo(30, 6);
     expect(s.window).toEqual({ startS: 10, endS: 40, samples: 0 });
   });
 

@@ -102,6 +102,7 @@ export function measureStep(input: StepInput): StepMeasurement {
   const harnessRss = evidence.map((s) => sumWhere(s, (n) => processRole(n) === 'harness', (p) => p.rssBytes));
   const busy = evidence.map((s) => s.machine.busyCores).filter((v): v is number => v !== null);
   const others = evidence.filter((s) => s.machine.busyCores !== null).map((s) => Math.max(0, s.machine.busyCores! - sumWhere(s, () => true, (p) => p.cpuCores)));
+  const scrapedRate = input.scrape ? counterRate(seriesOf(input.scrape, 'kube-apiserver', 'apiserver_request_total'), start, end) : null;
   const dbSize = input.scrape ? lastIn(seriesOf(input.scrape, 'etcd', 'etcd_mvcc_db_total_size_in_bytes'), start, end) : null;
   const slis = summary.slis;
   const p99 = (name: string): number | null => {
@@ -121,7 +122,7 @@ export function measureStep(input: StepInput): StepMeasurement {
     window: { startS: round((start - runStart) / 1000, 1), endS: round((end - runStart) / 1000, 1), samples: evidence.length },
     components,
     apiserver: {
-      requestsPerS: mean(api.map((a) => a.requestsPerS)),
+      requestsPerS: mean(api.map((a) => a.requestsPerS)) ?? scrapedRate,
       mutatingP99Ms: max(api.map((a) => a.mutatingP99Ms)),
       readP99Ms: max(api.map((a) => a.readP99Ms)),
       rejectedPerS: mean(api.map((a) => a.rejectedPerS)),
@@ -184,6 +185,15 @@ function fromScrape(scrape: ScrapeRecord, name: string, start: number, end: numb
     goroutines: max(goroutines),
     source: 'prometheus',
   };
+}
+
+/** A counter's mean rate over the window, per second. */
+function counterRate(points: readonly SeriesPoint[], start: number, end: number): number | null {
+  const inside = points.filter((p) => p.atMs >= start && p.atMs <= end);
+  const first = inside[0];
+  const last = inside.at(-1);
+  if (!first || !last || last.atMs <= first.atMs || last.value < first.value) return null;
+  return (last.value - first.value) / ((last.atMs - first.atMs) / 1000);
 }
 
 function seriesOf(scrape: ScrapeRecord, target: string, metric: string): SeriesPoint[] {
