@@ -77,6 +77,8 @@ export function buildResult(input: BuildInput): CapacityResult {
       ? 'The machine\'s load outside the sweep was not sampled.'
       : `Other processes on this machine used ${meanOthers.toFixed(2)} of ${cores ?? '?'} cores on average during the steps' windows (at most ${maxOthers!.toFixed(2)})` +
         (meanOthers >= 0.25 * (cores ?? 1) ? ': the machine was shared, so these figures carry its load and are not a measurement of the control plane alone.' : '.');
+  const sharedSteps = input.steps.filter((s) => s.sharedMachine !== null).length;
+  const sharedNote = sharedSteps > 0 ? ` In ${sharedSteps} of ${input.steps.length} steps the machine's CPU was saturated with processes outside the sweep as the largest consumer; the knee does not count that as this setup's limit, but every figure of those steps carries it.` : '';
   const done = input.steps.length;
-  return { ...input.header, complete: done === input.header.plan.length && !input.header.interrupted, machineLoad: { cores, otherCoresMean: meanOthers, otherCoresMax: maxOthers, note }, arms };
+  return { ...input.header, complete: done === input.header.plan.length && !input.header.interrupted, machineLoad: { cores, otherCoresMean: meanOthers, otherCoresMax: maxOthers, note: note + sharedNote }, arms };
 }

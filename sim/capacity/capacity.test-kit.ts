@@ -37,6 +37,7 @@ export function healthyStep(nodes: number, over: Partial<StepMeasurement> = {}, 
     slis: { joinToReadyP99Ms: 900, podStartupP99Ms: null, apiMutatingP99Ms: null, apiReadP99Ms: 40 },
     failedSlos: [],
     firstLimit: null,
+    sharedMachine: null,
     ...over,
   };
 }

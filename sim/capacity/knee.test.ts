@@ -71,3 +71,19 @@ describe('findKnee', () => {
     expect(knee.sentence).toContain('no limit was reached');
   });
 });
+
+describe('findKnee on a step recorded on a shared machine', () => {
+  it('does not take a machine whose CPU other processes took for the setup’s limit, and keeps the note', async () => {
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/shared-machine-5-nodes.events.jsonl');
+    const { events } = await readEventLog(file);
+    const summary = summaryOf(events);
+    // The run's own rules name the saturated machine first, with other processes its largest consumer.
+    expect(summary.limits.first?.rule).toBe('machine-cpu');
+    const s = measureStep({ arm: 'baseline', nodes: 5, separatesNodeLimit: false, runDir: 'baseline/step-5', exitCode: 0, steadyMs: 10_000, events, summary, scrape: null });
+    expect(s.ready).toBe(5);
+    expect(s.reachedSteady).toBe(true);
+    expect(s.sharedMachine).toMatch(/other processes on this machine/);
+    expect(s.firstLimit).toBeNull();
+    expect(findKnee([s, healthyStep(10)]).kneeNodes).toBeNull();
+  });
+});

@@ -10,6 +10,9 @@ import type { RunEventRecord } from '../record/event-log.js';
 import type { RunSummary } from '../report/run-summary.js';
 import type { SeriesPoint } from '../cloud/metrics-scraper.js';
 
+/** How the machine-cpu rule (limit-rules.ts) says that processes outside the run took most of the CPU. */
+const OTHERS_USED_MOST = 'processes outside this run used most of the CPU';
+
 /** The control-plane processes a step measures, in the order reports list them. */
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'cloudcore'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -57,7 +60,10 @@ export interface StepMeasurement {
   machine: { cores: number | null; busyCoresMean: number | null; otherCoresMean: number | null };
   slis: { joinToReadyP99Ms: number | null; podStartupP99Ms: number | null; apiMutatingP99Ms: number | null; apiReadP99Ms: number | null };
   failedSlos: Array<{ name: string; threshold: string; value: number | null }>;
+  /** The first limit the run's rules named, leaving out a machine whose CPU processes outside the run took. */
   firstLimit: { rule: string; text: string } | null;
+  /** The machine's CPU saturated with processes outside the run as its largest consumer: what the step shared, not what the setup holds. */
+  sharedMachine: string | null;
 }
 
 export interface StepInput {
@@ -104,6 +110,10 @@ export function measureStep(input: StepInput): StepMeasurement {
   const others = evidence.filter((s) => s.machine.busyCores !== null).map((s) => Math.max(0, s.machine.busyCores! - sumWhere(s, () => true, (p) => p.cpuCores)));
   const scrapedRate = input.scrape ? counterRate(seriesOf(input.scrape, 'kube-apiserver', 'apiserver_request_total'), start, end) : null;
   const dbSize = input.scrape ? lastIn(seriesOf(input.scrape, 'etcd', 'etcd_mvcc_db_total_size_in_bytes'), start, end) : null;
+  const limits = summary.limits.findings.filter((f) => f.kind === 'limit');
+  const outside = (f: (typeof limits)[number]): boolean => f.rule === 'machine-cpu' && f.evidence.some((e) => e.startsWith(OTHERS_USED_MOST));
+  const own = limits.find((f) => !outside(f));
+  const shared = limits.find(outside);
   const slis = summary.slis;
   const p99 = (name: string): number | null => {
     const v = slis[name];
@@ -138,7 +148,8 @@ export function measureStep(input: StepInput): StepMeasurement {
       apiReadP99Ms: p99('api_read_ms'),
     },
     failedSlos: summary.slos.filter((s) => !s.pass).map((s) => ({ name: s.name, threshold: s.threshold, value: s.value })),
-    firstLimit: summary.limits.first ? { rule: summary.limits.first.rule, text: summary.limits.first.text } : null,
+    firstLimit: own ? { rule: own.rule, text: own.text } : null,
+    sharedMachine: shared?.text ?? null,
   };
 }
 
