@@ -1,7 +1,7 @@
 /** `twinlab capacity`: parse, sweep, print the verdict and where the reports are. */
 import { ExitCodes } from '../errors.js';
 import { parseCapacityOptions } from './capacity-options.js';
-import { runCapacitySweep, type RunStep } from './capacity-sweep.js';
+import { rebuildCapacity, runCapacitySweep, type RunStep } from './capacity-sweep.js';
 
 export const CAPACITY_USAGE = `usage: twinlab capacity --steps 250,500,1000,2000 [--target 100000] [--pods-per-node K] [--steady 2m]
                         [--cloud local|attach] [--cloudcore-set key=value ...] [--compare-config "key=value,..."]
@@ -14,7 +14,10 @@ capacity.md and capacity.html after every step. Exit 3 when --budget does not ho
 attach: --cloudhub, --certs-url, --kubeconfig/--token as for twinlab sim; --cloudcore-metrics URL and
 --metrics-target NAME=URL (repeatable) are the /metrics endpoints it scrapes. Also passed to every step:
 --shards, --ramp, --pod-rate, --pod-concurrency, --plain-pods, --slo, --optional-slo, --apiserver-arg,
---stall-window, --cert-cache, --progress.`;
+--stall-window, --cert-cache, --progress.
+
+       twinlab capacity --rebuild DIR
+measures every step directory of an earlier sweep again and rewrites its capacity.json/md/html.`;
 
 export async function runCapacityCommand(
   argv: readonly string[],
@@ -26,8 +29,11 @@ export async function runCapacityCommand(
     out(`${CAPACITY_USAGE}\n`);
     return ExitCodes.Ok;
   }
-  const options = parseCapacityOptions(argv);
-  const { result, exitCode, files } = await runCapacitySweep(options, argv, log, runStep);
+  const rebuild = argv.indexOf('--rebuild');
+  const { result, exitCode, files } =
+    rebuild >= 0
+      ? await rebuildCapacity(argv[rebuild + 1] ?? '')
+      : await runCapacitySweep(parseCapacityOptions(argv), argv, log, runStep);
   for (const a of result.arms) {
     out(`${a.name}: ${a.knee.sentence}\n`);
     const p = a.projection;

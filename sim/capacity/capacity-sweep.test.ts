@@ -85,6 +85,20 @@ describe('twinlab capacity (sweep over recorded runs)', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
   });
 
+  it('--rebuild measures the step directories again and rewrites the same reports', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-capacity-'));
+    await runCapacityCommand(['--steps', '5,10,20', '--steady', '10s', '--target', '500', '--out', dir], () => undefined, () => undefined, (o) => fakeRun(o));
+    const before = JSON.parse(await readFile(path.join(dir, 'capacity.json'), 'utf8')) as CapacityResult;
+    await writeFile(path.join(dir, 'capacity.md'), 'stale');
+    const code = await runCapacityCommand(['--rebuild', dir], () => undefined);
+    const after = JSON.parse(await readFile(path.join(dir, 'capacity.json'), 'utf8')) as CapacityResult;
+    expect(code).toBe(0);
+    expect(after.arms[0]!.steps).toEqual(before.arms[0]!.steps);
+    expect(after.arms[0]!.projection).toEqual(before.arms[0]!.projection);
+    expect(await readFile(path.join(dir, 'capacity.md'), 'utf8')).toContain('## Verdict');
+    await expect(runCapacityCommand(['--rebuild', path.join(dir, 'baseline')], () => undefined)).rejects.toThrow(/--rebuild takes the out dir/);
+  });
+
   it('an interrupted sweep keeps the steps it finished in capacity.json and exits 130', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-capacity-'));
     let calls = 0;

@@ -4,12 +4,13 @@
  * it, measure it, and rewrite capacity.json, capacity.md and capacity.html after every step so an
  * interrupted sweep keeps what it finished.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ControlPlane, MetricsTarget } from '../cloud/control-plane.js';
 import { MetricsScraper } from '../cloud/metrics-scraper.js';
 import { NODE_LIMIT_KEY } from '../cloud/local/cloudcore-adjust.js';
-import { ExitCodes } from '../errors.js';
+import { ConfigInvalidError, ExitCodes } from '../errors.js';
+import { EVENTS_FILE } from '../run/run-recorder.js';
 import { parseSimOptions, type SimOptions } from '../run/sim-options.js';
 import { runSim, type RunHooks, type SimResult } from '../run/sim-run.js';
 import { TWINLAB_VERSION } from '../version.js';
@@ -62,7 +63,7 @@ export async function runCapacitySweep(o: CapacityOptions, argv: readonly string
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const files = ['capacity.json', 'capacity.md', 'capacity.html'].map((f) => path.join(outDir, f));
+  const files = CAPACITY_FILES.map((f) => path.join(outDir, f));
   const write = async (): Promise<CapacityResult> => {
     const result = buildResult({
       header: {
@@ -84,9 +85,7 @@ export async function runCapacitySweep(o: CapacityOptions, argv: readonly string
       arms: arms.map((a) => ({ name: a.name, cloudcoreSet: a.cloudcoreSet })),
       steps,
     });
-    await writeFile(files[0]!, `${JSON.stringify(result, null, 2)}\n`);
-    await writeFile(files[1]!, capacityMarkdown(result));
-    await writeFile(files[2]!, capacityHtml(result));
+    await writeCapacityFiles(outDir, result);
     return result;
   };
   try {
@@ -133,6 +132,50 @@ export async function runCapacitySweep(o: CapacityOptions, argv: readonly string
   const baseline = result.arms[0]?.projection?.budget;
   const exitCode = interrupted ? ExitCodes.Interrupted : steps.every((s) => s.error !== null) ? ExitCodes.HarnessError : baseline && !baseline.fits ? ExitCodes.OverBudget : ExitCodes.Ok;
   return { result, exitCode, files };
+}
+
+export const CAPACITY_FILES = ['capacity.json', 'capacity.md', 'capacity.html'] as const;
+
+export async function writeCapacityFiles(outDir: string, result: CapacityResult): Promise<void> {
+  await writeFile(path.join(outDir, 'capacity.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(path.join(outDir, 'capacity.md'), capacityMarkdown(result));
+  await writeFile(path.join(outDir, 'capacity.html'), capacityHtml(result));
+}
+
+/**
+ * `twinlab capacity --rebuild DIR`: measure every step directory of an earlier sweep again and
+ * rewrite its reports, as `twinlab report` does for one run (a newer twinlab, or a sweep killed
+ * before it could write them).
+ */
+export async function rebuildCapacity(dir: string): Promise<SweepOutcome> {
+  const outDir = path.resolve(dir);
+  const file = path.join(outDir, 'capacity.json');
+  let previous: CapacityResult;
+  try {
+    previous = JSON.parse(await readFile(file, 'utf8')) as CapacityResult;
+  } catch (e) {
+    throw new ConfigInvalidError(`${file}: ${e instanceof Error ? e.message : String(e)} — --rebuild takes the out dir of an earlier twinlab capacity`, { file });
+  }
+  if (!Array.isArray(previous.plan) || !Array.isArray(previous.arms) || typeof previous.steadySeconds !== 'number') {
+    throw new ConfigInvalidError(`${file} is not a capacity.json (no plan, arms or steadySeconds)`, { file });
+  }
+  const exitCodes = new Map(previous.arms.flatMap((a) => a.steps.map((s) => [s.runDir, s.exitCode] as const)));
+  const steps: StepMeasurement[] = [];
+  for (const p of previous.plan) {
+    const runDir = path.join(outDir, stepDirName(p));
+    const exists = await stat(path.join(runDir, EVENTS_FILE)).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) continue;
+    const rel = path.relative(outDir, runDir);
+    steps.push(measureStep({ arm: p.arm, nodes: p.nodes, separatesNodeLimit: p.separatesNodeLimit, runDir: rel, exitCode: exitCodes.get(rel) ?? ExitCodes.Ok, steadyMs: previous.steadySeconds * 1000, ...(await readStepFiles(runDir)) }));
+  }
+  const { arms, machineLoad: _m, complete: _c, ...header } = previous;
+  const result = buildResult({ header, arms: arms.map((a) => ({ name: a.name, cloudcoreSet: a.cloudcoreSet })), steps });
+  await writeCapacityFiles(outDir, result);
+  const budget = result.arms[0]?.projection?.budget;
+  return { result, exitCode: budget && !budget.fits ? ExitCodes.OverBudget : ExitCodes.Ok, files: CAPACITY_FILES.map((f) => path.join(outDir, f)) };
 }
 
 /** Series of one scrape share its time stamp: add them up per time stamp. */
