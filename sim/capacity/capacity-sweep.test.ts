@@ -7,7 +7,7 @@ import type { SimOptions } from '../run/sim-options.js';
 import type { RunHooks, SimResult } from '../run/sim-run.js';
 import type { RunSummary } from '../report/run-summary.js';
 import { runCapacityCommand } from './capacity-command.js';
-import { sumByTime } from './capacity-sweep.js';
+import { overlay, sumByTime } from './capacity-sweep.js';
 import type { CapacityResult } from './capacity-result.js';
 
 const T0 = 1_800_000_000_000;
@@ -137,5 +137,11 @@ describe('twinlab capacity (sweep over recorded runs)', () => {
 describe('sumByTime', () => {
   it('adds a labelled counter’s series up per scrape', () => {
     expect(sumByTime([[{ atMs: 1, value: 2 }, { atMs: 2, value: 5 }], [{ atMs: 2, value: 1 }, { atMs: 1, value: 3 }]])).toEqual([{ atMs: 1, value: 5 }, { atMs: 2, value: 6 }]);
+  });
+});
+
+describe('overlay', () => {
+  it('adds --compare-config fields to --cloudcore-set, the compared value replacing one set for both', () => {
+    expect(overlay(['a.b=1', 'c=2'], ['c=3', 'd=4'])).toEqual(['a.b=1', 'c=3', 'd=4']);
   });
 });

@@ -47,7 +47,7 @@ interface Arm {
 export async function runCapacitySweep(o: CapacityOptions, argv: readonly string[], log: (line: string) => void, runStep: RunStep = runSim): Promise<SweepOutcome> {
   const outDir = path.resolve(o.outDir);
   await mkdir(outDir, { recursive: true });
-  const arms: Arm[] = [{ name: 'baseline', cloudcoreSet: o.cloudcoreSet }, ...(o.compareConfig ? [{ name: 'compare', cloudcoreSet: [...o.cloudcoreSet, ...o.compareConfig] }] : [])].map((a) => ({
+  const arms: Arm[] = [{ name: 'baseline', cloudcoreSet: o.cloudcoreSet }, ...(o.compareConfig ? [{ name: 'compare', cloudcoreSet: overlay(o.cloudcoreSet, o.compareConfig) }] : [])].map((a) => ({
     ...a,
     plan: planSweep({ steps: o.steps, fixedNodeLimit: fixedNodeLimit(a.cloudcoreSet), canSetNodeLimit: o.cloud === 'local' }, a.name),
   }));
@@ -176,6 +176,13 @@ export async function rebuildCapacity(dir: string): Promise<SweepOutcome> {
   await writeCapacityFiles(outDir, result);
   const budget = result.arms[0]?.projection?.budget;
   return { result, exitCode: budget && !budget.fits ? ExitCodes.OverBudget : ExitCodes.Ok, files: CAPACITY_FILES.map((f) => path.join(outDir, f)) };
+}
+
+/** `base` with `over`'s fields added; a key in both takes `over`'s value. */
+export function overlay(base: readonly string[], over: readonly string[]): string[] {
+  const key = (kv: string): string => kv.slice(0, kv.indexOf('='));
+  const replaced = new Set(over.map(key));
+  return [...base.filter((kv) => !replaced.has(key(kv))), ...over];
 }
 
 /** Series of one scrape share its time stamp: add them up per time stamp. */
