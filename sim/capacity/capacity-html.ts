@@ -57,7 +57,7 @@ function chartSections(r: CapacityResult): string {
 }
 
 function armChart(name: string, m: CostModel, knee: number | null, target: number | null): FitChartArm {
-  const steps = m.points.map((p) => p.nodes);
+  const steps = (m.points.length > 0 ? m.points : m.excluded).map((p) => p.nodes);
   const sweepLimit = Math.max(...m.points.map((p) => p.nodeLimit ?? 0));
   const lo = Math.min(...steps) / 1.5;
   const hi = Math.max(Math.max(...steps) * 1.5, target ?? 0);
@@ -75,6 +75,7 @@ function armChart(name: string, m: CostModel, knee: number | null, target: numbe
     name,
     color: ARM_COLORS[name] ?? '#6b7280',
     points: m.points.map((p) => ({ x: p.nodes, y: p.value, ...(p.nodeLimit !== null && p.nodeLimit !== sweepLimit ? { note: `nodeLimit ${p.nodeLimit}` } : {}) })),
+    excluded: m.excluded.map((p) => ({ x: p.nodes, y: p.value, note: 'not fitted: the fleet never got all Ready' })),
     curve,
     knee,
     target: target !== null ? at(target) : null,

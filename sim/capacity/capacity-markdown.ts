@@ -57,7 +57,7 @@ function armSection(a: ArmResult): string[] {
     const hold = h
       ? `${h.nodes} nodes: predicted ${formatValue(h.predicted, m.unit)}, measured ${formatValue(h.measured, m.unit)} (${h.errorPct === null ? '–' : `${h.errorPct >= 0 ? '+' : ''}${h.errorPct.toFixed(1)} %`}${h.within === null ? '' : h.within ? ', inside the interval' : ', outside the interval'})`
       : (m.holdoutUnavailable ?? '');
-    out.push(`| ${m.label} | ${m.formula} | ${m.fit ? coef('intercept') : `no fit: ${m.unavailable}`} | ${coef('nodes')} | ${coef('nodeLimit')} | ${m.fit?.r2 === null || !m.fit ? '–' : m.fit.r2.toFixed(3)} | ${hold} |`);
+    out.push(`| ${m.label}${m.excluded.length > 0 ? ` (not fitted: ${m.excluded.map((x) => x.nodes).join(', ')} nodes, never all Ready)` : ''} | ${m.formula} | ${m.fit ? coef('intercept') : `no fit: ${m.unavailable}`} | ${coef('nodes')} | ${coef('nodeLimit')} | ${m.fit?.r2 === null || !m.fit ? '–' : m.fit.r2.toFixed(3)} | ${hold} |`);
   }
   const p = a.projection;
   if (p) {

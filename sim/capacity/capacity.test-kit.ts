@@ -38,6 +38,7 @@ export function healthyStep(nodes: number, over: Partial<StepMeasurement> = {}, 
     failedSlos: [],
     firstLimit: null,
     sharedMachine: null,
+    symptoms: [],
     ...over,
   };
 }

@@ -52,6 +52,15 @@ describe('fitModels', () => {
     expect(h.errorPct).toBeCloseTo(0, 6);
   });
 
+  it('leaves a step whose fleet never got all Ready out of the fit, and keeps it as excluded', () => {
+    const past = healthyStep(4000, { reachedSteady: false, ready: 2100 });
+    past.components.etcd = { ...past.components.etcd!, rssBytes: 1 };
+    const m = fitModels([...steps, past], 'baseline').find((x) => x.component === 'etcd' && x.resource === 'rss')!;
+    expect(m.points.map((p) => p.nodes)).toEqual([250, 500, 1000, 2000]);
+    expect(m.excluded).toEqual([{ nodes: 4000, nodeLimit: 2100, value: 1 }]);
+    expect(m.fit!.coefficients[1]!.estimate).toBeCloseTo(8_000, 3);
+  });
+
   it('says why a model has no hold-out with two steps', () => {
     const few = fitModels([healthyStep(5), healthyStep(10)], 'baseline');
     expect(few.find((m) => m.resource === 'rss' && m.component === 'etcd')!.holdoutUnavailable).toMatch(/fewer than two distinct node counts/);

@@ -1,7 +1,8 @@
 /**
  * The cost models of one sweep: for each component and resource, y = a + b·N fitted over the
  * steps (cloudcore's RSS with a separate c·nodeLimit term when the sweep varied nodeLimit), each
- * validated by fitting without the largest step and predicting it.
+ * validated by fitting without the largest step and predicting it. Only steps whose fleet got
+ * all Ready are fitted: past the knee, N is not the number of nodes the control plane served.
  */
 import { FitUnavailable, fitLinear, predict, type LinearFit } from './linear-fit.js';
 import type { StepMeasurement } from './step-measurement.js';
@@ -67,6 +68,8 @@ export interface CostModel {
   /** e.g. "a + b·N + c·nodeLimit". */
   formula: string;
   points: ModelPoint[];
+  /** Steps left out of the fit: their fleet never got all Ready, so N is not what the control plane served. */
+  excluded: ModelPoint[];
   fit: LinearFit | null;
   /** Why there is no fit (too few points, collinear terms). */
   unavailable: string | null;
@@ -77,20 +80,24 @@ export interface CostModel {
 
 export function fitModels(steps: readonly StepMeasurement[], arm: string, specs: readonly ResourceSpec[] = RESOURCES): CostModel[] {
   const mine = steps.filter((s) => s.arm === arm);
-  return specs.map((spec) => fitModel(mine, arm, spec)).filter((m) => m.points.length > 0);
+  return specs.map((spec) => fitModel(mine, arm, spec)).filter((m) => m.points.length + m.excluded.length > 0);
 }
 
 export function fitModel(steps: readonly StepMeasurement[], arm: string, spec: ResourceSpec): CostModel {
   const limits = new Set(steps.map((s) => s.nodeLimit));
   const withLimit = spec.nodeLimitTerm === true && limits.size > 1 && !limits.has(null);
   // Steps that only move nodeLimit stay out of models without a nodeLimit term.
-  const used = steps.filter((s) => withLimit || !s.separatesNodeLimit);
-  const points = used.flatMap((s): ModelPoint[] => {
-    const v = spec.value(s);
-    return v === null ? [] : [{ nodes: s.nodes, nodeLimit: s.nodeLimit, value: v }];
-  });
+  const relevant = steps.filter((s) => withLimit || !s.separatesNodeLimit);
+  const pointsOf = (ss: readonly StepMeasurement[]): ModelPoint[] =>
+    ss.flatMap((s): ModelPoint[] => {
+      const v = spec.value(s);
+      return v === null ? [] : [{ nodes: s.nodes, nodeLimit: s.nodeLimit, value: v }];
+    });
+  // A step past the knee whose fleet never got all Ready measured fewer nodes than it asked for.
+  const points = pointsOf(relevant.filter((s) => s.reachedSteady));
+  const excluded = pointsOf(relevant.filter((s) => !s.reachedSteady));
   const variables = withLimit ? ['nodes', 'nodeLimit'] : ['nodes'];
-  const base = { arm, component: spec.component, resource: spec.resource, unit: spec.unit, label: spec.label, formula: withLimit ? 'a + b·N + c·nodeLimit' : 'a + b·N', points };
+  const base = { arm, component: spec.component, resource: spec.resource, unit: spec.unit, label: spec.label, formula: withLimit ? 'a + b·N + c·nodeLimit' : 'a + b·N', points, excluded };
   const rowsOf = (ps: readonly ModelPoint[]): number[][] => ps.map((p) => (withLimit ? [p.nodes, p.nodeLimit!] : [p.nodes]));
   let fit: LinearFit | null = null;
   let unavailable: string | null = null;

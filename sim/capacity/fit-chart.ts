@@ -18,6 +18,8 @@ export interface FitChartArm {
   name: string;
   color: string;
   points: ReadonlyArray<{ x: number; y: number; note?: string }>;
+  /** Measured but not fitted (drawn hollow). */
+  excluded?: ReadonlyArray<{ x: number; y: number; note: string }>;
   /** The fit sampled along x; empty without a fit. */
   curve: readonly CurvePoint[];
   knee: number | null;
@@ -47,8 +49,8 @@ function text(x: number, y: number, body: string, attrs = ''): string {
 }
 
 export function fitChartSvg(chart: FitChart): string {
-  const xs = chart.arms.flatMap((a) => [...a.points.map((p) => p.x), ...a.curve.map((p) => p.x), ...(a.target ? [a.target.x] : [])]).filter((x) => x > 0);
-  const ys = chart.arms.flatMap((a) => [...a.points.map((p) => p.y), ...a.curve.flatMap((p) => [p.y, p.high ?? p.y]), ...(a.target ? [a.target.high ?? a.target.y] : [])]);
+  const xs = chart.arms.flatMap((a) => [...a.points.map((p) => p.x), ...(a.excluded ?? []).map((p) => p.x), ...a.curve.map((p) => p.x), ...(a.target ? [a.target.x] : [])]).filter((x) => x > 0);
+  const ys = chart.arms.flatMap((a) => [...a.points.map((p) => p.y), ...(a.excluded ?? []).map((p) => p.y), ...a.curve.flatMap((p) => [p.y, p.high ?? p.y]), ...(a.target ? [a.target.high ?? a.target.y] : [])]);
   const lx0 = Math.floor(Math.log10(Math.max(1, Math.min(...xs))));
   const lx1 = Math.max(lx0 + 1, Math.ceil(Math.log10(Math.max(...xs, 10))));
   const finite = ys.filter((y) => Number.isFinite(y));
@@ -94,6 +96,9 @@ export function fitChartSvg(chart: FitChart): string {
     }
     for (const p of arm.points) {
       out.push(`<circle class="point series-${arm.name}" cx="${c(toX(p.x))}" cy="${c(toY(p.y))}" r="4" fill="${arm.color}"><title>${escapeMarkup(`${arm.name}: ${p.x} nodes → ${chart.format(p.y)}${p.note ? ` (${p.note})` : ''}`)}</title></circle>`);
+    }
+    for (const p of arm.excluded ?? []) {
+      out.push(`<circle class="excluded series-${arm.name}" cx="${c(toX(p.x))}" cy="${c(toY(p.y))}" r="4" fill="#ffffff" stroke="${arm.color}" stroke-width="2"><title>${escapeMarkup(`${arm.name}: ${p.x} nodes → ${chart.format(p.y)} (${p.note})`)}</title></circle>`);
     }
     if (arm.knee !== null) {
       const x = toX(arm.knee);

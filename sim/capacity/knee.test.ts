@@ -39,7 +39,9 @@ describe('findKnee', () => {
     expect(knee.holdsNodes).toBe(20);
     expect(knee.kneeNodes).toBe(30);
     expect(knee.firstLimit).toMatch(/^node-limit: cloudcore's nodeLimit \(20\) was reached/);
-    expect(knee.reasons.map((r) => r.kind)).toEqual(['limit', 'slo', 'slo', 'not-ready']);
+    expect(knee.reasons.map((r) => r.kind).slice(0, 4)).toEqual(['limit', 'not-ready', 'slo', 'slo']);
+    // Then what the run showed beside it.
+    expect(knee.reasons.slice(4).every((r) => r.kind === 'symptom' || r.kind === 'shared-machine')).toBe(true);
     expect(knee.sentence).toMatch(/^This setup holds about 20 nodes; the first limit is node-limit/);
   });
 
@@ -85,5 +87,13 @@ describe('findKnee on a step recorded on a shared machine', () => {
     expect(s.sharedMachine).toMatch(/other processes on this machine/);
     expect(s.firstLimit).toBeNull();
     expect(findKnee([s, healthyStep(10)]).kneeNodes).toBeNull();
+  });
+
+  it('names the shared machine as what held back a step that fell short without a limit of its own', () => {
+    const short = healthyStep(2000, { ready: 1008, reachedSteady: false, sharedMachine: "the machine's CPU was saturated: other processes on this machine 1.08", symptoms: ['ramp-stalled: the ramp stalled'] });
+    const knee = findKnee([healthyStep(1000), short]);
+    expect(knee.holdsNodes).toBe(1000);
+    expect(knee.firstLimit).toBe("the machine's CPU, saturated mostly by processes outside the sweep (only 1008 of 2000 nodes Ready)");
+    expect(knee.reasons.map((r) => r.kind)).toEqual(['not-ready', 'symptom', 'shared-machine']);
   });
 });

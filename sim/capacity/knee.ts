@@ -9,7 +9,7 @@ import { COMPONENTS, type StepMeasurement } from './step-measurement.js';
 export const CPU_KNEE_SHARE = 0.9;
 
 export interface KneeReason {
-  kind: 'limit' | 'cpu' | 'slo' | 'error' | 'not-ready';
+  kind: 'limit' | 'cpu' | 'not-ready' | 'error' | 'slo' | 'symptom' | 'shared-machine';
   text: string;
 }
 
@@ -36,7 +36,9 @@ export function findKnee(steps: readonly StepMeasurement[], cpuAllowance: (s: St
     const reasons = reasonsAt(s, cpuAllowance);
     if (reasons.length === 0) continue;
     const holds = i > 0 ? ordered[i - 1]!.nodes : null;
-    const first = reasons[0]!.text;
+    // With no limit of its own, a step on a machine that other processes saturated was held back by that machine.
+    const own = reasons[0]!.kind === 'limit' || reasons[0]!.kind === 'cpu';
+    const first = !own && s.sharedMachine ? `the machine's CPU, saturated mostly by processes outside the sweep (${reasons[0]!.text})` : reasons[0]!.text;
     const sentence =
       holds !== null
         ? `This setup holds about ${holds} nodes; the first limit is ${first} (at ${s.nodes} nodes).`
@@ -65,9 +67,14 @@ export function reasonsAt(s: StepMeasurement, cpuAllowance: (s: StepMeasurement,
       reasons.push({ kind: 'cpu', text: `${name} CPU at ${c.cpuCoresMean.toFixed(2)} of the ${allowance} cores it can have (≥ ${CPU_KNEE_SHARE * 100} %)` });
     }
   }
-  for (const slo of s.failedSlos) reasons.push({ kind: 'slo', text: `SLO ${slo.name} breached (${slo.value ?? 'no data'} against ${slo.threshold})` });
-  if (s.error && s.error.code !== 'TWL_INTERRUPTED') reasons.push({ kind: 'error', text: `the run failed: ${s.error.code}: ${s.error.message}` });
   if (s.ready < s.nodes) reasons.push({ kind: 'not-ready', text: `only ${s.ready} of ${s.nodes} nodes Ready` });
+  if (s.error && s.error.code !== 'TWL_INTERRUPTED') reasons.push({ kind: 'error', text: `the run failed: ${s.error.code}: ${s.error.message}` });
+  for (const slo of s.failedSlos) reasons.push({ kind: 'slo', text: `SLO ${slo.name} breached (${slo.value ?? 'no data'} against ${slo.threshold})` });
+  // What the run showed and whose machine it was explain a knee; alone they do not make one.
+  if (reasons.length > 0) {
+    for (const t of s.symptoms) reasons.push({ kind: 'symptom', text: t });
+    if (s.sharedMachine) reasons.push({ kind: 'shared-machine', text: s.sharedMachine });
+  }
   return reasons;
 }
 

@@ -62,12 +62,13 @@ export interface Projection {
 export function project(models: readonly CostModel[], steps: readonly StepMeasurement[], arm: string, target: number, budget: Budget | null): Projection {
   const mine = models.filter((m) => m.arm === arm);
   const armSteps = steps.filter((s) => s.arm === arm);
-  const largestStep = Math.max(0, ...armSteps.map((s) => s.nodes));
+  const largestStep = Math.max(0, ...armSteps.filter((s) => s.reachedSteady).map((s) => s.nodes));
   const nodeLimit = sweepNodeLimit([target]);
   const at = (component: string, resource: string): Estimate | null => {
     const m = mine.find((x) => x.component === component && x.resource === resource);
     const p = m ? predictAt(m, target, nodeLimit) : null;
-    return p ? { estimate: p.estimate, low: p.prediction?.[0] ?? null, high: p.prediction?.[1] ?? null } : null;
+    // Costs are not negative: a band reaching below zero says only that the low end is unknown.
+    return p ? { estimate: p.estimate, low: p.prediction ? Math.max(0, p.prediction[0]) : null, high: p.prediction?.[1] ?? null } : null;
   };
   const components = COMPONENTS.map((c) => ({ component: c, cores: at(c, 'cpu-p95'), coresMean: at(c, 'cpu-mean'), memoryBytes: at(c, 'rss') })).filter(
     (c) => c.cores !== null || c.memoryBytes !== null,

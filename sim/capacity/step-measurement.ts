@@ -64,6 +64,8 @@ export interface StepMeasurement {
   firstLimit: { rule: string; text: string } | null;
   /** The machine's CPU saturated with processes outside the run as its largest consumer: what the step shared, not what the setup holds. */
   sharedMachine: string | null;
+  /** What the run's rules saw without calling it a limit (slow API, a stalled ramp), in order. */
+  symptoms: string[];
 }
 
 export interface StepInput {
@@ -150,6 +152,7 @@ export function measureStep(input: StepInput): StepMeasurement {
     failedSlos: summary.slos.filter((s) => !s.pass).map((s) => ({ name: s.name, threshold: s.threshold, value: s.value })),
     firstLimit: own ? { rule: own.rule, text: own.text } : null,
     sharedMachine: shared?.text ?? null,
+    symptoms: summary.limits.findings.filter((f) => f.kind === 'symptom').map((f) => `${f.rule}: ${f.text}`),
   };
 }
 
