@@ -7,7 +7,8 @@
 //   node scripts/build-controlplane.mjs --print-bin-dir print the bin dir (no build); exit 0
 //   node scripts/build-controlplane.mjs --print-supervisor  print the supervisor's path (no build)
 //   node scripts/build-controlplane.mjs --check         exit 0 if every binary is cached, else 1
-//   node scripts/build-controlplane.mjs --only etcd,cloudcore   (or --only supervise)
+//   node scripts/build-controlplane.mjs --print-helm    print helm's path (no build)
+//   node scripts/build-controlplane.mjs --only etcd,cloudcore   (or --only supervise, --only helm)
 //
 // Cache: ${TWINLAB_CACHE_DIR:-~/.cache/twinlab}/controlplane/<kubeedge-version>-<hash>/bin/<name>
 // where <hash> covers the go.mod/go.sum files, the entry points and the build flags, so changing
@@ -17,6 +18,9 @@
 // The supervisor (controlplane/supervise/: starts each control-plane process under a parent-death
 // signal) is a separate target with its own hash and cache dir, controlplane/supervise-<hash>/bin/:
 // it builds in seconds, and changing it must not rebuild the control plane.
+//
+// Helm v4 (controlplane/helm/: helm.sh/helm/v4's command, for the chart tests) is built the same
+// way, controlplane/helm-<hash>/bin/helm, and only on request (--only helm): a run never needs it.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -72,6 +76,16 @@ function buildArgs(cmd, out) {
 const SUPERVISOR = { name: 'supervise', module: 'supervise', pkg: '.', x: [] };
 const supervisorDir = join(controlplaneDir, SUPERVISOR.module);
 
+export const HELM_VERSION = 'v4.3.2';
+/** Helm's own module, hashed and cached apart from the control plane; built only when asked for. */
+const HELM = {
+  name: 'helm',
+  module: 'helm',
+  pkg: '.',
+  x: [`-X helm.sh/helm/v4/internal/version.version=${HELM_VERSION}`, '-X helm.sh/helm/v4/internal/version.gitTreeState=clean'],
+};
+const helmDir = join(controlplaneDir, HELM.module);
+
 function listFiles(dir, skip = new Set()) {
   const out = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -83,10 +97,10 @@ function listFiles(dir, skip = new Set()) {
   return out.sort();
 }
 
-/** Short hash over everything that decides the bytes of the binaries (the supervisor's module excluded). */
+/** Short hash over everything that decides the bytes of the binaries (the supervisor's and helm's modules excluded). */
 export function buildHash() {
   const h = createHash('sha256');
-  for (const file of listFiles(controlplaneDir, new Set([supervisorDir]))) {
+  for (const file of listFiles(controlplaneDir, new Set([supervisorDir, helmDir]))) {
     h.update(relative(controlplaneDir, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   for (const cmd of COMMANDS) h.update(JSON.stringify(buildArgs(cmd, cmd.name))).update('\0');
@@ -115,21 +129,36 @@ function isExecutableFile(p) {
   }
 }
 
-export function supervisorHash() {
+/** Hash of one separately cached module: its files plus its build flags. */
+function moduleHash(target, dir) {
   const h = createHash('sha256');
-  for (const file of listFiles(supervisorDir)) {
-    h.update(relative(supervisorDir, file)).update('\0').update(readFileSync(file)).update('\0');
+  for (const file of listFiles(dir)) {
+    h.update(relative(dir, file)).update('\0').update(readFileSync(file)).update('\0');
   }
-  h.update(JSON.stringify(buildArgs(SUPERVISOR, SUPERVISOR.name))).update(JSON.stringify(BUILD_ENV)).update(process.platform).update(process.arch);
+  h.update(JSON.stringify(buildArgs(target, target.name))).update(JSON.stringify(BUILD_ENV)).update(process.platform).update(process.arch);
   return h.digest('hex').slice(0, 12);
+}
+
+export function supervisorHash() {
+  return moduleHash(SUPERVISOR, supervisorDir);
 }
 
 export function supervisorPath() {
   return join(cacheRoot(), 'controlplane', `supervise-${supervisorHash()}`, 'bin', SUPERVISOR.name);
 }
 
+export function helmPath() {
+  return join(cacheRoot(), 'controlplane', `helm-${moduleHash(HELM, helmDir)}`, 'bin', HELM.name);
+}
+
+function targetPath(name) {
+  if (name === SUPERVISOR.name) return supervisorPath();
+  if (name === HELM.name) return helmPath();
+  return join(binDir(), name);
+}
+
 export function missingBinaries(names = [...COMMANDS.map((c) => c.name), SUPERVISOR.name]) {
-  return names.filter((n) => !isExecutableFile(n === SUPERVISOR.name ? supervisorPath() : join(binDir(), n)));
+  return names.filter((n) => !isExecutableFile(targetPath(n)));
 }
 
 function goEnv() {
@@ -303,35 +332,57 @@ async function build(names) {
 }
 
 /** The supervisor: one small stdlib-only Go program, its own lock and cache dir. */
-async function buildSupervisor() {
-  const out = supervisorPath();
+function buildSupervisor() {
+  return buildSeparate(SUPERVISOR, supervisorDir, supervisorPath(), 'the supervisor', '; control-plane processes then start without a parent-death signal');
+}
+
+/** Helm: its own module, lock and cache dir; downloads its modules first and records the build time. */
+function buildHelm() {
+  return buildSeparate(HELM, helmDir, helmPath(), `helm ${HELM_VERSION}`, '; the chart tests then skip and say why', true);
+}
+
+async function buildSeparate(target, dir, out, label, withoutGo, downloadFirst = false) {
   const bin = dirname(out);
   mkdirSync(bin, { recursive: true });
   return withLock(dirname(bin), async () => {
     if (isExecutableFile(out)) return 0;
     const goVersion = goAvailable();
     if (!goVersion) {
-      log('`go` is not on PATH: cannot build the supervisor; control-plane processes then start without a parent-death signal.');
+      log(`\`go\` is not on PATH: cannot build ${label}${withoutGo}.`);
       return 2;
     }
-    const tmp = join(bin, `.${SUPERVISOR.name}.tmp-${process.pid}`);
     const t0 = Date.now();
-    const code = await run(buildArgs(SUPERVISOR, tmp), supervisorDir);
+    if (downloadFirst) {
+      const code = await run(['mod', 'download'], dir);
+      if (code !== 0) {
+        log(`go mod download failed in ${relative(repoRoot, dir)} (exit ${code})`);
+        return code;
+      }
+      log(`go mod download (${target.module}) done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    const tmp = join(bin, `.${target.name}.tmp-${process.pid}`);
+    const t1 = Date.now();
+    const code = await run(buildArgs(target, tmp), dir);
     if (code !== 0) {
       rmSync(tmp, { force: true });
-      log(`building the supervisor failed (exit ${code})`);
+      log(`building ${label} failed (exit ${code})`);
       return code;
     }
     renameSync(tmp, out);
-    log(`built the supervisor in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${out}`);
+    const seconds = Number(((Date.now() - t1) / 1000).toFixed(1));
+    log(`built ${label} in ${seconds} s: ${out}`);
+    const manifest = { name: target.name, buildSeconds: seconds, bytes: statSync(out).size, builtAt: new Date().toISOString(), go: goVersion };
+    writeFileSync(join(dirname(bin), 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     return 0;
   });
 }
 
 async function main(argv) {
   const onlyIdx = argv.indexOf('--only');
-  const known = [...COMMANDS.map((c) => c.name), SUPERVISOR.name];
-  const names = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : known;
+  // Helm is known but not a default target: only the chart tests need it.
+  const defaults = [...COMMANDS.map((c) => c.name), SUPERVISOR.name];
+  const known = [...defaults, HELM.name];
+  const names = onlyIdx >= 0 ? (argv[onlyIdx + 1] ?? '').split(',').filter(Boolean) : defaults;
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     log(`unknown command(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
@@ -345,22 +396,27 @@ async function main(argv) {
     process.stdout.write(`${supervisorPath()}\n`);
     return 0;
   }
+  if (argv.includes('--print-helm')) {
+    process.stdout.write(`${helmPath()}\n`);
+    return 0;
+  }
   if (argv.includes('--check')) {
     const missing = missingBinaries(names);
-    if (missing.length > 0) log(`missing: ${missing.map((n) => (n === SUPERVISOR.name ? supervisorPath() : join(binDir(), n))).join(', ')}`);
+    if (missing.length > 0) log(`missing: ${missing.map(targetPath).join(', ')}`);
     return missing.length === 0 ? 0 : 1;
   }
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 19).join('\n') + '\n');
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).join('\n') + '\n');
     return 0;
   }
   const t0 = Date.now();
-  const commands = names.filter((n) => n !== SUPERVISOR.name);
+  const commands = names.filter((n) => n !== SUPERVISOR.name && n !== HELM.name);
   let code = commands.length > 0 ? await build(commands) : 0;
   if (code === 0 && names.includes(SUPERVISOR.name)) code = await buildSupervisor();
+  if (code === 0 && names.includes(HELM.name)) code = await buildHelm();
   if (code === 0) {
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    process.stdout.write(`${commands.length > 0 ? binDir() : supervisorPath()}\n`);
+    process.stdout.write(`${commands.length > 0 ? binDir() : names.includes(SUPERVISOR.name) ? supervisorPath() : helmPath()}\n`);
   }
   return code;
 }

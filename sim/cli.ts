@@ -19,8 +19,9 @@ const USAGE = `twinlab ${TWINLAB_VERSION} — a digital-twin lab for KubeEdge
 
 usage:
   twinlab sim [options]        run N virtual edge nodes against a cloud (see README: CLI reference)
-  twinlab shard --index I --of N [options]
-                               run one shard of a fleet on its own
+  twinlab shard [--index I] --of N [options]
+                               run one shard of a fleet on its own; in a pod the index comes from
+                               the hostname or JOB_COMPLETION_INDEX (twinlab shard --help)
   twinlab scenarios            list the built-in scenarios (--check FILE validates a scenario file)
   twinlab report <run-dir>     rebuild summary.json, summary.md, report.html and junit.xml from events.jsonl
   twinlab compare <baseline summary.json> <current summary.json> [--max-regression 10%]

@@ -20,6 +20,7 @@ export const ErrorCodes = {
   Regression: 'TWL_REGRESSION',
   /** `twinlab compare` was given two runs whose setups differ. */
   SetupsDiffer: 'TWL_SETUPS_DIFFER',
+  OpenFilesLimit: 'TWL_OPEN_FILES_LIMIT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -44,6 +44,8 @@ export interface ProcessUsageOptions {
   clockTicks?: number;
   /** Page size in bytes; default `getconf PAGESIZE`, or 4096. */
   pageSize?: number;
+  /** Count each tracked process with its process group (default) or alone: the run's own processes share one group. */
+  groups?: boolean;
 }
 
 interface StatLine {
@@ -83,6 +85,7 @@ export class ProcessUsageSampler {
   readonly pageSize: number;
   private readonly procRoot: string;
   private readonly intervalMs: number;
+  private readonly groups: boolean;
   private readonly peaks = new Map<string, PeakUsage>();
   /** CPU seconds never go backwards even when a member dies unreaped. */
   private readonly cpuFloor = new Map<string, number>();
@@ -98,6 +101,7 @@ export class ProcessUsageSampler {
     this.intervalMs = opts.intervalMs ?? 1000;
     this.clockTicks = opts.clockTicks ?? getconf('CLK_TCK', 100);
     this.pageSize = opts.pageSize ?? getconf('PAGESIZE', 4096);
+    this.groups = opts.groups ?? true;
   }
 
   /** Take a baseline sample and start the timer; the baseline is what `cpuSecondsSince` subtracts. */
@@ -124,7 +128,7 @@ export class ProcessUsageSampler {
     for (const entry of this.listPids()) {
       const stat = this.readStat(entry);
       if (!stat) continue;
-      const group = leaders.has(stat.pgrp) ? stat.pgrp : leaders.has(stat.pid) ? stat.pid : undefined;
+      const group = this.groups && leaders.has(stat.pgrp) ? stat.pgrp : leaders.has(stat.pid) ? stat.pid : undefined;
       if (group === undefined) continue;
       const a = acc.get(group)!;
       a.ticks += stat.utime + stat.stime;

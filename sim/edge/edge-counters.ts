@@ -39,6 +39,13 @@ export interface EdgeCountersSnapshot {
   /** Replies the cloud sent as errors (besides NotFound/AlreadyExists, which are protocol). */
   errorReplies: number;
   sendFailures: number;
+  /**
+   * The send whose failure made a node notice a lost link, by what it was (`keepalive`, `lease`,
+   * `other`): a lost lease waits 60 s for its re-send, so this predicts which Nodes turn Unknown.
+   */
+  firstFailedSend?: Record<string, number>;
+  /** Requests edgecore's metamanager refused at once because edgehub had published "disconnected". */
+  failedFastOffline?: number;
   /** "operation\ttype" → count. */
   sent: Record<string, number>;
   received: Record<string, number>;
@@ -71,6 +78,7 @@ export class EdgeCounters {
   pendingRequests = 0;
   errorReplies = 0;
   sendFailures = 0;
+  failedFastOffline = 0;
   bytesSent = 0;
   bytesReceived = 0;
   podsCreated = 0;
@@ -78,6 +86,7 @@ export class EdgeCounters {
   podsDeleted = 0;
   readonly sent = new Map<string, number>();
   readonly received = new Map<string, number>();
+  readonly firstFailedSend = new Map<string, number>();
   readonly ackLatencyMs = new BucketHistogram(LATENCY_MS_BOUNDS);
   readonly bootstrapSeconds = new BucketHistogram(DURATION_S_BOUNDS);
   readonly requestLatencyMs = new Map<string, BucketHistogram>();
@@ -123,6 +132,8 @@ export class EdgeCounters {
       pendingRequests: this.pendingRequests,
       errorReplies: this.errorReplies,
       sendFailures: this.sendFailures,
+      firstFailedSend: Object.fromEntries(this.firstFailedSend),
+      failedFastOffline: this.failedFastOffline,
       sent: Object.fromEntries(this.sent),
       received: Object.fromEntries(this.received),
       bytesSent: this.bytesSent,

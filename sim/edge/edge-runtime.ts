@@ -35,6 +35,13 @@ export interface EdgeTimings {
   /** kubelet registration backoff: first retry, doubling up to registerBackoffMaxMs. */
   registerBackoffMs: number;
   registerBackoffMaxMs: number;
+  /**
+   * kubelet's lease controller after its 5 update retries failed: ensure-lease (a Get) retried
+   * after 2 × this, doubling up to leaseBackoffMaxMs (component-helpers lease/controller.go:
+   * sleep 100 ms, doubled before each wait, maxBackoff 7 s).
+   */
+  leaseBackoffMs: number;
+  leaseBackoffMaxMs: number;
 }
 
 export const EDGECORE_TIMINGS: Readonly<EdgeTimings> = Object.freeze({
@@ -49,6 +56,8 @@ export const EDGECORE_TIMINGS: Readonly<EdgeTimings> = Object.freeze({
   handshakeTimeoutMs: 30_000,
   registerBackoffMs: 100,
   registerBackoffMaxMs: 7_000,
+  leaseBackoffMs: 100,
+  leaseBackoffMaxMs: 7_000,
 });
 
 /**
@@ -74,11 +83,21 @@ export interface EdgeConfig {
   podKillDelayMs: number;
   /** Extra random delay (0…this) added to the reconnect sleep: a what-if knob, off by default as in edgecore. */
   reconnectJitterMs: number;
+  /**
+   * The first lease renewal at a random point of its period after registering, instead of one
+   * period after it. kubelet's lease loop runs from edged's start, not from the connection: in a
+   * fleet whose edgecores started apart and lived through reconnects its phase is unrelated to the
+   * keepalive's, and which of the two a lost link catches first decides whether the Node turns Unknown.
+   */
+  randomLeasePhase?: boolean;
   capacity: NodeCapacity;
   /** Extra node labels (edged.nodeLabels). */
   nodeLabels: Readonly<Record<string, string>>;
   checkServerIdentity?: (host: string, cert: unknown) => Error | undefined;
 }
+
+/** What a node's first failed send on a lost link was: the lease is the one that makes its Node turn Unknown. */
+export type FailedSendKind = 'keepalive' | 'lease' | 'other';
 
 /** Events a shard forwards to the controller/recorder. All optional; times are wall-clock ms. */
 export interface EdgeEvents {
@@ -88,6 +107,12 @@ export interface EdgeEvents {
   podRunning?(node: string, uid: string, atMs: number): void;
   /** The hub link opened (`up`) or was lost: recovery times after storms, partitions and outages. */
   linkChanged?(node: string, up: boolean, atMs: number): void;
+  /**
+   * The send that failed on a lost link and so made the node notice the loss (that message is
+   * lost: edgehub does not re-queue it). `leasePending`: a lease request sent before the loss was
+   * still unanswered, so it waits for the 60 s re-send as a failed lease would.
+   */
+  firstFailedSend?(node: string, send: FailedSendKind, detail: string, leasePending: boolean, atMs: number): void;
   /** A node-level problem worth one log line (malformed frame, bootstrap failure). */
   warn?(node: string, code: string, message: string): void;
 }

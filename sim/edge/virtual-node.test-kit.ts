@@ -8,7 +8,7 @@ import { vi, type MockInstance } from 'vitest';
 import { decodeMessage } from './codec/codec.js';
 import type { Message } from './codec/message.js';
 import { EdgeCounters } from './edge-counters.js';
-import { EDGECORE_TIMINGS, type EdgeConfig, type EdgeRuntime, type EdgeTimings } from './edge-runtime.js';
+import { EDGECORE_TIMINGS, type EdgeConfig, type EdgeRuntime, type EdgeTimings, type FailedSendKind } from './edge-runtime.js';
 import type { HubDialOptions, HubLink, HubListener } from './hub-connection.js';
 import type { MetaStore } from './meta-store.js';
 import { DEFAULT_CAPACITY } from './node-objects.js';
@@ -203,6 +203,8 @@ export class NodeKit {
   readonly rt: EdgeRuntime;
   readonly warnings: Warning[] = [];
   readonly ready: string[] = [];
+  /** Each node's first failed send on a lost link, as the shard would forward it. */
+  readonly firstFailedSends: Array<{ node: string; send: FailedSendKind; detail: string; leasePending: boolean; at: number }> = [];
   /** Wall-clock times at which a node's send failed (counters.sendFailures went up). */
   readonly sendFailureTimes: number[] = [];
   readonly wallStart: number;
@@ -241,6 +243,7 @@ export class NodeKit {
       events: {
         warn: (node, code, message) => this.warnings.push({ node, code, message }),
         nodeReady: (node) => this.ready.push(node),
+        firstFailedSend: (node, send, detail, leasePending, at) => this.firstFailedSends.push({ node, send, detail, leasePending, at }),
       },
       secureContextFor: () => Promise.resolve(context),
       dial: this.cloud.dial,

@@ -13,7 +13,7 @@ import { goJsonString, toGoSpelling } from './codec/go-json.js';
 import type { Message } from './codec/message.js';
 import { objectRespText, scanReplyEnvelope } from './codec/reply-scan.js';
 import { NodeState, resourceType, trafficKey } from './edge-counters.js';
-import type { EdgeRuntime } from './edge-runtime.js';
+import type { EdgeRuntime, FailedSendKind } from './edge-runtime.js';
 import type { HubLink, HubListener } from './hub-connection.js';
 import type { MetaRecord } from './meta-store.js';
 import {
@@ -44,6 +44,9 @@ const T_POD_START = 7;
 /** A terminating pod's kill delay is over: its `delete` may go once the terminated patch is answered. */
 const T_POD_KILLED = 8;
 
+/** kubelet's lease controller: an update is tried this many times before it falls back to ensure-lease. */
+const LEASE_UPDATE_RETRIES = 5;
+
 /** What an upstream request was, so its reply can be handled. */
 const enum Req {
   Register,
@@ -72,6 +75,8 @@ interface PendingRequest {
   readonly content: string;
   readonly pod: PodState | undefined;
   deadline: number;
+  /** Made while the link was known down: waits in edgehub's queue and goes out on the reconnect. */
+  queued: boolean;
 }
 
 const POD_CREATING = 0;
@@ -178,8 +183,13 @@ export class VirtualNode implements TimerTarget, HubListener {
   /** 0 unknown (query next), 1 absent (insert next), 2 present (update next). */
   private leaseState = 0;
   private leaseInFlight = false;
+  /** kubelet's ensure-lease backoff while its lease cannot be renewed (0: not backing off). */
+  private leaseBackoffMs = 0;
   private statusDirty = false;
-  /** Some running pod shows Ready=False in the API (see PodState.readyDrift). */
+  /**
+   * Some pod has a status to write at the next status sync: a running pod shows Ready=False in the
+   * API (PodState.readyDrift), or a patch was refused while the link was down (PodState.queuedPatch).
+   */
   private podsDrifted = false;
   /** The kubelet's status loop waits for its patch, like the lease controller. */
   private statusInFlight = false;
@@ -293,6 +303,8 @@ export class VirtualNode implements TimerTarget, HubListener {
     }
     this.devices?.stop();
     this.devices = undefined;
+    this.leaseInFlight = false;
+    this.leaseBackoffMs = 0;
     this.setState(NodeState.Stopped);
   }
 
@@ -312,7 +324,8 @@ export class VirtualNode implements TimerTarget, HubListener {
         break;
       case T_LEASE:
         this.syncLease();
-        this.arm(T_LEASE, this.rt.config.timings.leaseMs);
+        // unless a refused update re-armed it for the ensure-lease backoff
+        if (this.timers[T_LEASE] === NO_TIMER) this.arm(T_LEASE, this.rt.config.timings.leaseMs);
         break;
       case T_STATUS:
         this.syncStatus(now);
@@ -373,6 +386,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     this.rt.events.linkChanged?.(this.name, true, Date.now());
     this.sendKeepalive();
     this.arm(T_KEEPALIVE, this.rt.config.timings.keepaliveMs);
+    this.sendQueued();
     this.devices?.onConnected();
     if (this.registered) {
       this.setState(NodeState.Ready);
@@ -423,10 +437,33 @@ export class VirtualNode implements TimerTarget, HubListener {
     c.sendFailures += 1;
     if (this.linkLost) {
       this.linkLost = false;
+      this.noticeLoss(operation, resource);
       this.cancel(T_KEEPALIVE);
       this.scheduleDial(true);
     }
     return false;
+  }
+
+  /**
+   * edgehub learns of the loss from this failed send and publishes "disconnected"; the message is
+   * lost (routeToCloud does not re-queue it). A lost lease update waits for the metaclient's 60 s
+   * re-send, long enough for kube-controller-manager to mark the Node Unknown; any other first
+   * failure lets the next lease fail fast and be renewed right after the reconnect.
+   */
+  private noticeLoss(operation: string, resource: string): void {
+    const type = resourceType(resource);
+    const send: FailedSendKind = operation === 'keepalive' ? 'keepalive' : type === 'lease' && operation !== 'response' ? 'lease' : 'other';
+    const c = this.rt.counters.firstFailedSend;
+    c.set(send, (c.get(send) ?? 0) + 1);
+    this.rt.events.firstFailedSend?.(this.name, send, `${operation} ${type}`, send !== 'lease' && this.leaseInFlight, Date.now());
+  }
+
+  /**
+   * edgehub has published "disconnected": the link is gone and the node knows it. Until the
+   * reconnect, metamanager answers or refuses requests itself instead of sending them.
+   */
+  private get offline(): boolean {
+    return !this.linkLost && this.hub?.isOpen !== true;
   }
 
   private sendKeepalive(): void {
@@ -438,12 +475,89 @@ export class VirtualNode implements TimerTarget, HubListener {
   // ---------------------------------------------------------------- requests
 
   private request(kind: Req, operation: string, resource: string, content: string, pod?: PodState, madeAt = Date.now()): void {
+    const offline = this.offline;
+    if (offline && this.answerOffline(kind, content, pod)) return;
     const msgId = randomUUID();
     const timeout = this.rt.config.timings.requestTimeoutMs;
-    (this.pending ??= new Map()).set(msgId, { kind, operation, resource, madeAt, content, pod, deadline: this.rt.wheel.now() + timeout });
+    (this.pending ??= new Map()).set(msgId, { kind, operation, resource, madeAt, content, pod, deadline: this.rt.wheel.now() + timeout, queued: offline });
     this.rt.counters.pendingRequests += 1;
     if (this.timers[T_REQUEST_TIMEOUT] === NO_TIMER) this.arm(T_REQUEST_TIMEOUT, timeout);
-    this.transmit(frame(msgId, undefined, madeAt, 'edged', 'meta', operation, resource, content), operation, resource);
+    if (!offline) this.transmit(frame(msgId, undefined, madeAt, 'edged', 'meta', operation, resource, content), operation, resource);
+  }
+
+  /**
+   * metamanager's answer to a request made once edgehub has published "disconnected"
+   * (edge/pkg/metamanager/process.go), true when it never reaches edgehub:
+   * - lease `update` and every `insert` from edged fail at once with "not connected"; the lease
+   *   controller retries the update 5 times, then falls back to ensure-lease with a backoff;
+   * - a `query` is answered from the local store (requireRemoteQuery && IsConnected): what the node
+   *   holds was read before asking; anything else is not found, and the lease client cannot read
+   *   the store's answer (a list, not a LeaseResp), so ensure-lease keeps backing off;
+   * - a `patch` is refused (connect.ErrConnectionLost): kubelet writes the status again at its
+   *   next sync once the link is back;
+   * - anything else (a pod `delete`) waits in edgehub's queue for the reconnect.
+   */
+  private answerOffline(kind: Req, content: string, pod: PodState | undefined): boolean {
+    const c = this.rt.counters;
+    switch (kind) {
+      case Req.LeaseUpdate:
+        c.failedFastOffline += LEASE_UPDATE_RETRIES;
+        this.leaseInFlight = false;
+        this.ensureLeaseLater();
+        return true;
+      case Req.LeaseInsert:
+      case Req.LeaseQuery:
+        c.failedFastOffline += 1;
+        this.leaseInFlight = false;
+        this.ensureLeaseLater();
+        return true;
+      case Req.Register:
+        c.failedFastOffline += 1;
+        this.arm(T_REGISTER, this.registerBackoff);
+        this.registerBackoff = Math.min(this.registerBackoff * 2, this.rt.config.timings.registerBackoffMaxMs);
+        return true;
+      case Req.NodePatch:
+        c.failedFastOffline += 1;
+        this.statusInFlight = false;
+        this.statusDirty = true;
+        return true;
+      case Req.PodPatch:
+      case Req.PodTerminatedPatch:
+        c.failedFastOffline += 1;
+        if (pod) {
+          pod.patchInFlight = false;
+          pod.queuedPatch ??= { kind, body: content };
+          this.podsDrifted = true;
+        }
+        return true;
+      case Req.Query:
+        if (pod && pod.phase === POD_CREATING && this.pods?.get(`${pod.namespace}/${pod.name}`) === pod) {
+          pod.queryFailed = true;
+          this.sendNextPodQuery(pod);
+        }
+        return true;
+      case Req.NodeQuery:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** kubelet's ensure-lease after a failed renewal: the next Get after 2 × the last wait, at most leaseBackoffMaxMs. */
+  private ensureLeaseLater(): void {
+    const t = this.rt.config.timings;
+    this.leaseBackoffMs = Math.min((this.leaseBackoffMs || t.leaseBackoffMs) * 2, t.leaseBackoffMaxMs);
+    this.arm(T_LEASE, this.leaseBackoffMs);
+  }
+
+  /** edgehub's queue after a reconnect: requests made while the link was down go out in order. */
+  private sendQueued(): void {
+    if (!this.pending) return;
+    for (const [msgId, p] of this.pending) {
+      if (!p.queued) continue;
+      p.queued = false;
+      this.transmit(frame(msgId, undefined, p.madeAt, 'edged', 'meta', p.operation, p.resource, p.content), p.operation, p.resource);
+    }
   }
 
   /** Requests past their deadline are re-sent with a new msg_id and their first timestamp (live trace). */
@@ -513,15 +627,26 @@ export class VirtualNode implements TimerTarget, HubListener {
     // edged's first status sync after registering carries an empty patch (join.jsonl t=0.421).
     this.request(Req.NodePatch, 'patch', this.nodeResource('nodepatch'), '"{}"');
     this.lastStatusReport = this.rt.wheel.now();
-    this.arm(T_LEASE, this.rt.config.timings.leaseMs);
+    const leaseMs = this.rt.config.timings.leaseMs;
+    this.arm(T_LEASE, this.rt.config.randomLeasePhase ? leaseMs + Math.floor(this.rt.random() * leaseMs) : leaseMs);
     this.arm(T_STATUS, this.rt.config.timings.statusSyncMs);
+  }
+
+  /**
+   * ensure-lease found the Lease: kubelet's lease controller updates it at once (sync →
+   * backoffEnsureLease → retryUpdateLease), so after a reconnect the lease is renewed within the
+   * backoff's last wait.
+   */
+  private leaseEnsured(): void {
+    this.leaseBackoffMs = 0;
+    this.syncLease();
   }
 
   private syncLease(): void {
     if (this.leaseInFlight) return; // the kubelet's lease controller waits for its request
     const resource = `kube-node-lease/lease/${this.name}`;
     this.leaseInFlight = true;
-    if (this.leaseState === 0) {
+    if (this.leaseState === 0 || this.leaseBackoffMs > 0) {
       this.request(Req.LeaseQuery, 'query', resource, 'null');
     } else if (this.leaseState === 1 || this.lease === '') {
       const body = leaseInsertBody(this.name, this.nodeUid, Date.now()) as { metadata: Record<string, unknown> };
@@ -538,7 +663,7 @@ export class VirtualNode implements TimerTarget, HubListener {
 
   private syncStatus(now: number): void {
     if (!this.registered) return;
-    if (this.podsDrifted) this.repatchReady();
+    if (this.podsDrifted && !this.offline) this.repatchReady();
     if (this.rt.profile.remoteNodeQuery) this.request(Req.NodeQuery, 'query', this.nodeResource('node'), 'null');
     if (this.statusInFlight) return;
     if (this.statusDirty || now - this.lastStatusReport >= this.rt.config.timings.statusReportMs) {
@@ -554,6 +679,12 @@ export class VirtualNode implements TimerTarget, HubListener {
     this.podsDrifted = false;
     if (!this.pods) return;
     for (const pod of this.pods.values()) {
+      const held = pod.queuedPatch;
+      if (held && !pod.patchInFlight) {
+        // refused while the link was down: kubelet's status manager writes it again now
+        pod.queuedPatch = undefined;
+        this.sendPodPatch(pod, held.kind, held.body);
+      }
       if (!pod.readyDrift || pod.phase !== POD_RUNNING) continue;
       pod.readyDrift = false;
       this.sendPodPatch(pod, Req.PodPatch, JSON.stringify(podReadyPatch(pod, pod.startedAt || Date.now())));
@@ -636,6 +767,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     this.leaseInFlight = false;
     this.lease = lease;
     this.leaseState = 2;
+    if (p.kind === Req.LeaseQuery) this.leaseEnsured();
     return true;
   }
 
@@ -667,7 +799,9 @@ export class VirtualNode implements TimerTarget, HubListener {
         if (failed === undefined && asObject(content?.Object)) {
           this.lease = JSON.stringify(content!.Object);
           this.leaseState = 2;
+          this.leaseEnsured();
         } else if (failed === 'NotFound') {
+          this.leaseBackoffMs = 0;
           this.leaseState = 1;
           this.syncLease(); // insert right away (join.jsonl t=10.281 → 10.305)
         } else {

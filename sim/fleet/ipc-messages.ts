@@ -3,7 +3,7 @@
  * Controller → shard: start, stop. Shard → controller: ready, snapshot, events, stopped, fatal.
  */
 import type { EdgeCountersSnapshot } from '../edge/edge-counters.js';
-import type { EdgeTimings } from '../edge/edge-runtime.js';
+import type { EdgeTimings, FailedSendKind } from '../edge/edge-runtime.js';
 import type { DeviceTimings } from '../edge/device-twin/device-runtime.js';
 import type { EnrollMode } from '../edge/bootstrap/enroll.js';
 import type { ChaosSnapshot, FaultCounts } from '../chaos/chaos-counters.js';
@@ -18,6 +18,11 @@ export interface ShardConfig {
   nodeCount: number;
   namePrefix: string;
   cloudhubUrl: string;
+  /**
+   * A cloud with several hub endpoints (the loopback peer over several processes): node N dials
+   * `cloudhubUrls[hubSpreadIndex(N, length)]` instead of `cloudhubUrl`, always the same one.
+   */
+  cloudhubUrls?: string[];
   certsUrl: string;
   /** Join token. A secret: IPC only, never logged. */
   token: string;
@@ -33,6 +38,8 @@ export interface ShardConfig {
   /** From a pod's deletionTimestamp to its `delete`; default EDGECORE_POD_KILL_DELAY_MS. */
   podKillDelayMs?: number;
   reconnectJitterMs: number;
+  /** Each node's lease loop starts at a random phase (EdgeConfig.randomLeasePhase). */
+  randomLeasePhase?: boolean;
   timings?: Partial<EdgeTimings>;
   /** edgecore's device-side timings (DMI rate limit, confirm re-send) where they differ from edgecore's. */
   deviceTimings?: Partial<DeviceTimings>;
@@ -81,6 +88,8 @@ export type ShardEvent =
   /** A desired value from the cloud written to a device (`ok` false: the write failed); `device` is `<ns>/<name>`. */
   | { kind: 'device-write'; node: string; device: string; property: string; value: string; receivedAtMs: number; writtenAtMs: number; ok: boolean }
   | { kind: 'link'; node: string; up: boolean; atMs: number }
+  /** The send whose failure made the node notice a lost link (that message is lost); `leasePending`: a lease request was unanswered then. */
+  | { kind: 'first-failed-send'; node: string; send: FailedSendKind; detail: string; leasePending: boolean; atMs: number }
   | { kind: 'warn'; node: string; code: string; message: string };
 
 export type ControllerToShard =

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { NODE_STATE_NAMES } from '../edge/edge-counters.js';
+import type { FailedSendKind } from '../edge/edge-runtime.js';
 import { emptyDeviceCounters, IO_ERROR_KINDS, type DeviceCountersSnapshot, type IoErrorKind } from '../edge/device-twin/device-counters.js';
 import { aggregate, type FleetTotals } from '../fleet/controller/aggregate.js';
 import type { ShardSnapshot } from '../fleet/ipc-messages.js';
@@ -58,6 +59,8 @@ function traffic(direction: 'up' | 'down', map: Readonly<Record<string, number>>
 
 const msToSeconds = (ms: number): number => ms / 1000;
 
+const FAILED_SEND_KINDS: readonly FailedSendKind[] = ['keepalive', 'lease', 'other'];
+
 /** The fleet's device counters (zeros before any shard counted devices). */
 const devicesOf = (t: FleetTotals): DeviceCountersSnapshot => t.devices ?? (EMPTY_DEVICES ??= emptyDeviceCounters());
 let EMPTY_DEVICES: DeviceCountersSnapshot | undefined;
@@ -104,6 +107,11 @@ const READINGS: Record<MetricName, Reading> = {
   twinlab_pending_requests: one((t) => t.pendingRequests),
   twinlab_error_replies_total: one((t) => t.errorReplies),
   twinlab_send_failures_total: one((t) => t.sendFailures),
+  twinlab_first_failed_sends_total: {
+    kind: 'samples',
+    read: (v) => FAILED_SEND_KINDS.map((send) => ({ labels: { send }, value: v.totals.firstFailedSend?.[send] ?? 0 })),
+  },
+  twinlab_offline_refusals_total: one((t) => t.failedFastOffline ?? 0),
   twinlab_bootstrap_duration_seconds: histogram((t) => t.bootstrapSeconds),
   twinlab_pods_created_total: one((t) => t.podsCreated),
   twinlab_pods_running_total: one((t) => t.podsRunning),

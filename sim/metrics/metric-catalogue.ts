@@ -79,6 +79,20 @@ export const METRIC_CATALOGUE = [
   },
   { name: 'twinlab_send_failures_total', type: 'counter', help: 'Messages a virtual node failed to write to its socket.', labels: [], unit: 'messages' },
   {
+    name: 'twinlab_first_failed_sends_total',
+    type: 'counter',
+    help: 'Lost links noticed, by the send whose failure noticed it (keepalive, lease, other): that message is lost, and a lost lease lets the Node turn Unknown.',
+    labels: ['send'],
+    unit: 'links',
+  },
+  {
+    name: 'twinlab_offline_refusals_total',
+    type: 'counter',
+    help: 'Requests metamanager refused at once because the link was known down (lease updates and inserts "not connected", patches), with each of the lease controller\'s retries.',
+    labels: [],
+    unit: 'requests',
+  },
+  {
     name: 'twinlab_bootstrap_duration_seconds',
     type: 'histogram',
     help: 'Time from a virtual node starting to its TLS credentials being ready (enrolment, or the certificate cache).',

@@ -47,7 +47,7 @@ describe('startMetricsServer', () => {
   it('answers 404 for any other path and 405 for other methods on /metrics', async () => {
     const server = await start(new Registry());
     const base = `http://127.0.0.1:${server.port}`;
-    for (const path of ['/', '/metric', '/metrics/', '/metricsx', '/healthz']) {
+    for (const path of ['/', '/metric', '/metrics/', '/metricsx', '/health', '/healthz/x']) {
       const res = await fetch(base + path);
       expect(res.status, path).toBe(404);
       await res.text();
@@ -55,6 +55,23 @@ describe('startMetricsServer', () => {
     const post = await fetch(server.url, { method: 'POST', body: '' });
     expect(post.status).toBe(405);
     await post.text();
+  });
+
+  it('answers /healthz always and /readyz as the ready callback says, for a pod\'s probes', async () => {
+    let ready = false;
+    const server = await startMetricsServer({ port: 0, registry: new Registry(), ready: () => ready });
+    open.push(server);
+    const base = `http://127.0.0.1:${server.port}`;
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.text()).toBe('ok\n');
+    const notReady = await fetch(`${base}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.text()).toBe('not ready\n');
+    ready = true;
+    const nowReady = await fetch(`${base}/readyz`);
+    expect(nowReady.status).toBe(200);
+    await nowReady.text();
   });
 
   it('answers 500 when collecting fails', async () => {

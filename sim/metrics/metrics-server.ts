@@ -1,6 +1,7 @@
 /**
- * A bare HTTP endpoint for Prometheus: GET /metrics renders a prom-client registry, everything
- * else is 404. Binds to loopback unless told otherwise; port 0 picks a free port.
+ * A bare HTTP endpoint for Prometheus: GET /metrics renders a prom-client registry, /healthz and
+ * /readyz answer a pod's probes, everything else is 404. Binds to loopback unless told otherwise;
+ * port 0 picks a free port.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,12 @@ export interface MetricsServerOptions {
   /** 0 for an ephemeral port. */
   port: number;
   registry: Pick<Registry, 'metrics' | 'contentType'>;
+  /**
+   * /readyz answers 200 while this returns true, else 503; default always ready. /healthz answers
+   * 200 whenever the process can serve a request at all: a liveness probe that fails only on a
+   * wedged event loop, never on a slow cloud.
+   */
+  ready?: () => boolean;
 }
 
 export interface MetricsServer {
@@ -28,6 +35,11 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/healthz' || path === '/readyz') {
+      const ok = path === '/healthz' || (options.ready?.() ?? true);
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' }).end(ok ? 'ok\n' : 'not ready\n');
+      return;
+    }
     if (path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
       return;

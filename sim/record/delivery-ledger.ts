@@ -86,6 +86,8 @@ export interface DeliveryLedgerStats {
   untracked: number;
   /** Anomalies among never-expected objects of tracked kinds; not in the section's counts. */
   untrackedAnomalies: { duplicated: number; reordered: number; resurrected: number };
+  /** Duplicate receipts of tracked objects so far, whatever phase they count under: re-sends by the cloud. */
+  duplicateReceipts: number;
 }
 
 /** Receipt anomalies of one phase; expected/delivered/lost are derived from the final states. */
@@ -145,6 +147,8 @@ export class DeliveryLedger {
   private receipts = 0;
   private objects = 0;
   private untracked = 0;
+  /** Receipts of something a node already had (cloudcore re-sent it: ObjectSync after a reconnect or restart). */
+  private duplicateReceipts = 0;
   private readonly untrackedAnomalies = { duplicated: 0, reordered: 0, resurrected: 0 };
 
   constructor(options: DeliveryLedgerOptions = {}) {
@@ -198,7 +202,10 @@ export class DeliveryLedger {
     const resurrected = !isDelete && t.deleteSeen;
 
     const counts = t.wanted?.tally ?? t;
-    if (duplicated) counts.duplicated++;
+    if (duplicated) {
+      counts.duplicated++;
+      this.duplicateReceipts++;
+    }
     if (reordered) counts.reordered++;
     if (resurrected) counts.resurrected++;
     if (t.wanted === null) {
@@ -227,6 +234,7 @@ export class DeliveryLedger {
       objects: this.objects,
       untracked: this.untracked,
       untrackedAnomalies: { ...this.untrackedAnomalies },
+      duplicateReceipts: this.duplicateReceipts,
     };
   }
 

@@ -116,4 +116,10 @@ describe('limit rules: what held the fleet back', () => {
     expect(l.first!.text).toBe("twinlab shard-0's event loop was saturated (97 % of a core) from t=30 s");
     expect(l.findings.at(-1)!.text).toBe('the ramp stalled: no node became Ready for 90 s with 100 nodes pending (900 Ready; 100 registering)');
   });
+
+  it('lists the limits the run warned of before they could bite', () => {
+    const l = diagnoseLimits(Array.from({ length: 10 }, (_, i) => sample(i)), { ...ctx, warnings: [{ atMs: T0 + 9000, code: 'cloudcore-open-files', message: "cloudcore's open-files limit (20,000) is below the 30,000 nodes" }] });
+    expect(l.findings).toEqual([{ rule: 'cloudcore-open-files', kind: 'symptom', atS: 9, text: "warned before it could bite: cloudcore's open-files limit (20,000) is below the 30,000 nodes", evidence: [] }]);
+    expect(l.verdict).toBe('none');
+  });
 });

@@ -17,6 +17,8 @@ export interface LimitContext {
   cloudcoreQps?: { qps: number; burst: number; overridden: boolean } | null;
   /** The ramp stalled: when, and how many nodes were still pending. */
   stall?: { atMs: number; windowS: number; ready: number; pending: number; byState: Record<string, number> } | null;
+  /** Limits the run saw coming before they could bite (`warning` events: cloudcore's open files, its ephemeral ports). */
+  warnings?: ReadonlyArray<{ atMs: number; code: string; message: string }>;
 }
 
 /** Consecutive samples a condition must hold to count (the samples are about a second apart). */
@@ -44,6 +46,7 @@ export function diagnoseLimits(samples: readonly EvidenceSample[], ctx: LimitCon
     ...memory(samples, at),
     ...harnessLag(samples, at),
     ...stalled(ctx),
+    ...(ctx.warnings ?? []).map((w): LimitFinding => ({ rule: w.code, kind: 'symptom', atS: Math.round((w.atMs - ctx.runStartMs) / 100) / 10, text: `warned before it could bite: ${w.message}`, evidence: [] })),
   ].sort((a, b) => a.atS - b.atS || (a.kind === b.kind ? 0 : a.kind === 'limit' ? -1 : 1));
   const first = findings.find((f) => f.kind === 'limit') ?? null;
   if (first) {
@@ -143,7 +146,11 @@ function machineCpu(samples: readonly EvidenceSample[], at: At): LimitFinding[] 
   const shares = consumers(window);
   const top = shares.slice(0, 4).map(([n, c]) => `${n} ${fmt(c)}`);
   const end = window.at(-1)!.fleet;
-  const waiting = end.registering > 0 ? `; ${count(end.registering)} registrations were still waiting` : end.ready < end.requested ? `; ${count(end.requested - end.ready)} nodes were not Ready yet` : '';
+  const queued = [
+    ...(end.registering > 0 ? [`${count(end.registering)} registrations were still waiting`] : []),
+    ...(end.bootstrapping + end.connecting > 0 ? [`${count(end.bootstrapping + end.connecting)} nodes were still enrolling or connecting`] : []),
+  ];
+  const waiting = queued.length > 0 ? `; ${queued.join(', ')}` : end.ready < end.requested ? `; ${count(end.requested - end.ready)} nodes were not Ready yet` : '';
   const harnessFirst = shares[0] !== undefined && (shares[0][0] === 'the twinlab shards' || shares[0][0] === 'the twinlab controller');
   const othersFirst = shares[0] !== undefined && shares[0][0] === OTHER_PROCESSES;
   return [
@@ -199,9 +206,11 @@ function apiserver(samples: readonly EvidenceSample[], at: At): LimitFinding[] {
       evidence: [`apiserver_flowcontrol_rejected_requests_total rose by about ${count(Math.round(total))}`],
     });
   }
-  const slow = sustainedRuns(samples, (s) => (s.apiserver?.mutatingP99Ms ?? 0) > API_SLOW_MS)[0];
+  // A kube-apiserver scrape can take longer than a tick: judge the samples that carry one.
+  const scraped = samples.filter((s) => s.apiserver !== null);
+  const slow = sustainedRuns(scraped, (s) => (s.apiserver?.mutatingP99Ms ?? 0) > API_SLOW_MS, 3)[0];
   if (slow) {
-    const window = samples.slice(slow[0], slow[1]);
+    const window = scraped.slice(slow[0], slow[1]);
     out.push({
       rule: 'apiserver-latency',
       kind: 'symptom',

@@ -66,6 +66,12 @@ export type RunEvent =
   | { t: 'ramp-stalled'; atMs: number; windowS: number; ready: number; pending: number; byState: Record<string, number> }
   /** One second of evidence for "what held the fleet back" (evidence.ts). */
   | ({ t: 'evidence' } & EvidenceSample)
+  /**
+   * Something the run found that may hold the fleet back, said once, before it bites (e.g.
+   * `cloudcore-open-files`: cloudcore's open-files limit is below the node count). `context` holds
+   * the numbers the message quotes.
+   */
+  | { t: 'warning'; atMs: number; code: string; message: string; context: Record<string, number | string> }
   /** Control-plane RSS over time (for the soak slope): process name → RSS bytes. */
   | { t: 'cp-usage'; atMs: number; rssBytes: Record<string, number> }
   /** The run started fake devices and is binding them to the nodes. */

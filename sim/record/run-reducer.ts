@@ -15,6 +15,7 @@ import { ErrorCodes, isTwinlabError } from '../errors.js';
 import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
 import { buildDevicesSection, errorRatioOf, type DevicePhaseRow, type DeviceSeries, type DevicesSection, type DevicesSetup } from '../report/devices-section.js';
 import { DeliveryLedger } from './delivery-ledger.js';
+import { FirstFailedSends } from './first-failed-sends.js';
 import type { RunEvent } from './run-events.js';
 
 type RunStart = Extract<RunEvent, { t: 'run-start' }>;
@@ -45,6 +46,8 @@ export class RunReducer {
   private readonly runningAt = new Map<string, number>();
   private readonly podStartupMs: number[] = [];
   private readonly ledger = new DeliveryLedger();
+  /** Each node's first failed send at every link loss (restart-cloud phases predict Unknown Nodes from it). */
+  readonly firstFailedSends = new FirstFailedSends();
   private expectations = 0;
   private readonly phases: PhaseRecord[] = [];
   private readonly faults = new Map<string, FaultRecord>();
@@ -66,6 +69,8 @@ export class RunReducer {
   private lastDevices: DeviceCountersSnapshot | undefined;
   private readonly devicePhases = new Map<string, DevicePhaseRow>();
   private readonly deviceSeries: Array<{ atMs: number; reads: number; errors: number }> = [];
+  /** `warning` events in the order they came (for the reports' "what held the fleet back"). */
+  readonly warnings: Array<Extract<RunEvent, { t: 'warning' }>> = [];
 
   apply(e: RunEvent): void {
     switch (e.t) {
@@ -136,6 +141,9 @@ export class RunReducer {
       case 'devices-setup':
         this.deviceSetup = e.setup;
         break;
+      case 'warning':
+        this.warnings.push(e);
+        break;
       case 'devices':
         this.deviceProgress = e;
         this.deviceSamples.reportToApiMs.push(...e.reportToApiMs);
@@ -152,6 +160,17 @@ export class RunReducer {
     return this.ledger.pending();
   }
 
+  /** Objects nodes received again with a version they already had (cloudcore's re-sends), so far. */
+  resentObjects(): number {
+    return this.ledger.stats().duplicateReceipts;
+  }
+
+  /** What the workload changed in `phase`, and how much of it the nodes hold now. */
+  phaseDeliveries(phase: string): { expected: number; delivered: number } {
+    const row = this.ledger.section({ graceSeconds: 0, unansweredUpstream: 0, lostListLimit: 0 }).byPhase.find((p) => p.phase === phase);
+    return { expected: row?.expected ?? 0, delivered: row?.delivered ?? 0 };
+  }
+
   get phase(): string {
     return this.currentPhase;
   }
@@ -161,6 +180,9 @@ export class RunReducer {
       case 'node-ready':
         this.joinMs.push(s.joinMs);
         this.everReady.add(s.node);
+        break;
+      case 'first-failed-send':
+        this.firstFailedSends.add({ node: s.node, send: s.send, detail: s.detail, leasePending: s.leasePending, atMs: s.atMs });
         break;
       case 'object':
         this.ledger.receipt({ node: s.node, kind: s.type, uid: s.uid, resourceVersion: s.resourceVersion, operation: s.operation, atMs: s.atMs });
@@ -262,6 +284,7 @@ export class RunReducer {
         provider: this.cloud?.cloud.provider ?? 'unknown',
         cloudcoreQps: this.cloudcoreQps(),
         stall: this.stall ? { atMs: this.stall.atMs, windowS: this.stall.windowS, ready: this.stall.ready, pending: this.stall.pending, byState: this.stall.byState } : null,
+        warnings: this.warnings,
       }),
       harnessCost: this.harnessCost(),
     });

@@ -4,7 +4,7 @@
  */
 import type { ReportWriter } from './report-writer.js';
 import type { RunSummary } from './run-summary.js';
-import type { LedgerCounts } from './run-sections.js';
+import type { CloudRestartRecord, LedgerCounts } from './run-sections.js';
 import { count, harnessRow, mib, percentiles, recovery, seconds, sloValue, span, value, verdictOf, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { devicesMarkdown } from './devices-section.js';
 import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
@@ -110,7 +110,23 @@ function scenarioLines(s: RunSummary): string[] {
     `${sc.description} (${code(sc.source)})`,
     '',
     ...(rows.length > 0 ? table(['phase', 'kind', 'from–to', 'duration', 'recovery'], ['l', 'l', 'r', 'r', 'l'], rows) : ['No phases ran.', '']),
+    ...sc.phases.flatMap((p) => (p.cloudRestart ? cloudRestartLines(p.name, p.cloudRestart) : [])),
   ];
+}
+
+/** A cloudcore restart: what failed first where, and whether that predicted the Nodes the API turned Unknown. */
+function cloudRestartLines(phase: string, r: CloudRestartRecord): string[] {
+  const f = r.firstFailedSend;
+  const names = (list: readonly string[]): string => (list.length === 0 ? 'none' : list.slice(0, 20).map(code).join(', ') + (list.length > 20 ? ` … (+${list.length - 20})` : ''));
+  const lines = [
+    `**${phase}** (${r.detail}): first failed send — lease ${f.lease.length}, keepalive ${f.keepalive.length}, other ${f.other.length}, none ${f.none.length}; predicted Unknown ${r.predictedUnknown.length} of ${r.nodes}.`,
+  ];
+  if (r.unknown && r.agreement) {
+    lines.push(
+      `Unknown in the API: ${r.unknown.length} of ${r.nodes}; both sets ${r.agreement.both}; Unknown but not predicted: ${names(r.agreement.unknownOnly)}; predicted but not Unknown: ${names(r.agreement.predictedOnly)}.`,
+    );
+  }
+  return [...lines.flatMap((l) => [l, ''])];
 }
 
 function countsRow(c: LedgerCounts): string[] {

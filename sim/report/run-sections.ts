@@ -16,6 +16,28 @@ export interface PhaseRecord {
   recovery: Record<string, number | null>;
   /** How long the phase waited for its recoveries (its `timeout`), seconds; absent for phases that wait for nothing. */
   timeoutS?: number;
+  /** A restart-cloud phase's node-by-node account. */
+  cloudRestart?: CloudRestartRecord;
+}
+
+/**
+ * A cloudcore restart node by node: which send failed first on each node, the nodes that prediction
+ * says turn Unknown (lease lost or unanswered), the Nodes the API showed Unknown (after how long,
+ * for how long), and how the two sets agree.
+ */
+export interface CloudRestartRecord {
+  signal: string;
+  /** How it was done, e.g. `SIGTERM pid 4711 → pid 4790`. */
+  detail: string;
+  /** Seconds since the run's start: the stop, and cloudcore serving CloudHub again. */
+  stoppedS: number;
+  readyS: number;
+  nodes: number;
+  firstFailedSend: { lease: string[]; keepalive: string[]; other: string[]; none: string[] };
+  predictedUnknown: string[];
+  /** null without an API server to watch. `afterS` from the stop; `forS` null when not Ready again by the phase's end. */
+  unknown: Array<{ node: string; afterS: number; forS: number | null }> | null;
+  agreement: { both: number; unknownOnly: string[]; predictedOnly: string[] } | null;
 }
 
 export interface ScenarioSection {

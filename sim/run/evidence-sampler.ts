@@ -67,6 +67,7 @@ export class EvidenceSampler {
   private api: ApiCounters | undefined;
   private apiPrev: ApiCounters | undefined;
   private apiInFlight = false;
+  private apiReportedAt = 0;
   private logOffset = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -108,7 +109,8 @@ export class EvidenceSampler {
     const list = this.o.processes();
     const key = list.map((p) => `${p.name}:${p.pid}`).join(',');
     if (!this.usage || key !== this.usageKey) {
-      this.usage = new ProcessUsageSampler(list, { procRoot: this.procRoot });
+      // Each process alone: the shards and the peer share the run's process group.
+      this.usage = new ProcessUsageSampler(list, { procRoot: this.procRoot, groups: false });
       this.usageKey = key;
       this.lastUsage = this.usage.sample();
     }
@@ -246,7 +248,9 @@ export class EvidenceSampler {
   private apiServer(): ApiServerSample | null {
     const now = this.api;
     const prev = this.apiPrev;
-    if (!now || !prev || now.atMs <= prev.atMs) return null;
+    // One sample per finished scrape: a scrape slower than the tick must not repeat the last one.
+    if (!now || !prev || now.atMs <= prev.atMs || now.atMs === this.apiReportedAt) return null;
+    this.apiReportedAt = now.atMs;
     const dt = (now.atMs - prev.atMs) / 1000;
     return {
       requestsPerS: round3(Math.max(0, now.requests - prev.requests) / dt),

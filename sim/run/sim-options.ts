@@ -29,6 +29,8 @@ export interface SimOptions {
   /** `--pod-kill-delay`: from a pod's deletionTimestamp reaching a node to its `delete` (edgecore's, from the trace, by default). */
   podKillDelayMs: number;
   reconnectJitterMs: number;
+  /** The lease loop of each node starts at a random phase (a scenario's `edge.leasePhase: random`). */
+  randomLeasePhase: boolean;
   podsPerNode: number;
   podRate: number;
   /** Most pod creations in flight (k6 constant-arrival-rate's preAllocatedVUs): one due beyond it is dropped and counted. */
@@ -45,6 +47,9 @@ export interface SimOptions {
   certsUrl: string | undefined;
   token: string | undefined;
   cloudcoreMetrics: string | undefined;
+  /** `--cloud attach`: how a restart-cloud phase restarts the user's cloudcore (a shell command, or its Deployment `ns/name`). */
+  cloudRestartCommand: string | undefined;
+  cloudRestartDeployment: string | undefined;
   insecureSkipHostnameCheck: boolean;
   progress: 'auto' | 'tty' | 'plain' | 'off';
   /** SLO assertions given by --slo / --optional-slo (the verdict adds the run defaults, README "Verdicts"). */
@@ -136,6 +141,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'certs-url': { type: 'string' },
         token: { type: 'string' },
         'cloudcore-metrics': { type: 'string' },
+        'cloud-restart-command': { type: 'string' },
+        'cloud-restart-deployment': { type: 'string' },
         'insecure-skip-hostname-check': { type: 'boolean' },
         progress: { type: 'string' },
         slo: { type: 'string', multiple: true },
@@ -187,6 +194,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     podStartupDelayMs: v['pod-startup-delay'] === undefined ? 0 : parseDuration(v['pod-startup-delay'], '--pod-startup-delay'),
     podKillDelayMs: v['pod-kill-delay'] === undefined ? EDGECORE_POD_KILL_DELAY_MS : parseDuration(v['pod-kill-delay'], '--pod-kill-delay'),
     reconnectJitterMs: v['reconnect-jitter'] === undefined ? 0 : parseDuration(v['reconnect-jitter'], '--reconnect-jitter'),
+    randomLeasePhase: false,
     podsPerNode: int(v['pods-per-node'], '--pods-per-node', 0, 0, 110),
     podRate: int(v['pod-rate'], '--pod-rate', 100, 1, 100_000),
     podConcurrency: int(v['pod-concurrency'], '--pod-concurrency', 50, 1, 10_000),
@@ -201,6 +209,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     certsUrl: v['certs-url'],
     token: v.token,
     cloudcoreMetrics: v['cloudcore-metrics'],
+    cloudRestartCommand: v['cloud-restart-command'],
+    cloudRestartDeployment: v['cloud-restart-deployment'],
     insecureSkipHostnameCheck: v['insecure-skip-hostname-check'] ?? false,
     progress: progress as SimOptions['progress'],
     slos: [...(v.slo ?? []).map((t) => parseSloFlag(t)), ...(v['optional-slo'] ?? []).map((t) => parseSloFlag(t, '--optional-slo'))],
@@ -247,6 +257,7 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     podStartupDelayMs: o.podStartupDelayMs,
     podKillDelayMs: o.podKillDelayMs,
     reconnectJitterMs: o.reconnectJitterMs,
+    ...(o.randomLeasePhase ? { leasePhase: 'random' } : {}),
     podsPerNode: o.podsPerNode,
     podRate: o.podRate,
     podRefs: o.podRefs,

@@ -46,6 +46,7 @@ import { bindScenarioPorts } from './scenario-ports.js';
 import { RunDevices, runDevicesConfig } from './run-devices.js';
 import { expectationsFromDriver } from './driver-expectations.js';
 import { EvidenceSampler } from './evidence-sampler.js';
+import { limitWarnings, planRunProcesses, type ProcessPlans } from './process-plans.js';
 
 export interface SimResult {
   exitCode: number;
@@ -83,7 +84,7 @@ async function chooseCloud(o: SimOptions): Promise<Exclude<SimOptions['cloud'], 
   );
 }
 
-async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOptions, outDir: string, log: Log): Promise<ControlPlane> {
+async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOptions, outDir: string, log: Log, plans: ProcessPlans): Promise<ControlPlane> {
   const nodeLimit = o.nodeLimit ?? Math.max(1000, o.nodes + 100);
   if (kind !== 'local' && (Object.keys(o.cloudcoreSet).length > 0 || o.apiserverArgs.length > 0)) {
     throw new TwinlabError(ErrorCodes.ConfigInvalid, `--cloudcore-set and --apiserver-arg change the local control plane; this run chose --cloud ${kind} (use --cloud local)`, { option: '--cloud' });
@@ -94,6 +95,7 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
       // --time-scale shrinks the test peer's keepalive timeout, ACK resend and reconcile with edgecore's intervals.
       return startLoopbackControlPlane({
         nodeLimit,
+        processes: plans.peer?.processes ?? 1,
         kubeedgeVersion: o.kubeedgeVersion,
         ...(o.timeScale !== 1
           ? { keepaliveTimeoutMs: Math.max(200, Math.round(30_000 * o.timeScale)), reconcileIntervalMs: Math.max(200, Math.round(5_000 * o.timeScale)), ackLane: { resendIntervalMs: Math.max(100, Math.round(5000 * o.timeScale)) } }
@@ -109,6 +111,8 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
         ...(o.token ? { token: o.token } : {}),
         ...(o.cloudcoreMetrics ? { cloudcoreMetricsUrl: o.cloudcoreMetrics } : {}),
         ...(o.nodeLimit !== undefined ? { nodeLimit: o.nodeLimit } : {}),
+        ...(o.cloudRestartCommand ? { restartCommand: o.cloudRestartCommand } : {}),
+        ...(o.cloudRestartDeployment ? { restartDeployment: o.cloudRestartDeployment } : {}),
       });
     case 'containers':
       if (o.kubeedgeVersion !== CONTAINERS_KUBEEDGE_VERSION) {
@@ -230,6 +234,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   let stalled = false;
   /** `hooks.steadyMs` has passed since the fleet was all Ready. */
   let steadyDone = false;
+  let tearingDown = false;
   let evidence: EvidenceSampler | undefined;
   const onPodCreated = (node: string, name: string, uid: string, resourceVersion: string, sentAt: number): void =>
     record({ t: 'expect', atMs: sentAt, node, kind: 'pod', namespace: 'default', name, uid, resourceVersion, phase: recorder.reducer.phase });
@@ -251,13 +256,18 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     record({ t: 'metrics-endpoint', atMs: Date.now(), url: metricsServer.url, requestedPort: o.metricsPort, fallbackFrom: endpoint.fallbackFrom });
     log(`metrics: ${metricsServer.url}`);
     kind = await chooseCloud(o);
-    cloud = await startCloud(kind, o, outDir, log);
+    const plans = planRunProcesses(o, kind, log);
+    cloud = await startCloud(kind, o, outDir, log, plans);
     record({
       t: 'cloud',
       atMs: Date.now(),
       title: title(cloud, kind),
       cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl, ...(cloud.config ? { config: cloud.config } : {}) },
     });
+    for (const w of limitWarnings(plans, cloud, o.nodes)) {
+      log(`warning: ${w.message}`);
+      record({ t: 'warning', atMs: Date.now(), ...w });
+    }
     if (interrupted) throw new TwinlabError(ErrorCodes.Interrupted, 'interrupted while the cloud was starting', {});
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
     hooks.onCloud?.(cloud);
@@ -292,7 +302,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         log,
       );
     }
-    log(`fleet: ${o.nodes} nodes in ${Math.min(o.shards, o.nodes)} shards, ramp ${o.rampPerSecond}/s, certs ${o.certs}, KubeEdge ${o.kubeedgeVersion}`);
+    log(`fleet: ${o.nodes} nodes in ${plans.shards.processes} shards, ramp ${o.rampPerSecond}/s, certs ${o.certs}, KubeEdge ${o.kubeedgeVersion}`);
     // --duration is the fleet's time: the control plane's build and start are not part of it.
     const fleetStartedAt = Date.now();
     stage = 'ramp';
@@ -300,10 +310,11 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     record({ t: 'stage', atMs: fleetStartedAt, stage: 'ramp' });
     fleet = await FleetController.start({
       nodes: o.nodes,
-      shards: o.shards,
+      shards: plans.shards.processes,
       rampPerSecond: o.rampPerSecond,
       namePrefix: o.namePrefix,
       cloudhubUrl: cloud.cloudhubUrl,
+      ...(cloud.provider === 'loopback' && (cloud as LoopbackControlPlane).hubUrls.length > 1 ? { cloudhubUrls: [...(cloud as LoopbackControlPlane).hubUrls] } : {}),
       certsUrl: cloud.certsUrl,
       token: cloud.token,
       certs: o.certs,
@@ -314,6 +325,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       podStartupDelayMs: o.podStartupDelayMs,
       podKillDelayMs: o.podKillDelayMs,
       reconnectJitterMs: o.reconnectJitterMs,
+      ...(o.randomLeasePhase ? { randomLeasePhase: true } : {}),
       snapshotIntervalMs: 1000,
       ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale), deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),
       insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
@@ -372,6 +384,11 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       }
     });
     f.on('shard-exit', (index, code) => {
+      if (tearingDown) {
+        // The fleet's stop waits for each shard's last snapshot, then kills what is still running.
+        if (code !== 0) log(`warning: shard ${index} did not stop within the grace period and was killed (exit ${code}); its counters are those of its last snapshot`);
+        return;
+      }
       if (code !== 0 && !interrupted && error === null) {
         error = { code: ErrorCodes.ShardFailed, message: `shard ${index} exited with code ${code}` };
         wake?.();
@@ -475,6 +492,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     if (isTwinlabError(e)) error = { code: e.code, message: e.message };
     else error = { code: ErrorCodes.ShardFailed, message: e instanceof Error ? e.message : String(e) };
   } finally {
+    tearingDown = true;
     record({ t: 'stage', atMs: Date.now(), stage: 'teardown' });
     evidence?.stop();
     progress.finish();

@@ -33,6 +33,22 @@ export class ApiNodeTracker {
     return n;
   }
 
+  /**
+   * Nodes of `range` the API showed NotReady (Unknown after a lost lease) at or after `sinceMs`:
+   * node index → when that stretch began and when the node was Ready again (null: not yet). The
+   * watch reports transitions only, so the latest NotReady and Ready times bound the last stretch.
+   */
+  notReadySpans(range: NodeRange, sinceMs: number): Map<number, { fromMs: number; toMs: number | null }> {
+    const out = new Map<number, { fromMs: number; toMs: number | null }>();
+    for (let i = range.first; i < range.first + range.count; i++) {
+      const from = this.lastNotReady[i]!;
+      if (from === 0 || from < sinceMs) continue;
+      const to = this.lastReady[i]!;
+      out.set(i, { fromMs: from, toMs: to > from ? to : null });
+    }
+    return out;
+  }
+
   /** Nodes of `range` whose latest API state is NotReady. */
   notReadyNow(range: NodeRange): number {
     let n = 0;

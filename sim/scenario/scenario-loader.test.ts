@@ -89,6 +89,16 @@ describe('scenario loader', () => {
     expect(invalid(`${phase}devices:\n  perNode: 1\n  protocol: bacnet\n`).message).toMatch(/devices\.protocol: /);
   });
 
+  it('reads a restart-cloud phase with its defaults; observe and downtime keep their unit, a bad signal is named where it stands', () => {
+    const s = parseScenario(`${BASE}  - phase: restart-cloud\n    signal: SIGKILL\n    downtime: 10s\n    podChanges: 5\n  - phase: restart-cloud\n`, 'ok.yaml');
+    expect(s.phases[1]).toEqual({ phase: 'restart-cloud', name: 'restart-cloud', signal: 'SIGKILL', downtime: 10_000, podChanges: 5, configMapChanges: 0, observe: 100_000, timeout: 300_000 });
+    expect(s.phases[2]).toMatchObject({ signal: 'SIGTERM', downtime: 0, podChanges: 0 });
+    expect(s.scenario.edge.leasePhase).toBe('after-register');
+    const bad = invalid(`${BASE}  - phase: restart-cloud\n    signal: SIGHUP\n`);
+    expect(bad.code).toBe(ErrorCodes.ScenarioInvalid);
+    expect(bad.line).toBe(11);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(invalid('name: [unclosed\n').message).toMatch(/^bad\.yaml:\d+:\d+: not valid YAML/);
   });
@@ -101,7 +111,7 @@ describe('scenario loader', () => {
 
   it('every built-in scenario loads and has a description', () => {
     const all = listBuiltInScenarios();
-    expect(all.map((s) => s.name)).toEqual(['devices', 'flapping', 'half-open', 'join-storm', 'offline-autonomy', 'partition', 'reconnect-storm', 'soak', 'steady']);
+    expect(all.map((s) => s.name)).toEqual(['cloud-restart', 'devices', 'flapping', 'half-open', 'join-storm', 'offline-autonomy', 'partition', 'reconnect-storm', 'soak', 'steady']);
     for (const s of all) expect(s.description.length).toBeGreaterThan(20);
   });
 });

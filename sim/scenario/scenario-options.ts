@@ -20,6 +20,7 @@ export function applyScenario(o: SimOptions, loaded: LoadedScenario): SimOptions
     podsPerNode: given('pods-per-node') ? o.podsPerNode : s.workload.podsPerNode,
     podRate: given('pod-rate') ? o.podRate : Math.max(1, Math.round(s.workload.podRate)),
     reconnectJitterMs: given('reconnect-jitter') ? o.reconnectJitterMs : s.edge.reconnectJitter,
+    randomLeasePhase: s.edge.leasePhase === 'random',
     slos: given('slo') || given('optional-slo') ? o.slos : s.slos.map((x) => ({ sli: x.sli, threshold: x.threshold, ...(x.optional ? { optional: true } : {}) })),
   };
 }

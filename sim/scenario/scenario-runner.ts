@@ -11,6 +11,11 @@ import type { LinkTracker } from './link-tracker.js';
 import type { PodRef, ScenarioWorkload } from './scenario-workload.js';
 import { Fault, describeFault, type LinkFaultSpec } from '../chaos/link-fault.js';
 import { DevicePhases, type ScenarioDevicesPort } from './device-phase.js';
+import type { CloudRestarter } from '../cloud/control-plane.js';
+import type { FirstFailedSend } from '../record/first-failed-sends.js';
+import type { CloudRestartRecord } from '../report/run-sections.js';
+import { cloudRestartOutcome } from './cloud-restart-outcome.js';
+import { ConfigInvalidError } from '../errors.js';
 
 
 export interface ScenarioPorts {
@@ -36,6 +41,16 @@ export interface ScenarioPorts {
   apiNotReady(range: NodeRange, sinceMs: number): number | null;
   /** Nodes of `range` the API shows Ready again since `sinceMs`; null without an API. */
   apiReadyAgain(range: NodeRange, sinceMs: number): number | null;
+  /** Restarts cloudcore, when the cloud can (local; attach with a restart hook). */
+  cloudRestart?: CloudRestarter | undefined;
+  /** Nodes of `range` the API showed NotReady at or after `sinceMs`, with the stretch's end; null without an API. */
+  apiNotReadySpans?(range: NodeRange, sinceMs: number): Map<number, { fromMs: number; toMs: number | null }> | null;
+  /** Each node's first failed send at or after `sinceMs`, by node name. */
+  firstFailedSends?(sinceMs: number): ReadonlyMap<string, FirstFailedSend>;
+  /** Objects the nodes received again with a version they already had (cloudcore's re-sends), so far. */
+  resentObjects?(): number;
+  /** What the workload changed in `phase` and how much of it the nodes hold now. */
+  phaseDeliveries?(phase: string): { expected: number; delivered: number };
   record(event: RunEvent): void;
   interrupted(): boolean;
   log(line: string): void;
@@ -52,12 +67,21 @@ export class ScenarioRunner {
   private readonly failures = new Map<string, number>();
   private jitterMs: number;
   private readonly devices: DevicePhases | undefined;
+  /** The running phase's node-by-node account, when it keeps one (restart-cloud). */
+  private phaseDetail: CloudRestartRecord | undefined;
 
   constructor(
     private readonly loaded: LoadedScenario,
     private readonly ports: ScenarioPorts,
   ) {
     this.jitterMs = loaded.scenario.edge.reconnectJitter;
+    const restart = loaded.phases.find((p) => p.phase === 'restart-cloud');
+    if (restart && !ports.cloudRestart) {
+      throw new ConfigInvalidError(
+        `phase ${restart.name} (restart-cloud): this cloud cannot restart cloudcore — use --cloud local, or --cloud attach with --cloud-restart-command CMD or --cloud-restart-deployment NAMESPACE/NAME`,
+        { option: '--cloud' },
+      );
+    }
     this.devices = ports.devices
       ? new DevicePhases(ports.devices, {
           group: (name) => this.group(name),
@@ -79,6 +103,7 @@ export class ScenarioRunner {
       this.ports.record({ t: 'phase-start', atMs: startMs, name: phase.name, kind: phase.phase });
       this.ports.log(`phase ${phase.name} (${phase.phase}) started`);
       let recovery: Record<string, number | null> = {};
+      this.phaseDetail = undefined;
       try {
         recovery = await this.runPhase(phase);
       } finally {
@@ -90,6 +115,7 @@ export class ScenarioRunner {
           recovery,
           ...('timeout' in phase && typeof phase.timeout === 'number' ? { timeoutS: phase.timeout / 1000 } : {}),
         };
+        if (this.phaseDetail) record.cloudRestart = this.phaseDetail;
         records.push(record);
         this.ports.record({ t: 'phase-end', atMs: Date.now(), record });
         this.ports.log(`phase ${phase.name} ended${Object.keys(recovery).length ? `: ${Object.entries(recovery).map(([k, v]) => `${k}=${v ?? 'never'}`).join(' ')}` : ''}`);
@@ -150,6 +176,8 @@ export class ScenarioRunner {
         await this.restart(phase.name, range);
         return this.recover(range, t0, phase.timeout);
       }
+      case 'restart-cloud':
+        return this.restartCloud(phase);
       case 'heal': {
         const t0 = Date.now();
         await this.healAll();
@@ -261,6 +289,106 @@ export class ScenarioRunner {
     const healedAt = Date.now();
     await this.heal(id);
     return { ...out, ...(await this.recover(range, healedAt, phase.timeout)) };
+  }
+
+  /**
+   * Stop cloudcore, change pods while it is down, start it again; then follow the fleet back: every
+   * node reconnected, the Nodes the API turned Unknown (and back), what each node's first failed
+   * send predicted, what cloudcore re-sent and whether the outage's changes arrived.
+   */
+  private async restartCloud(phase: Extract<Phase, { phase: 'restart-cloud' }> & { name: string }): Promise<Record<string, number | null>> {
+    const restarter = this.ports.cloudRestart!; // checked when the runner was made
+    const all = this.group('all');
+    const cmNodes = await this.mountConfigMaps(`${phase.name}-setup`, all, phase.configMapChanges, phase.timeout);
+    const resentBefore = this.ports.resentObjects?.() ?? 0;
+    const whileDown = async (): Promise<void> => {
+      await this.changePods(phase.name, all, phase.podChanges);
+      await this.changeConfigMaps(phase.name, cmNodes);
+    };
+    const r = await restarter.restartCloudcore({ signal: phase.signal, downtimeMs: phase.downtime, whileDown });
+    const t0 = r.stoppedAtMs;
+    this.ports.log(`restart-cloud: ${r.detail}; serving again ${((r.readyAtMs - t0) / 1000).toFixed(1)} s after the stop`);
+    const deadline = t0 + phase.timeout;
+    const back = await this.waitFor(() => this.ports.links.upSince(all, t0) >= all.count, Math.max(0, deadline - Date.now()));
+    const allReconnectedS = back === null ? null : this.since(t0);
+    // The API's view needs real time: a lost lease is re-sent after 60 s, kube-controller-manager waits 50 s.
+    await this.sleep(Math.max(0, t0 + phase.observe - Date.now()));
+    const apiBack = async (): Promise<boolean> => (this.ports.apiReadyAgain(all, t0) ?? all.count) >= all.count && this.ports.pendingDeliveries() === 0;
+    await this.waitFor(apiBack, Math.max(0, deadline - Date.now()));
+    const spans = this.ports.apiNotReadySpans?.(all, t0) ?? null;
+    const names = Array.from({ length: all.count }, (_, k) => this.ports.nodeName(all.first + k));
+    const outcome = cloudRestartOutcome({
+      nodes: names,
+      firstFailed: this.ports.firstFailedSends?.(t0) ?? new Map(),
+      unknown: spans ? new Map([...spans].map(([i, s]) => [this.ports.nodeName(i), s])) : null,
+      stoppedAtMs: t0,
+    });
+    this.phaseDetail = { signal: phase.signal, detail: r.detail, stoppedS: this.seconds(t0), readyS: this.seconds(r.readyAtMs), ...outcome.record };
+    const changed = this.ports.phaseDeliveries?.(phase.name) ?? { expected: 0, delivered: 0 };
+    return {
+      cloudReadyS: Math.round((r.readyAtMs - t0) / 100) / 10,
+      allReconnectedS,
+      ...outcome.recovery,
+      objectsResent: this.ports.resentObjects ? this.ports.resentObjects() - resentBefore : null,
+      changedDuringOutage: changed.expected,
+      changedDelivered: changed.delivered,
+      configMapsChanged: cmNodes.length,
+    };
+  }
+
+  /**
+   * Place a pod mounting its node's ConfigMap on `n` nodes spread over `range` and wait until they
+   * are delivered: cloudcore then sends those nodes every change of their ConfigMap.
+   */
+  private async mountConfigMaps(phase: string, range: NodeRange, n: number, timeoutMs: number): Promise<number[]> {
+    const w = this.ports.workload;
+    if (!w?.createPodWithConfigMap || n === 0) return [];
+    const nodes: number[] = [];
+    for (let k = 0; k < Math.min(n, range.count) && !this.ports.interrupted(); k++) {
+      const node = range.first + Math.floor((k * range.count) / Math.min(n, range.count));
+      const name = `${this.ports.nodeName(node)}-cm${++this.podSeq}`;
+      try {
+        const r = await w.createPodWithConfigMap(this.ports.nodeName(node), name);
+        // kept out of the churn's pod lists: deleting it would stop the ConfigMap's changes reaching the node
+        this.ports.record({ t: 'expect', atMs: r.atMs, node: this.ports.nodeName(node), kind: 'pod', namespace: w.namespace, name, uid: r.uid, resourceVersion: r.resourceVersion, phase });
+        nodes.push(node);
+      } catch (e) {
+        this.workloadError('restart-cloud', e);
+      }
+    }
+    await this.waitFor(() => this.ports.pendingDeliveries() === 0, timeoutMs);
+    return nodes;
+  }
+
+  private async changeConfigMaps(phase: string, nodes: readonly number[]): Promise<void> {
+    const w = this.ports.workload;
+    if (!w?.updateConfigMap) return;
+    for (const i of nodes) {
+      if (this.ports.interrupted()) return;
+      const node = this.ports.nodeName(i);
+      try {
+        const r = await w.updateConfigMap(node);
+        if (r) this.ports.record({ t: 'expect', atMs: r.atMs, node, kind: 'configmap', namespace: w.namespace, name: r.name, uid: r.uid, resourceVersion: r.resourceVersion, phase });
+      } catch (e) {
+        this.workloadError('restart-cloud', e);
+      }
+    }
+  }
+
+  /** `n` pod changes spread over `range` while cloudcore is down: creations, label updates and deletions in turn. */
+  private async changePods(phase: string, range: NodeRange, n: number): Promise<void> {
+    if (!this.ports.workload) return;
+    for (let k = 0; k < n && !this.ports.interrupted(); k++) {
+      const node = range.first + ((k * 7919) % range.count);
+      const live = this.pods.get(this.ports.nodeName(node)) ?? [];
+      try {
+        if (k % 3 === 0 || live.length === 0) await this.createPod(phase, node);
+        else if (k % 3 === 1) await this.updatePod(phase, live[0]!);
+        else await this.deletePod(phase, live[live.length - 1]!);
+      } catch (e) {
+        this.workloadError('restart-cloud', e);
+      }
+    }
   }
 
   private async restart(phase: string, range: NodeRange): Promise<{ podsAfter: number }> {

@@ -100,6 +100,30 @@ const offline = z
   .strict();
 /** Kill the shard processes hosting `group` (SIGKILL) and start them again from their meta stores. */
 const restartShards = z.object({ ...phaseBase, phase: z.literal('restart-shards'), group: groupRef, timeout: durationMs.prefault('5m') }).strict();
+/**
+ * Restart cloudcore (local provider; attach with --cloud-restart-command or
+ * --cloud-restart-deployment): stop it with `signal`, keep it down for `downtime`, start it again
+ * with the same configuration and certificates. Right after the stop `podChanges` pods are
+ * created, changed and deleted through the API and `configMapChanges` nodes' ConfigMaps (mounted
+ * by a pod placed before the stop) are changed, for the resync to deliver. The phase then watches
+ * for `observe` — every node reconnecting, Nodes turning Unknown in the API, which send failed
+ * first on each node — and up to `timeout` for every Node to be Ready and every change delivered.
+ * `observe` and `downtime` are real time under --time-scale: kube-controller-manager's 50 s grace,
+ * the edge's 60 s re-send and cloudcore's own timers are not scaled.
+ */
+const restartCloud = z
+  .object({
+    ...phaseBase,
+    phase: z.literal('restart-cloud'),
+    signal: z.enum(['SIGTERM', 'SIGKILL']).default('SIGTERM'),
+    downtime: durationMs.prefault('0s'),
+    podChanges: z.number().int().nonnegative().default(0),
+    /** Nodes whose ConfigMap (mounted by a pod placed before the stop) is changed during the outage. */
+    configMapChanges: z.number().int().nonnegative().default(0),
+    observe: durationMs.prefault('100s'),
+    timeout: durationMs.prefault('5m'),
+  })
+  .strict();
 /** Heal every fault still active and wait until every node is Ready. */
 const heal = z.object({ ...phaseBase, phase: z.literal('heal'), timeout: durationMs.prefault('5m') }).strict();
 
@@ -136,7 +160,7 @@ const devicesPhase = z
   })
   .strict();
 
-export const phaseSchema = z.discriminatedUnion('phase', [ramp, steady, churn, storm, flap, partition, blackhole, halfOpen, latency, offline, restartShards, heal, devicesPhase]);
+export const phaseSchema = z.discriminatedUnion('phase', [ramp, steady, churn, storm, flap, partition, blackhole, halfOpen, latency, offline, restartShards, restartCloud, heal, devicesPhase]);
 
 /** Every phase kind, in the order the schema lists them (for messages). */
 export const PHASE_KINDS = phaseSchema.options.map((o) => o.shape.phase.value);
@@ -192,9 +216,15 @@ export const scenarioSchema = z
       .object({
         /** Random extra sleep before each redial, on top of edgecore's fixed 30 s (0 = edgecore). */
         reconnectJitter: durationMs.prefault('0s'),
+        /**
+         * When each node's lease loop first renews: `after-register` (one period after registering,
+         * as the join trace shows) or `random` (anywhere in its period: a fleet whose kubelets and
+         * connections started apart, so which send a lost link catches first varies node to node).
+         */
+        leasePhase: z.enum(['after-register', 'random']).default('after-register'),
       })
       .strict()
-      .default({ reconnectJitter: 0 }),
+      .default({ reconnectJitter: 0, leasePhase: 'after-register' }),
     devices: devicesConfig.optional(),
     /** How long after the last phase the ledger waits for deliveries before counting what is missing as lost. */
     grace: durationMs.prefault('30s'),

@@ -21,6 +21,10 @@ export interface ScenarioWorkload {
   updatePod(pod: PodRef, revision: number): Promise<{ resourceVersion: string; atMs: number } | null>;
   /** Delete the pod; the node is expected to see the deletion. Null when it was already gone. */
   deletePod(pod: PodRef): Promise<{ atMs: number } | null>;
+  /** Create a pod on `node` that mounts the node's ConfigMap (made if absent): the ConfigMap's changes are then the node's to receive. */
+  createPodWithConfigMap?(node: string, name: string): Promise<{ uid: string; resourceVersion: string; atMs: number }>;
+  /** Change `node`'s ConfigMap; null when it has none. */
+  updateConfigMap?(node: string): Promise<{ name: string; uid: string; resourceVersion: string; atMs: number } | null>;
 }
 
 type PeerCommander = <C extends PeerCommand>(command: C) => Promise<PeerCommandResults[C['kind']]>;
@@ -63,6 +67,15 @@ export class ApiScenarioWorkload implements ScenarioWorkload {
 
   createPod(node: string, name: string): Promise<{ uid: string; resourceVersion: string; atMs: number }> {
     return this.driver.createPod(this.namespace, node, name);
+  }
+
+  async createPodWithConfigMap(node: string, name: string): Promise<{ uid: string; resourceVersion: string; atMs: number }> {
+    const cm = await this.driver.nodeConfigMap(this.namespace, node);
+    return this.driver.createPod(this.namespace, node, name, cm.name);
+  }
+
+  updateConfigMap(node: string): Promise<{ name: string; uid: string; resourceVersion: string; atMs: number } | null> {
+    return this.driver.updateNodeConfigMap(this.namespace, node);
   }
 
   async updatePod(pod: PodRef, revision: number): Promise<{ resourceVersion: string; atMs: number } | null> {

@@ -386,13 +386,16 @@ export class WorkloadDriver {
     };
   }
 
-  /** Create one pod bound to `node` (scenario churn); the watch times it like the bulk creations. */
-  async createPod(namespace: string, node: string, name: string): Promise<{ uid: string; resourceVersion: string; atMs: number }> {
+  /**
+   * Create one pod bound to `node` (scenario churn); the watch times it like the bulk creations.
+   * With `configMap` it mounts that ConfigMap, so cloudcore sends the node the ConfigMap's changes.
+   */
+  async createPod(namespace: string, node: string, name: string, configMap?: string): Promise<{ uid: string; resourceVersion: string; atMs: number }> {
     this.namespaces.add(namespace);
     const createdAtMs = Date.now();
     let created;
     try {
-      created = await this.http.core.createNamespacedPod({ namespace, body: podManifest({ name, namespace, node }) });
+      created = await this.http.core.createNamespacedPod({ namespace, body: podManifest({ name, namespace, node, ...(configMap ? { configMap } : {}) }) });
     } catch (error) {
       this.createFailedCount += 1;
       throw error;
@@ -401,6 +404,27 @@ export class WorkloadDriver {
     const resourceVersion = created.metadata?.resourceVersion ?? '';
     this.podCreated(uid, name, namespace, node, createdAtMs, resourceVersion);
     return { uid, resourceVersion, atMs: createdAtMs };
+  }
+
+  /** `node`'s ConfigMap, made if the driver has none yet: its name, uid and resourceVersion. */
+  async nodeConfigMap(namespace: string, node: string): Promise<{ name: string; uid: string; resourceVersion: string }> {
+    this.namespaces.add(namespace);
+    await this.createConfigMap(namespace, node);
+    const name = configMapName(node);
+    const object = this.configMaps.get(`${namespace}/${name}`)!.object;
+    return { name, uid: object.metadata?.uid ?? '', resourceVersion: object.metadata?.resourceVersion ?? '' };
+  }
+
+  /** Bump one node's ConfigMap (a full PUT); null when the driver made none for that node. */
+  async updateNodeConfigMap(namespace: string, node: string): Promise<{ name: string; uid: string; resourceVersion: string; atMs: number } | null> {
+    const name = configMapName(node);
+    const track = this.configMaps.get(`${namespace}/${name}`);
+    if (!track) return null;
+    const atMs = Date.now();
+    const replaced = await this.replaceConfigMap(namespace, name, track);
+    const update = { name, uid: replaced.metadata?.uid ?? '', resourceVersion: replaced.metadata?.resourceVersion ?? '', atMs };
+    this.emit({ kind: 'configmap-updated', namespace, node, ...update });
+    return update;
   }
 
   /** Change one pod's metadata (a label bump): a new resourceVersion cloudcore must deliver to the node. */

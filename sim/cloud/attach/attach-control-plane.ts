@@ -6,6 +6,7 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { CloudUnreachableError, ConfigInvalidError } from '../../errors.js';
 import type { ControlPlane, MetricsTarget } from '../control-plane.js';
+import { attachCloudRestart } from './attach-cloud-restart.js';
 
 export interface AttachOptions {
   kubeconfigPath?: string;
@@ -18,6 +19,9 @@ export interface AttachOptions {
   /** cloudcore's monitor server, e.g. http://127.0.0.1:9091/metrics. */
   cloudcoreMetricsUrl?: string;
   nodeLimit?: number;
+  /** How a restart-cloud phase restarts cloudcore: a shell command, or the Deployment `namespace/name`. */
+  restartCommand?: string;
+  restartDeployment?: string;
 }
 
 function checkUrl(value: string, flag: string, protocols: string[]): void {
@@ -58,6 +62,12 @@ export async function attachControlPlane(options: AttachOptions): Promise<Contro
   checkUrl(options.certsUrl, '--certs-url', ['https:']);
   const token = options.token ?? (await readJoinToken(options.kubeconfigPath));
   const metricsTargets: MetricsTarget[] = options.cloudcoreMetricsUrl ? [{ name: 'cloudcore', url: options.cloudcoreMetricsUrl }] : [];
+  const cloudRestart = attachCloudRestart({
+    cloudhubUrl: options.cloudhubUrl,
+    ...(options.restartCommand ? { command: options.restartCommand } : {}),
+    ...(options.restartDeployment ? { deployment: options.restartDeployment } : {}),
+    ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}),
+  });
   return {
     provider: 'attach',
     kubeedgeVersion: options.kubeedgeVersion,
@@ -68,6 +78,7 @@ export async function attachControlPlane(options: AttachOptions): Promise<Contro
     ...(options.nodeLimit !== undefined ? { nodeLimit: options.nodeLimit } : {}),
     metricsTargets,
     processes: [],
+    ...(cloudRestart ? { cloudRestart } : {}),
     async stop() {
       // Nothing to stop: the cluster belongs to the user.
     },

@@ -43,7 +43,8 @@ export interface ResolveBinariesOptions {
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const BUILD_SCRIPT = join(repoRoot, 'scripts', 'build-controlplane.mjs');
 
-function isExecutable(path: string): boolean {
+/** A non-empty regular file with an execute bit. */
+export function isExecutable(path: string): boolean {
   try {
     const s = statSync(path);
     return s.isFile() && s.size > 0 && (s.mode & 0o111) !== 0;

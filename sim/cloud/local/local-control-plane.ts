@@ -25,6 +25,7 @@ import { writeLocalPki, type LocalPki } from './local-pki.js';
 import { ProcessExitedError, answers200, tcpAccepts, waitUntil } from './readiness.js';
 import { SupervisedProcess } from './supervised-process.js';
 import { findSupervisor } from './supervisor-binary.js';
+import { restartCloudcore } from './cloudcore-restart.js';
 
 export const LOCAL_KUBEEDGE_VERSION = 'v1.23.1';
 export const LOCAL_KUBERNETES_VERSION = 'v1.32.10';
@@ -424,6 +425,20 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       { name: 'etcd', url: `http://127.0.0.1:${ports.etcdClient}/metrics` },
     ];
     let stopping: Promise<void> | null = null;
+    // A restart replaces the cloudcore process: stop() and the usage sampler follow the new pid.
+    let cloudcoreNow = cloudcore;
+    const restart = async (request: Parameters<typeof restartCloudcore>[1]) => {
+      const { process: next, result } = await restartCloudcore(cloudcoreNow, request, {
+        start: () => launch('cloudcore', bin('cloudcore'), [`--config=${configPath}`]),
+        ports,
+        readyTimeoutMs: Math.max(timeoutMs, 90_000),
+      });
+      started.splice(started.indexOf(cloudcoreNow), 1);
+      cloudcoreNow = next;
+      const entry = processes.find((p) => p.name === 'cloudcore');
+      if (entry) entry.pid = next.pid;
+      return result;
+    };
     return {
       provider: 'local',
       kubeedgeVersion: LOCAL_KUBEEDGE_VERSION,
@@ -444,6 +459,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       startup: times as StartupTimes,
       caHash,
       logPath,
+      cloudRestart: { restartCloudcore: restart },
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

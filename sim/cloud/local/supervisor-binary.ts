@@ -5,19 +5,9 @@
  * to the next run, which stops them from the run's pid file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { BUILD_SCRIPT, goOnPath } from './control-plane-binaries.js';
+import { BUILD_SCRIPT, goOnPath, isExecutable } from './control-plane-binaries.js';
 
 export type SupervisorLookup = { path: string; built: boolean } | { path: null; reason: string };
-
-function isExecutable(path: string): boolean {
-  try {
-    const s = statSync(path);
-    return s.isFile() && s.size > 0 && (s.mode & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
 
 function build(env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {

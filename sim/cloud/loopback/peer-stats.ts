@@ -130,3 +130,70 @@ export class PeerCounters {
     };
   }
 }
+
+/**
+ * The stats of a peer spread over several processes, as one: counts and memory summed, ACK
+ * latency samples pooled (each process keeps its own bounded ring).
+ */
+export function sumPeerStats(all: readonly PeerStats[]): PeerStats {
+  const addRecord = (into: Record<string, number>, from: Record<string, number>): void => {
+    for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  };
+  const out: PeerStats = {
+    connections: 0,
+    connectionsTotal: 0,
+    sessions: 0,
+    sessionsReplaced: 0,
+    keepaliveTimeouts: 0,
+    unreadConnections: 0,
+    limitRejected: 0,
+    limitRejectedMessages: 0,
+    messagesUp: {},
+    messagesDown: {},
+    fragmentedDown: 0,
+    acks: 0,
+    acksDuplicate: 0,
+    acksUnneeded: 0,
+    acksUnknown: 0,
+    resends: 0,
+    ackGiveUps: 0,
+    admissionRejected: 0,
+    coalesced: 0,
+    reconcileResent: 0,
+    ackLatencyMs: [],
+    malformed: 0,
+    unhandled: 0,
+    handlerErrors: 0,
+    memory: { rss: 0, heapUsed: 0, external: 0 },
+  };
+  for (const s of all) {
+    out.connections += s.connections;
+    out.connectionsTotal += s.connectionsTotal;
+    out.sessions += s.sessions;
+    out.sessionsReplaced += s.sessionsReplaced;
+    out.keepaliveTimeouts += s.keepaliveTimeouts;
+    out.unreadConnections += s.unreadConnections;
+    out.limitRejected += s.limitRejected;
+    out.limitRejectedMessages += s.limitRejectedMessages;
+    addRecord(out.messagesUp, s.messagesUp);
+    addRecord(out.messagesDown, s.messagesDown);
+    out.fragmentedDown += s.fragmentedDown;
+    out.acks += s.acks;
+    out.acksDuplicate += s.acksDuplicate;
+    out.acksUnneeded += s.acksUnneeded;
+    out.acksUnknown += s.acksUnknown;
+    out.resends += s.resends;
+    out.ackGiveUps += s.ackGiveUps;
+    out.admissionRejected += s.admissionRejected;
+    out.coalesced += s.coalesced;
+    out.reconcileResent += s.reconcileResent;
+    for (const v of s.ackLatencyMs) out.ackLatencyMs.push(v);
+    out.malformed += s.malformed;
+    out.unhandled += s.unhandled;
+    out.handlerErrors += s.handlerErrors;
+    out.memory.rss += s.memory.rss;
+    out.memory.heapUsed += s.memory.heapUsed;
+    out.memory.external += s.memory.external;
+  }
+  return out;
+}

@@ -67,6 +67,8 @@ export function aggregate(snapshots: readonly ShardSnapshot[]): FleetTotals {
     for (const k of NUMERIC) totals[k] += c[k];
     addMap(totals.sent, c.sent);
     addMap(totals.received, c.received);
+    if (c.firstFailedSend) addMap((totals.firstFailedSend ??= {}), c.firstFailedSend);
+    if (c.failedFastOffline !== undefined) totals.failedFastOffline = (totals.failedFastOffline ?? 0) + c.failedFastOffline;
     totals.started += s.started;
     totals.rssBytes += s.process.rssBytes;
     totals.cpuSeconds += s.process.cpuSeconds;

@@ -20,6 +20,8 @@ import type {
 } from '../ipc-messages.js';
 import { aggregate, type FleetTotals } from './aggregate.js';
 import { childEntry, type ChildEntry } from '../../util/child-entry.js';
+import { SHARD_OPEN_FILES, planProcesses, type ProcessPlan } from '../../util/open-files-plan.js';
+import type { OpenFilesLimit } from '../../util/open-files-limit.js';
 
 export type FleetShardConfig = Omit<ShardConfig, 'index' | 'of' | 'firstNode' | 'nodeCount' | 'rampPerSecond'>;
 
@@ -132,6 +134,14 @@ export function planShards(nodes: number, shards: number): Array<{ firstNode: nu
     next += count;
   }
   return plan;
+}
+
+/**
+ * How many shards `nodes` need within each shard's open-files limit: `requested` when they fit;
+ * more when `requested` was the default (one per core); refused when it was `--shards`.
+ */
+export function planShardProcesses(nodes: number, requested: number, explicit: boolean, limit: OpenFilesLimit): ProcessPlan {
+  return planProcesses({ cost: SHARD_OPEN_FILES, nodes, requested, explicit, flag: '--shards', limit });
 }
 
 export class FleetController extends EventEmitter<FleetEvents> {

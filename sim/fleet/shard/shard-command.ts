@@ -1,10 +1,12 @@
 /**
  * `twinlab shard --index I --of N`: one shard of an N-shard fleet in this process, without a
- * controller — how a Helm chart spreads a 100k-node fleet over a cluster. It serves its own
- * /metrics, prints a plain progress line, and stops on SIGINT/SIGTERM or after --duration,
- * writing its final snapshot to --out.
+ * controller — how a Helm chart spreads a 100k-node fleet over a cluster. In a pod the index comes
+ * from the pod (hostname ordinal or JOB_COMPLETION_INDEX) and the options from TWINLAB_*
+ * variables. It serves its own /metrics, /healthz and /readyz, prints a plain progress line, and
+ * stops on SIGINT/SIGTERM or after --duration, writing its final snapshot to --out.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readJoinToken } from '../../cloud/attach/attach-control-plane.js';
@@ -18,7 +20,27 @@ import { planShards } from '../controller/fleet-controller.js';
 import { progressText } from '../controller/progress-line.js';
 import type { ShardConfig, ShardSnapshot } from '../ipc-messages.js';
 import { defaultCacheDir, parseDuration } from '../../run/sim-options.js';
+import { loadScenarioFile, type LoadedScenario } from '../../scenario/scenario-loader.js';
 import { Shard } from './shard.js';
+import { INSECURE_SKIP_HOSTNAME_CHECK_ENV, SHARD_ENV, insecureSkipHostnameCheck, tokenFromFlagsOrEnv, withEnvDefaults } from './shard-env.js';
+import { resolveShardIdentity } from './shard-identity.js';
+
+const SHARD_USAGE = `usage: twinlab shard [--index I] --of N --nodes TOTAL --cloudhub wss://HOST:10000 --certs-url https://HOST:10002 [options]
+
+Runs shard I of an N-shard fleet alone (no controller, no scenario phases). Without --index the
+index is JOB_COMPLETION_INDEX (Indexed Job) or the ordinal ending the hostname (StatefulSet pod
+twinlab-shard-3 is shard 3). Token: --token, --token-file FILE (a mounted Secret), TWINLAB_TOKEN,
+or Secret kubeedge/tokensecret via --kubeconfig. Serves /metrics, /healthz and /readyz on
+--metrics-host (127.0.0.1) : --metrics-port (9464 + index).
+
+options and the variables that stand in for them (a flag wins):
+${Object.entries(SHARD_ENV)
+  .map(([option, name]) => `  --${option.padEnd(22)} ${name}`)
+  .join('\n')}
+  --${'insecure-skip-hostname-check'.padEnd(22)} ${INSECURE_SKIP_HOSTNAME_CHECK_ENV}=true
+  --${'token'.padEnd(22)} TWINLAB_TOKEN
+  --${'kubeconfig'.padEnd(22)} (read the token from the cluster)
+--scenario takes the fleet's nodes, ramp, certs and reconnect jitter from a scenario file.`;
 
 function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -40,6 +62,8 @@ export async function runShardCommand(argv: string[]): Promise<number> {
         cloudhub: { type: 'string' },
         'certs-url': { type: 'string' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
+        scenario: { type: 'string' },
         kubeconfig: { type: 'string' },
         certs: { type: 'string' },
         'cert-cache': { type: 'string' },
@@ -52,22 +76,31 @@ export async function runShardCommand(argv: string[]): Promise<number> {
         duration: { type: 'string' },
         out: { type: 'string' },
         'insecure-skip-hostname-check': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
     throw new ConfigInvalidError(error instanceof Error ? error.message : String(error), {});
   }
-  const v = parsed.values;
+  if (parsed.values.help) {
+    process.stdout.write(`${SHARD_USAGE}\n`);
+    return ExitCodes.Ok;
+  }
+  const v = withEnvDefaults(parsed.values, process.env);
   const of = wholeNumber(v.of, '--of', 1) ?? 1;
-  const index = wholeNumber(v.index, '--index', 0) ?? 0;
-  if (index >= of) throw new ConfigInvalidError(`--index ${index} must be below --of ${of}`, { option: '--index' });
-  const nodes = wholeNumber(v.nodes, '--nodes', 1) ?? 100;
-  if (!v.cloudhub || !v['certs-url']) throw new ConfigInvalidError('twinlab shard needs --cloudhub wss://HOST:10000 and --certs-url https://HOST:10002', { option: '--cloudhub' });
-  const certs = v.certs ?? 'per-node';
+  const { index, source } = resolveShardIdentity({ index: v.index, of, env: process.env, hostname: os.hostname() });
+  // A scenario (in a cluster: a mounted ConfigMap) gives the fleet's settings; flags override them.
+  // Its timeline is not run here: phases across shards need the controller.
+  const scenario: LoadedScenario | undefined = v.scenario ? loadScenarioFile(v.scenario) : undefined;
+  const fleet = scenario?.scenario.fleet;
+  const nodes = wholeNumber(v.nodes, '--nodes', 1) ?? fleet?.nodes ?? 100;
+  if (of > nodes) throw new ConfigInvalidError(`--of ${of} shards for ${nodes} nodes: every shard needs at least one node`, { option: '--of' });
+  if (!v.cloudhub || !v['certs-url']) throw new ConfigInvalidError('twinlab shard needs --cloudhub wss://HOST:10000 and --certs-url https://HOST:10002 (or TWINLAB_CLOUDHUB and TWINLAB_CERTS_URL)', { option: '--cloudhub' });
+  const certs = v.certs ?? fleet?.certs ?? 'per-node';
   if (certs !== 'per-node' && certs !== 'shared') throw new ConfigInvalidError('--certs must be per-node or shared', { option: '--certs' });
-  const token = v.token ?? process.env.TWINLAB_TOKEN ?? (await readJoinToken(v.kubeconfig));
+  const token = tokenFromFlagsOrEnv(v.token, v['token-file'], process.env) ?? (await readJoinToken(v.kubeconfig));
   const plan = planShards(nodes, of)[index]!;
-  const ramp = wholeNumber(v.ramp, '--ramp', 1) ?? 500;
+  const ramp = wholeNumber(v.ramp, '--ramp', 1) ?? fleet?.ramp ?? 500;
   const config: ShardConfig = {
     index,
     of,
@@ -84,15 +117,17 @@ export async function runShardCommand(argv: string[]): Promise<number> {
     projectId: DEFAULT_PROJECT_ID,
     rampPerSecond: ramp / of,
     podStartupDelayMs: 0,
-    reconnectJitterMs: 0,
+    reconnectJitterMs: scenario?.scenario.edge.reconnectJitter ?? 0,
     snapshotIntervalMs: 1000,
-    insecureSkipHostnameCheck: v['insecure-skip-hostname-check'] ?? false,
+    insecureSkipHostnameCheck: insecureSkipHostnameCheck(v['insecure-skip-hostname-check'], process.env),
   };
   const metrics = new FleetMetrics();
+  let shardOpen = false;
   const server = await startMetricsServer({
     host: v['metrics-host'] ?? '127.0.0.1',
     port: wholeNumber(v['metrics-port'], '--metrics-port', 0) ?? 9464 + index,
     registry: metrics.registry,
+    ready: () => shardOpen,
   });
   const started = Date.now();
   let lastLine = 0;
@@ -109,7 +144,11 @@ export async function runShardCommand(argv: string[]): Promise<number> {
     },
     events: () => undefined,
   });
-  process.stderr.write(`shard ${index}/${of}: nodes ${plan.firstNode}…${plan.firstNode + plan.nodeCount - 1}, metrics ${server.url}\n`);
+  shardOpen = true;
+  process.stderr.write(`shard ${index}/${of} (index from ${source}): nodes ${plan.firstNode}…${plan.firstNode + plan.nodeCount - 1}, metrics ${server.url}\n`);
+  if (scenario) {
+    process.stderr.write(`shard ${index}/${of}: fleet settings from scenario ${scenario.scenario.name} (${scenario.source}); its ${scenario.phases.length} phases are not run by a lone shard\n`);
+  }
   shard.start();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

@@ -20,6 +20,7 @@ import { nodeName, type ControllerToShard, type ShardConfig, type ShardEvent, ty
 import { ChaosEngine } from '../../chaos/chaos-engine.js';
 import { ErrorCodes, isTwinlabError } from '../../errors.js';
 import { ProcessSampler } from './process-sampler.js';
+import { spreadHubDialer } from './spread-hub-dialer.js';
 
 const T_RAMP = 1;
 const T_FLUSH = 2;
@@ -81,6 +82,7 @@ export class Shard implements TimerTarget {
       podStartupDelayMs: config.podStartupDelayMs,
       podKillDelayMs: config.podKillDelayMs ?? EDGECORE_POD_KILL_DELAY_MS,
       reconnectJitterMs: config.reconnectJitterMs,
+      ...(config.randomLeasePhase ? { randomLeasePhase: true } : {}),
       capacity: DEFAULT_CAPACITY,
       nodeLabels: {},
       ...(config.insecureSkipHostnameCheck ? { checkServerIdentity: () => undefined } : {}),
@@ -91,6 +93,7 @@ export class Shard implements TimerTarget {
         this.pendingEvents.push({ kind: 'object', node, type, operation, uid, resourceVersion, atMs }),
       podRunning: (node, uid, atMs) => this.pendingEvents.push({ kind: 'pod-running', node, uid, atMs }),
       linkChanged: (node, up, atMs) => this.pendingEvents.push({ kind: 'link', node, up, atMs }),
+      firstFailedSend: (node, send, detail, leasePending, atMs) => this.pendingEvents.push({ kind: 'first-failed-send', node, send, detail, leasePending, atMs }),
       warn: (node, code, message) => this.pendingEvents.push({ kind: 'warn', node, code, message }),
     };
     this.devices = new DeviceRuntime({
@@ -117,7 +120,7 @@ export class Shard implements TimerTarget {
       store,
       events,
       secureContextFor: (name) => this.secureContextFor(name),
-      dial: this.chaos.dialer(dialHub),
+      dial: this.chaos.dialer(config.cloudhubUrls && config.cloudhubUrls.length > 1 ? spreadHubDialer(dialHub, config.cloudhubUrls) : dialHub),
       random: Math.random,
       devices: this.devices,
     };

@@ -1,0 +1,72 @@
+/**
+ * `twinlab shard` options from the environment, so a pod template can set them with `env:` and
+ * one image serves every shard. A flag always wins over its variable. The join token is read from
+ * a file (a mounted Secret) or a variable and never appears in a log line or an output file.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigInvalidError } from '../../errors.js';
+
+/** Each string option of `twinlab shard` and the variable that stands in for it. */
+export const SHARD_ENV = {
+  of: 'TWINLAB_SHARDS',
+  nodes: 'TWINLAB_NODES',
+  cloudhub: 'TWINLAB_CLOUDHUB',
+  'certs-url': 'TWINLAB_CERTS_URL',
+  'token-file': 'TWINLAB_TOKEN_FILE',
+  certs: 'TWINLAB_CERTS',
+  'cert-cache': 'TWINLAB_CERT_CACHE',
+  'data-dir': 'TWINLAB_DATA_DIR',
+  ramp: 'TWINLAB_RAMP',
+  'kubeedge-version': 'TWINLAB_KUBEEDGE_VERSION',
+  'name-prefix': 'TWINLAB_NAME_PREFIX',
+  'metrics-host': 'TWINLAB_METRICS_HOST',
+  'metrics-port': 'TWINLAB_METRICS_PORT',
+  scenario: 'TWINLAB_SCENARIO',
+  duration: 'TWINLAB_DURATION',
+  out: 'TWINLAB_OUT',
+} as const;
+
+export type ShardEnvOption = keyof typeof SHARD_ENV;
+
+/** The boolean flag's variable: `true` or `1` turns it on. */
+export const INSECURE_SKIP_HOSTNAME_CHECK_ENV = 'TWINLAB_INSECURE_SKIP_HOSTNAME_CHECK';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Flags as parsed, with every missing one filled from its variable (empty variables count as unset). */
+export function withEnvDefaults<T extends Partial<Record<ShardEnvOption, string>>>(flags: T, env: Env): T {
+  const out: Partial<Record<ShardEnvOption, string>> = { ...flags };
+  for (const [option, name] of Object.entries(SHARD_ENV) as Array<[ShardEnvOption, string]>) {
+    const value = env[name];
+    if (out[option] === undefined && value !== undefined && value !== '') out[option] = value;
+  }
+  return out as T;
+}
+
+export function insecureSkipHostnameCheck(flag: boolean | undefined, env: Env): boolean {
+  if (flag !== undefined) return flag;
+  const v = env[INSECURE_SKIP_HOSTNAME_CHECK_ENV]?.toLowerCase();
+  return v === 'true' || v === '1';
+}
+
+/**
+ * The token from `--token`, else the file (`--token-file` / TWINLAB_TOKEN_FILE, a mounted
+ * Secret), else TWINLAB_TOKEN; undefined when none is given (the caller may then read it from the
+ * cluster). Errors name the file, never its content.
+ */
+export function tokenFromFlagsOrEnv(flag: string | undefined, tokenFile: string | undefined, env: Env, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): string | undefined {
+  if (flag) return flag;
+  if (tokenFile) {
+    let text: string;
+    try {
+      text = read(tokenFile);
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      throw new ConfigInvalidError(`cannot read the join token file ${tokenFile} (${why})`, { option: '--token-file', file: tokenFile });
+    }
+    const token = text.trim();
+    if (!token) throw new ConfigInvalidError(`the join token file ${tokenFile} is empty`, { option: '--token-file', file: tokenFile });
+    return token;
+  }
+  return env.TWINLAB_TOKEN || undefined;
+}
