@@ -14,6 +14,7 @@ import { runScenariosCommand } from './scenario/scenarios-command.js';
 import { runReportCommand } from './report/report-command.js';
 import { runCompareCommand } from './report/compare-command.js';
 import { runPrometheusCommand } from './prometheus/prometheus-command.js';
+import { runCapacityCommand } from './capacity/capacity-command.js';
 
 const USAGE = `twinlab ${TWINLAB_VERSION} — a digital-twin lab for KubeEdge
 
@@ -27,6 +28,9 @@ usage:
   twinlab compare <baseline summary.json> <current summary.json> [--max-regression 10%]
                                every SLI side by side; exit 4 on a regression beyond the bound
   twinlab prometheus <run-dir> serve a finished run's kept Prometheus TSDB (HTTP API) until Ctrl-C
+  twinlab capacity --steps 250,500,1000,2000 [--target 100000] [--budget cores=C,memory=M] ...
+                               sweep the fleet, fit each component's cost per node, find the knee and
+                               project to a target (twinlab capacity --help; README: "Capacity planning")
   twinlab version
 
 what-ifs for the local control plane (twinlab sim --cloud local; README: "What-if knobs"):
@@ -69,6 +73,9 @@ async function main(argv: string[]): Promise<number> {
       return runCompareCommand(rest);
     case 'prometheus':
       return runPrometheusCommand(rest);
+    case 'capacity':
+      endWithLauncher();
+      return runCapacityCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${TWINLAB_VERSION}\n`);

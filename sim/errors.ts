@@ -109,6 +109,8 @@ export const ExitCodes = {
   HarnessError: 1,
   InvalidInput: 2,
   SloBreach: 3,
+  /** `twinlab capacity --budget`: the projected target does not fit the budget. */
+  OverBudget: 3,
   Regression: 4,
   Interrupted: 130,
 } as const;

@@ -58,6 +58,14 @@ export interface SimResult {
 
 type Log = (line: string) => void;
 
+/** What a driver of several runs (the capacity sweep) may hook into; a plain `twinlab sim` passes none. */
+export interface RunHooks {
+  /** The cloud is up and the fleet about to start: e.g. to scrape its metrics targets alongside the run. */
+  onCloud?: (cloud: ControlPlane) => void;
+  /** End the run this long after every node is Ready; the fleet's --duration still bounds the whole run. */
+  steadyMs?: number;
+}
+
 /**
  * Resolve `--cloud auto`: the local real control plane when its binaries are cached, buildable or
  * downloadable; else k3s + the cloudcore image on Docker; never the loopback test peer.
@@ -170,7 +178,7 @@ async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, onC
   }
 }
 
-export async function runSim(options: SimOptions, log: Log = (l) => process.stderr.write(`${l}\n`)): Promise<SimResult> {
+export async function runSim(options: SimOptions, log: Log = (l) => process.stderr.write(`${l}\n`), hooks: RunHooks = {}): Promise<SimResult> {
   // An invalid scenario fails here, before anything starts (TWL_SCENARIO_INVALID, exit 2).
   let scenario: LoadedScenario | undefined;
   let o = options;
@@ -232,6 +240,8 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   let lastReadyAt = 0;
   let readyEvents = 0;
   let stalled = false;
+  /** `hooks.steadyMs` has passed since the fleet was all Ready. */
+  let steadyDone = false;
   let tearingDown = false;
   let evidence: EvidenceSampler | undefined;
   let prometheus: RunPrometheus | undefined;
@@ -279,6 +289,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       log,
     });
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
+    hooks.onCloud?.(cloud);
     if (cloud.kubeconfigPath && cloud.provider !== 'loopback') {
       // Opened before the fleet, so it sees every node's start and Ready from the first one on.
       apiWorkload = await ApiWorkload.open({
@@ -375,6 +386,13 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       if (stage === 'ramp' && t.states.ready >= o.nodes) {
         stage = 'steady';
         record({ t: 'stage', atMs: now, stage: 'steady' });
+        if (hooks.steadyMs !== undefined) {
+          const t = setTimeout(() => {
+            steadyDone = true;
+            wake?.();
+          }, hooks.steadyMs);
+          t.unref?.();
+        }
       } else if (stage === 'ramp' && !stalled && now - lastReadyAt >= o.stallWindowMs && readyEvents < o.nodes) {
         // No node became Ready for the whole window while nodes are pending: waiting longer only hides it.
         stalled = true;
@@ -462,7 +480,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       });
     } else if (apiWorkload) {
       const w = apiWorkload;
-      workload = w.run(fleetStartedAt + o.durationMs / 2, deadline, () => interrupted);
+      workload = w.run(fleetStartedAt + o.durationMs / 2, deadline, () => interrupted || steadyDone);
     }
     else if (o.podsPerNode > 0 && cloud.provider === 'loopback') {
       const lb = cloud as LoopbackControlPlane;
@@ -482,7 +500,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
         t.unref?.();
       }
-      if (interrupted || error !== null || stalled) resolve();
+      if (interrupted || error !== null || stalled || steadyDone) resolve();
     });
     await devicesBound?.catch((e: unknown) => log(`devices: ${e instanceof Error ? e.message : String(e)}`));
     await workload?.catch((e: unknown) => {

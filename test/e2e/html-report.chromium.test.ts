@@ -13,6 +13,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleSummary } from '../../sim/report/fixtures/sample-summary.js';
 import { HtmlWriter } from '../../sim/report/html-writer.js';
 import type { RunSummary } from '../../sim/report/run-summary.js';
+import { capacityHtml } from '../../sim/capacity/capacity-html.js';
+import { sampleCapacityResult } from '../../sim/capacity/capacity.test-kit.js';
 
 const CHROMIUM = process.env.TWINLAB_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -173,6 +175,47 @@ describe.skipIf(!available)(`report.html in headless Chromium${available ? '' : 
     }
     const join = charts.find((c) => c.title === 'Latency: join_to_ready_ms')!;
     expect(join.shapes.filter((s) => s.cls === 'bar' && s.h > 0)).toHaveLength(sampleSummary.distributions.join_to_ready_ms!.counts.filter((n) => n > 0).length);
+  });
+
+  it('lays out capacity.html: every model chart with measured points, the fitted line, its band, the knee and the target', async () => {
+    const result = sampleCapacityResult();
+    const measure = `<script>
+const charts = [...document.querySelectorAll('svg[role="img"]')].map((svg) => ({
+  title: svg.closest('section').querySelector('h2').textContent,
+  w: svg.getBoundingClientRect().width,
+  shapes: [...svg.querySelectorAll('path.fit, path.interval, circle.point, line.knee, rect.target')].map((el) => {
+    const b = el.getBBox();
+    return { cls: el.getAttribute('class'), w: b.width, h: b.height };
+  }),
+}));
+const pre = document.createElement('pre');
+pre.id = 'measure';
+pre.textContent = JSON.stringify(charts);
+document.body.append(pre);
+</script>`;
+    const file = path.join(dir, 'capacity.html');
+    await writeFile(file, capacityHtml(result).replace('</body>', `${measure}\n</body>`));
+    const dom = await chromium(['--dump-dom', pathToFileURL(file).href]);
+    const json = /<pre id="measure">([\s\S]*?)<\/pre>/.exec(dom)?.[1];
+    expect(json, 'the measuring script ran').toBeDefined();
+    const charts = JSON.parse(json!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')) as Array<{ title: string; w: number; shapes: Array<{ cls: string; w: number; h: number }> }>;
+    expect(charts.map((c) => c.title)).toContain('cloudcore RSS');
+    expect(charts).toHaveLength(new Set(result.arms.flatMap((a) => a.models.map((m) => m.label))).size);
+    for (const c of charts) {
+      expect(c.w, c.title).toBeGreaterThan(400);
+      const of = (prefix: string) => c.shapes.filter((s) => s.cls.startsWith(prefix));
+      // Two sweeps, each with a fitted line across the axis to the target, its points and the target marker.
+      expect(of('fit').length, c.title).toBe(2);
+      for (const f of of('fit')) expect(f.w, c.title).toBeGreaterThan(300);
+      expect(of('point').length, c.title).toBe(result.arms.flatMap((a) => a.models.filter((m) => m.label === c.title)).reduce((n, m) => n + m.points.length, 0));
+      expect(of('target').length, c.title).toBe(2);
+      expect(of('knee').length, c.title).toBe(1);
+      expect(of('knee')[0]!.h, c.title).toBeGreaterThan(100);
+      expect(of('interval').some((s) => s.h > 0), c.title).toBe(true);
+    }
+    await chromium([`--screenshot=${path.join(dir, 'capacity.png')}`, '--window-size=1280,2400', pathToFileURL(file).href]);
+    mkdirSync(path.dirname(ARTIFACT), { recursive: true });
+    await copyFile(path.join(dir, 'capacity.png'), path.join(path.dirname(ARTIFACT), 'capacity.png'));
   });
 
   it('renders a screenshot, kept under reports/test-artifacts/', async () => {
