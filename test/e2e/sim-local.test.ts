@@ -21,6 +21,8 @@ describe.skipIf(reason !== '')(`pnpm sim --cloud local${reason ? ` (skipped: ${r
       '--cloud', 'local', '--nodes', '20', '--pods-per-node', '1', '--pod-rate', '20', '--duration', '60s',
       '--certs', 'per-node', '--metrics-port', '0', '--progress', 'off', '--node-limit', '50',
       '--slo', 'pod_startup_ms: count==20', '--slo', 'nodes_not_ready: value==0',
+      // The pipeline is under test, not this shared machine's API latency: a looser bound than KubeEdge's 1 s default.
+      '--slo', 'api_mutating_ms: p(99)<=10000',
       '--cert-cache', path.join(dir, 'certs'), '--out', path.join(dir, 'run'),
     ]);
     const result = await runSim(options, () => undefined);
