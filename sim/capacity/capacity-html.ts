@@ -10,16 +10,11 @@ import { formatValue } from './capacity-format.js';
 import { predictAt, type CostModel } from './cost-model.js';
 import { fitChartSvg, type CurvePoint, type FitChartArm } from './fit-chart.js';
 import { sweepNodeLimit } from './sweep-plan.js';
+import { BASE_CSS } from '../report/report-css.js';
 
 const ARM_COLORS: Record<string, string> = { baseline: '#2563eb', compare: '#d97706' };
 
-const CSS = `
-:root { color-scheme: light; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827; margin: 0 auto; padding: 24px; max-width: 1000px; }
-h1 { font-size: 22px; margin: 0 0 8px; }
-h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #e5e7eb; padding-bottom: 4px; }
-h3 { font-size: 14px; margin: 16px 0 6px; }
-blockquote { background: #fef3c7; border: 1px solid #f59e0b; padding: 8px 12px; border-radius: 4px; margin: 8px 0; }
+const CSS = `${BASE_CSS}blockquote { background: #fef3c7; border: 1px solid #f59e0b; padding: 8px 12px; border-radius: 4px; margin: 8px 0; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 12px; display: block; overflow-x: auto; }
 th, td { border: 1px solid #e5e7eb; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #f9fafb; font-weight: 600; }

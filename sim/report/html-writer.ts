@@ -11,6 +11,7 @@ import { count, harnessRow, mib, percentiles, recovery, seconds, sloValue, span,
 import { histogramSvg, timeChartSvg, type LineSeries, type TimeBand, type TimeMarker } from './svg-chart.js';
 import { readErrorsText } from './devices-section.js';
 import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
+import { BASE_CSS } from './report-css.js';
 
 export class HtmlWriter implements ReportWriter {
   readonly format = 'html';
@@ -35,13 +36,7 @@ const COLORS = {
   deviceReadErrors: '#dc2626',
 };
 
-const CSS = `
-:root { color-scheme: light; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827; margin: 0 auto; padding: 24px; max-width: 1000px; }
-h1 { font-size: 22px; margin: 0 0 8px; }
-h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #e5e7eb; padding-bottom: 4px; }
-h3 { font-size: 14px; margin: 16px 0 6px; }
-.meta { color: #4b5563; margin: 0 0 12px; }
+const CSS = `${BASE_CSS}.meta { color: #4b5563; margin: 0 0 12px; }
 .banner { background: #fef3c7; border: 1px solid #f59e0b; padding: 8px 12px; border-radius: 4px; }
 .alert { background: #fee2e2; border: 1px solid #dc2626; padding: 8px 12px; border-radius: 4px; }
 .headline { font-weight: 600; }
