@@ -2,12 +2,12 @@
  * Finds the Prometheus server binary a run scrapes its control plane with, in order: an explicit
  * path (TWINLAB_PROMETHEUS_BIN), Prometheus v3 built from the Go module by
  * scripts/build-controlplane.mjs (`--only prometheus`, its own cache dir), Debian's `prometheus`
- * package. Nothing is built or downloaded during a run: a cold build takes minutes, and an official
- * release download cannot be checksum-verified from here, so none is attempted.
+ * package. A run whose Prometheus is missing builds it once, as a first run builds the control
+ * plane (`buildPrometheus`, when Go is present); an official release download cannot be
+ * checksum-verified from here, so none is attempted.
  */
-import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { BUILD_SCRIPT } from '../cloud/local/control-plane-binaries.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { BUILD_SCRIPT, goOnPath, isExecutable } from '../cloud/local/control-plane-binaries.js';
 
 /** 'module-build': built from github.com/prometheus/prometheus without web UI assets (API only). */
 export type PrometheusSource = 'env' | 'module-build' | 'debian';
@@ -16,15 +16,6 @@ export type PrometheusLookup = { path: string; source: PrometheusSource; version
 
 /** Where Debian's `prometheus` package installs the server. */
 export const DEBIAN_PROMETHEUS = '/usr/bin/prometheus';
-
-function isExecutable(path: string): boolean {
-  try {
-    const s = statSync(path);
-    return s.isFile() && s.size > 0 && (s.mode & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
 
 /** "prometheus, version 3.16.0 (branch: …)" → "3.16.0"; null when the binary does not answer. */
 export function prometheusVersion(path: string): string | null {
@@ -55,4 +46,27 @@ export function findPrometheus(env: NodeJS.ProcessEnv = process.env, debianPath 
       `no Prometheus binary: not built (${built ?? 'the build script did not answer'}; run \`node scripts/build-controlplane.mjs --only prometheus\`, ` +
       `needs Go), no Debian package at ${debianPath} (apt-get install prometheus), TWINLAB_PROMETHEUS_BIN unset`,
   };
+}
+
+/**
+ * Build Prometheus into its cache with scripts/build-controlplane.mjs (minutes the first time, then
+ * cached), logging how long it took; false without Go or when the build fails, saying why.
+ */
+export async function buildPrometheus(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (!goOnPath(env)) return false;
+  log('prometheus: building it from its Go module (the first time takes minutes on 2 cores, then it is cached)');
+  const started = Date.now();
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [BUILD_SCRIPT, '--only', 'prometheus'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let tail = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (tail = (tail + d).slice(-2000)));
+    child.on('error', () => resolve(127));
+    child.on('exit', (c) => {
+      if (c !== 0) log(`prometheus: build failed (exit ${c}): ${tail.trim().split('\n').at(-1) ?? ''}`);
+      resolve(c ?? 1);
+    });
+  });
+  if (code === 0) log(`prometheus: built in ${Math.round((Date.now() - started) / 1000)} s`);
+  return code === 0;
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { ControlPlane } from '../cloud/control-plane.js';
 import type { LocalControlPlane } from '../cloud/local/local-control-plane.js';
 import { ErrorCodes, TwinlabError } from '../errors.js';
-import { findPrometheus, type PrometheusSource } from './prometheus-binary.js';
+import { buildPrometheus, findPrometheus, type PrometheusSource } from './prometheus-binary.js';
 import { prometheusConfig, type PrometheusScrapeTarget } from './prometheus-config.js';
 import { PrometheusServer } from './prometheus-server.js';
 import { readRunSeries } from './run-series.js';
@@ -99,7 +99,9 @@ export class RunPrometheus {
   /** undefined when the run has no Prometheus (off, not wanted, or no binary with `auto`). */
   static async start(o: RunPrometheusOptions): Promise<RunPrometheus | undefined> {
     if (!prometheusWanted(o.mode, o.cloud.provider, o.remoteWriteUrl !== undefined)) return undefined;
-    const found = findPrometheus();
+    let found = findPrometheus();
+    // Like the control plane: a first run builds what is missing, when Go can.
+    if (found.path === null && (await buildPrometheus(o.log))) found = findPrometheus();
     if (found.path === null) {
       if (o.mode === 'on') throw new TwinlabError(ErrorCodes.BinariesUnavailable, `--prometheus on: ${found.reason}`, {});
       o.log(`prometheus: off for this run (${found.reason}); the report falls back to the harness's own samples`);
