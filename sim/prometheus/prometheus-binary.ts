@@ -53,7 +53,8 @@ export function findPrometheus(env: NodeJS.ProcessEnv = process.env, debianPath 
  * cached), logging how long it took; false without Go or when the build fails, saying why.
  */
 export async function buildPrometheus(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  if (!goOnPath(env)) return false;
+  // TWINLAB_PROMETHEUS_BUILD=0: whoever set it has built (or failed to build) already; do not try in every run.
+  if (!goOnPath(env) || env.TWINLAB_PROMETHEUS_BUILD === '0') return false;
   log('prometheus: building it from its Go module (the first time takes minutes on 2 cores, then it is cached)');
   const started = Date.now();
   const code = await new Promise<number>((resolve) => {
