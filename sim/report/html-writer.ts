@@ -7,7 +7,7 @@ import { escapeMarkup as e } from './markup-escape.js';
 import type { ReportWriter } from './report-writer.js';
 import type { Percentiles, RunSummary } from './run-summary.js';
 import type { LedgerCounts } from './run-sections.js';
-import { count, harnessRow, mib, percentiles, recovery, seconds, sloValue, span, value, HARNESS_HEADER, NO_DATA } from './report-format.js';
+import { count, harnessRow, mib, notJudged, percentiles, recovery, seconds, sloValue, span, value, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { histogramSvg, timeChartSvg, type LineSeries, type TimeBand, type TimeMarker } from './svg-chart.js';
 import { readErrorsText } from './devices-section.js';
 import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
@@ -130,8 +130,9 @@ function header(s: RunSummary): string {
 function sloSection(s: RunSummary): string {
   if (s.slos.length === 0) return section('SLOs', '<p class="headline fail">✗ no SLO was judged: a run with nothing to judge has not shown anything</p>', 'slos');
   const failed = s.slos.filter((x) => !x.pass);
-  const headline = s.error
-    ? `<p class="headline fail">✗ not passed: the run failed (${failed.length} of ${s.slos.length} SLOs failed on what it measured)</p>`
+  const unfinished = notJudged(s);
+  const headline = unfinished
+    ? `<p class="headline fail">✗ not passed: ${unfinished} (${failed.length} of ${s.slos.length} SLOs failed on what it measured)</p>`
     : failed.length === 0
       ? `<p class="headline pass">✓ all ${s.slos.length} SLOs passed</p>`
       : `<p class="headline fail">✗ ${failed.length} of ${s.slos.length} SLOs failed</p>`;
@@ -139,7 +140,7 @@ function sloSection(s: RunSummary): string {
     { html: `<code>${e(x.sli)}</code>${x.origin === 'default' ? ' <small>(default)</small>' : ''}` },
     codeCell(x.threshold),
     sloValue(x),
-    { html: x.pass ? `<span class="pass">${s.error ? 'held' : `✓ pass${x.value === null ? ' (no data, optional)' : ''}`}</span>` : '<span class="fail">✗ fail</span>' },
+    { html: x.pass ? `<span class="pass">${unfinished ? 'held' : `✓ pass${x.value === null ? ' (no data, optional)' : ''}`}</span>` : '<span class="fail">✗ fail</span>' },
   ]);
   return section('SLOs', `${headline}\n${table(['SLO', 'threshold', 'value', 'verdict'], rows, [2])}`, 'slos');
 }

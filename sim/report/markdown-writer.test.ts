@@ -37,6 +37,10 @@ describe('markdown writer', () => {
     const failed = render({ ...sampleSummary, slos: sampleSummary.slos.filter((x) => x.pass), error: { code: 'TWL_SHARD_FAILED', message: 'shard 1 exited with code 1' } });
     expect(failed).not.toMatch(/✓|SLOs passed/);
     expect(failed.indexOf('Run failed')).toBeLessThan(failed.indexOf('## SLOs'));
+    // So does a run stopped before it did what it was asked.
+    const stopped = render({ ...sampleSummary, slos: sampleSummary.slos.filter((x) => x.pass), interrupted: true });
+    expect(stopped).toContain('**✗ not passed: the run was interrupted**');
+    expect(stopped).not.toMatch(/✓|SLOs passed/);
   });
 
   it('lists recovery times, lost objects and the count of those not listed', () => {

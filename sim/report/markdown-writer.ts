@@ -5,7 +5,7 @@
 import type { ReportWriter } from './report-writer.js';
 import type { RunSummary } from './run-summary.js';
 import type { CloudRestartRecord, LedgerCounts } from './run-sections.js';
-import { count, harnessRow, mib, percentiles, recovery, seconds, sloValue, span, value, verdictOf, HARNESS_HEADER, NO_DATA } from './report-format.js';
+import { count, harnessRow, mib, percentiles, recovery, seconds, notJudged, sloValue, span, value, verdictOf, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { devicesMarkdown } from './devices-section.js';
 import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
 
@@ -57,12 +57,13 @@ export function renderSummaryMarkdown(s: RunSummary): string {
 function sloLines(s: RunSummary): string[] {
   if (s.slos.length === 0) return s.error ? [] : ['## SLOs', '', '**✗ no SLO was judged**: a run with nothing to judge has not shown anything.', ''];
   const failed = s.slos.filter((x) => !x.pass);
-  const headline = s.error
-    ? `**✗ not passed: the run failed** (${failed.length} of ${s.slos.length} SLOs failed on what it measured)`
+  const unfinished = notJudged(s);
+  const headline = unfinished
+    ? `**✗ not passed: ${unfinished}** (${failed.length} of ${s.slos.length} SLOs failed on what it measured)`
     : failed.length === 0
       ? `**✓ all ${s.slos.length} SLOs passed**`
       : `**✗ ${failed.length} of ${s.slos.length} SLOs failed:** ${failed.map((x) => `✗ ${code(x.sli)} ${code(x.threshold)}`).join(' · ')}`;
-  const rows = s.slos.map((x) => [code(x.sli) + (x.origin === 'default' ? ' (default)' : ''), code(x.threshold), sloValue(x), verdictOf(x, s.error !== null)]);
+  const rows = s.slos.map((x) => [code(x.sli) + (x.origin === 'default' ? ' (default)' : ''), code(x.threshold), sloValue(x), verdictOf(x, unfinished !== null)]);
   return ['## SLOs', '', headline, '', ...table(['SLO', 'threshold', 'value', 'verdict'], ['l', 'l', 'r', 'c'], rows)];
 }
 

@@ -56,6 +56,11 @@ export function sloValue(x: RunSummary['slos'][number]): string {
 }
 
 /** ✓ / ✗; a run that failed shows no ✓ anywhere, only what held (`held`). */
+/** Why a run's SLOs cannot read as passed: it failed, or it was interrupted before doing what it was asked; null otherwise. */
+export function notJudged(s: Pick<RunSummary, 'error' | 'interrupted'>): string | null {
+  return s.error ? 'the run failed' : s.interrupted ? 'the run was interrupted' : null;
+}
+
 export function verdictOf(x: RunSummary['slos'][number], runFailed: boolean): string {
   if (!x.pass) return '✗';
   if (x.value === null) return runFailed ? 'no data (optional)' : '✓ (no data, optional)';
