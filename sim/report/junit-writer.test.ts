@@ -59,6 +59,9 @@ describe('junit writer', () => {
     expect(cases[0]!['@_classname']).toBe('run');
     expect(cases[0]!.error!['@_type']).toBe('TWL_CLOUD_UNREACHABLE');
     expect(suite['@_errors']).toBe('1');
+    const stopped = parse(render({ ...sampleSummary, interrupted: true }));
+    expect(stopped.cases.at(-1)!.error!['@_type']).toBe('TWL_INTERRUPTED');
+    expect(stopped.suite['@_errors']).toBe('1');
     // The ledger is a property set, not a test case, unless the run had a ledger SLO.
     const withoutLedgerSlo = parse(render({ ...sampleSummary, slos: sampleSummary.slos.filter((o) => !o.sli.startsWith('ledger')) }));
     expect(withoutLedgerSlo.cases.some((c) => c['@_name'].includes('ledger'))).toBe(false);

@@ -41,7 +41,9 @@ function sloCase(slo: SloResult): string[] {
 export function renderJunitXml(s: RunSummary): string {
   const failures = s.slos.filter((o) => !o.pass).length;
   const skipped = s.slos.filter((o) => o.value === null && o.pass).length;
-  const errors = s.error ? 1 : 0;
+  // A run stopped early did not do what it was asked: an error case, even when its SLOs held.
+  const runError = s.error ?? (s.interrupted ? { code: 'TWL_INTERRUPTED', message: 'the run was interrupted before its planned end' } : null);
+  const errors = runError ? 1 : 0;
   const tests = s.slos.length + errors;
   const counts = { tests, failures, errors, skipped, time: s.durationSeconds };
   const properties: Array<[string, string | number | boolean]> = [
@@ -67,10 +69,10 @@ export function renderJunitXml(s: RunSummary): string {
     '    </properties>',
     ...s.slos.flatMap(sloCase),
   ];
-  if (s.error) {
+  if (runError) {
     lines.push(
       `    <testcase${attrs({ classname: 'run', name: 'run error', time: 0 })}>`,
-      `      <error${attrs({ message: s.error.message, type: s.error.code })}>${x(`${s.error.code}: ${s.error.message}`)}</error>`,
+      `      <error${attrs({ message: runError.message, type: runError.code })}>${x(`${runError.code}: ${runError.message}`)}</error>`,
       '    </testcase>',
     );
   }
