@@ -21,6 +21,8 @@ export const ErrorCodes = {
   /** `twinlab compare` was given two runs whose setups differ. */
   SetupsDiffer: 'TWL_SETUPS_DIFFER',
   OpenFilesLimit: 'TWL_OPEN_FILES_LIMIT',
+  /** The network control channel between the fleet controller and remote shards refused or lost a peer. */
+  ControlChannel: 'TWL_CONTROL_CHANNEL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
