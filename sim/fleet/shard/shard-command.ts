@@ -23,12 +23,15 @@ import type { ShardConfig, ShardSnapshot } from '../ipc-messages.js';
 import { defaultCacheDir, parseDuration } from '../../run/sim-options.js';
 import { loadScenarioFile, type LoadedScenario } from '../../scenario/scenario-loader.js';
 import { Shard } from './shard.js';
-import { INSECURE_SKIP_HOSTNAME_CHECK_ENV, SHARD_ENV, insecureSkipHostnameCheck, tokenFromFlagsOrEnv, withEnvDefaults } from './shard-env.js';
+import { INSECURE_SKIP_HOSTNAME_CHECK_ENV, SHARD_ENV, controlTokenFromEnv, insecureSkipHostnameCheck, tokenFromFlagsOrEnv, withEnvDefaults } from './shard-env.js';
 import { resolveShardIdentity } from './shard-identity.js';
+import { runControlledShard } from './controlled-shard.js';
 
 const SHARD_USAGE = `usage: twinlab shard [--index I] --of N --nodes TOTAL --cloudhub wss://HOST:10000 --certs-url https://HOST:10002 [options]
 
-Runs shard I of an N-shard fleet alone (no controller, no scenario phases). Without --index the
+Runs shard I of an N-shard fleet alone (no controller, no scenario phases), or, with --control
+URL, under a controller that hands it its slice of the fleet and drives the scenario's phases
+(run token: --control-token-file FILE or TWINLAB_CONTROL_TOKEN; --control-ca for wss). Without --index the
 index is JOB_COMPLETION_INDEX (Indexed Job) or the ordinal ending the hostname (StatefulSet pod
 twinlab-shard-3 is shard 3). Token: --token, --token-file FILE (a mounted Secret), TWINLAB_TOKEN,
 or Secret kubeedge/tokensecret via --kubeconfig. Serves /metrics, /healthz and /readyz on
@@ -77,6 +80,9 @@ export async function runShardCommand(argv: string[]): Promise<number> {
         duration: { type: 'string' },
         out: { type: 'string' },
         'insecure-skip-hostname-check': { type: 'boolean' },
+        control: { type: 'string' },
+        'control-token-file': { type: 'string' },
+        'control-ca': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -89,7 +95,19 @@ export async function runShardCommand(argv: string[]): Promise<number> {
   }
   const v = withEnvDefaults(parsed.values, process.env);
   const of = wholeNumber(v.of, '--of', 1) ?? 1;
-  const { index, source } = resolveShardIdentity({ index: v.index, of, env: process.env, hostname: os.hostname() });
+  const identity = resolveShardIdentity({ index: v.index, of, env: process.env, hostname: os.hostname() });
+  const { index, source } = identity;
+  if (v.control) {
+    // Under a controller: the slice of the fleet, the token and the phases come over the channel.
+    return runControlledShard({
+      url: v.control,
+      token: controlTokenFromEnv(v['control-token-file'], process.env),
+      ...(v['control-ca'] ? { caFile: v['control-ca'] } : {}),
+      identity,
+      metricsHost: v['metrics-host'] ?? '127.0.0.1',
+      metricsPort: wholeNumber(v['metrics-port'], '--metrics-port', 0) ?? 9464 + index,
+    });
+  }
   // A scenario (in a cluster: a mounted ConfigMap) gives the fleet's settings; flags override them.
   // Its timeline is not run here: phases across shards need the controller.
   const scenario: LoadedScenario | undefined = v.scenario ? loadScenarioFile(v.scenario) : undefined;

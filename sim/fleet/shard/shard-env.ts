@@ -24,6 +24,9 @@ export const SHARD_ENV = {
   scenario: 'TWINLAB_SCENARIO',
   duration: 'TWINLAB_DURATION',
   out: 'TWINLAB_OUT',
+  control: 'TWINLAB_CONTROL_URL',
+  'control-token-file': 'TWINLAB_CONTROL_TOKEN_FILE',
+  'control-ca': 'TWINLAB_CONTROL_CA',
 } as const;
 
 export type ShardEnvOption = keyof typeof SHARD_ENV;
@@ -69,4 +72,25 @@ export function tokenFromFlagsOrEnv(flag: string | undefined, tokenFile: string 
     return token;
   }
   return env.TWINLAB_TOKEN || undefined;
+}
+
+/**
+ * The run token for the control channel: the file (`--control-token-file`, a mounted Secret), else
+ * TWINLAB_CONTROL_TOKEN. Errors name the file, never its content.
+ */
+export function controlTokenFromEnv(tokenFile: string | undefined, env: Env, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): string {
+  if (tokenFile) {
+    let text: string;
+    try {
+      text = read(tokenFile);
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      throw new ConfigInvalidError(`cannot read the control token file ${tokenFile} (${why})`, { option: '--control-token-file', file: tokenFile });
+    }
+    if (text.trim()) return text.trim();
+    throw new ConfigInvalidError(`the control token file ${tokenFile} is empty`, { option: '--control-token-file', file: tokenFile });
+  }
+  const token = env.TWINLAB_CONTROL_TOKEN;
+  if (!token) throw new ConfigInvalidError('--control needs the run token: --control-token-file FILE or TWINLAB_CONTROL_TOKEN', { option: '--control' });
+  return token;
 }

@@ -16,8 +16,14 @@ export interface ShardService {
 }
 
 /** `exit` ends the process (tests pass their own). */
-export function serveShard(port: ShardPort, exit: (code: number) => void = (code) => process.exit(code)): ShardService {
+export function serveShard(port: ShardPort, leave: (code: number) => void = (code) => process.exit(code)): ShardService {
   let shard: Shard | undefined;
+  let left = false;
+  const exit = (code: number): void => {
+    if (left) return;
+    left = true;
+    leave(code);
+  };
   let stopping = false;
 
   const stop = async (graceful: boolean): Promise<void> => {
