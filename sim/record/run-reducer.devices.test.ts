@@ -4,11 +4,12 @@
  * from the last snapshot before the stop and counts from the final totals.
  */
 import { describe, expect, it } from 'vitest';
-import { aggregate, type FleetTotals } from '../fleet/controller/aggregate.js';
-import { emptyDeviceCounters, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
+import { aggregate } from '../fleet/controller/aggregate.js';
 import { RunReducer } from './run-reducer.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { T0, runStart } from './run-events.test-kit.js';
+import type { FleetTotals } from '../model/fleet-totals.js';
+import { emptyDeviceCounters, type DeviceCountersSnapshot } from '../model/device-counters-snapshot.js';
 
 
 function withDevices(d: Partial<DeviceCountersSnapshot> & { exception?: number; reset?: number }): FleetTotals {

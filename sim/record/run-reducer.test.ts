@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregate } from '../fleet/controller/aggregate.js';
 import { ErrorCodes } from '../errors.js';
 import { RunReducer, distributionOf, phaseSliName } from './run-reducer.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { T0, runStart } from './run-events.test-kit.js';
 
 const totals = aggregate([]);

@@ -3,21 +3,23 @@
  * through the same reducer, so `twinlab report <run-dir>` on a killed run's events.jsonl gives the
  * same summary the run would have written, up to the last event that reached the disk.
  */
-import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
-import type { ShardEvent } from '../fleet/ipc-messages.js';
-import { buildSummary, type RunSummary } from '../report/run-summary.js';
-import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, StageRecord, TimeSeries } from '../report/run-sections.js';
-import { evaluateSlos, runSlos, type Sli, type SloResult } from '../report/slo.js';
-import type { HarnessCost } from '../report/run-summary.js';
-import type { EvidenceSample } from './evidence.js';
-import { seriesFromEvidence, type ControlPlaneSeries } from '../report/control-plane-series.js';
-import { diagnoseLimits } from './limit-rules.js';
+import type { RunEvent } from '../model/run-events.js';
+import type { RunSummary, HarnessCost } from '../model/run-summary.js';
+import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, StageRecord, TimeSeries } from '../model/run-sections.js';
+import type { Sli, SloResult } from '../model/slo.js';
+import type { EvidenceSample } from '../model/evidence.js';
+import type { ShardEvent } from '../model/shard-events.js';
+import { total, type FleetTotals } from '../model/fleet-totals.js';
+import { seriesFromEvidence, type ControlPlaneSeries } from '../model/control-plane-series.js';
+import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../model/device-counters-snapshot.js';
+import { errorRatioOf, type DevicePhaseRow, type DeviceSeries, type DevicesSection, type DevicesSetup } from '../model/devices-section.js';
 import { ErrorCodes, isTwinlabError } from '../errors.js';
-import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
-import { buildDevicesSection, errorRatioOf, type DevicePhaseRow, type DeviceSeries, type DevicesSection, type DevicesSetup } from '../report/devices-section.js';
+import { buildSummary } from './build-summary.js';
+import { buildDevicesSection } from './build-devices-section.js';
+import { evaluateSlos, runSlos } from './slo.js';
+import { diagnoseLimits } from './limit-rules.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import { FirstFailedSends } from './first-failed-sends.js';
-import type { RunEvent } from './run-events.js';
 
 type RunStart = Extract<RunEvent, { t: 'run-start' }>;
 type RunEnd = Extract<RunEvent, { t: 'run-end' }>;

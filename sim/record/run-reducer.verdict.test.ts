@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregate } from '../fleet/controller/aggregate.js';
 import { readEventLog } from './event-log.js';
 import { RunReducer } from './run-reducer.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { T0, runStart } from './run-events.test-kit.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -6,9 +6,12 @@
  * ConfigMap update → edge receipt; the driver's own API call latency.
  */
 import type { ShardEvent } from '../fleet/ipc-messages.js';
-import type { HistogramSnapshot } from '../metrics/bucket-histogram.js';
-import type { Sli } from '../report/slo.js';
-import { percentilesOf, type Percentiles } from '../report/run-summary.js';
+import type { HistogramSnapshot } from '../model/bucket-histogram.js';
+import type { Sli } from '../model/slo.js';
+import { percentilesOf } from '../model/percentiles.js';
+import type { ApiCallStats, ApiWorkloadSection } from '../model/api-workload-section.js';
+
+export type { ApiWorkloadSection };
 import type { WorkloadEvent } from '../workload/workload-events.js';
 import { WorkloadDriver, type WorkloadReport } from '../workload/workload-driver.js';
 
@@ -21,19 +24,6 @@ export interface ApiWorkloadOptions {
   namespace: string;
   /** Give each node a ConfigMap and a Secret its pods reference, and update the ConfigMaps once mid-run. */
   withRefs: boolean;
-}
-
-export interface ApiWorkloadSection {
-  pods: WorkloadReport['pods'];
-  /** Pod startup split at the edge: created → first delivery to the node → Running reported by the node → Running seen by the watch. */
-  podStartupBreakdownMs: {
-    createToEdgeReceipt: Percentiles;
-    edgeReceiptToStatusReported: Percentiles;
-    statusReportedToRunningObserved: Percentiles;
-  };
-  configMapUpdates: number;
-  api: { mutating: Omit<WorkloadReport['api']['mutating'], 'histogram'>; read: Omit<WorkloadReport['api']['read'], 'histogram'> };
-  errors: string[];
 }
 
 interface PodTimes {
@@ -203,7 +193,7 @@ export class ApiWorkload {
       edgeReceiptToStatusReported: percentilesOf(toReported),
       statusReportedToRunningObserved: percentilesOf(toObserved),
     };
-    const strip = ({ histogram: _h, ...rest }: WorkloadReport['api']['mutating']): Omit<WorkloadReport['api']['mutating'], 'histogram'> => rest;
+    const strip = ({ histogram: _h, ...rest }: WorkloadReport['api']['mutating']): ApiCallStats => rest;
     return { pods: r.pods, podStartupBreakdownMs: breakdown, configMapUpdates: this.updates, api: { mutating: strip(r.api.mutating), read: strip(r.api.read) }, errors: this.errors.slice(0, 20) };
   }
 

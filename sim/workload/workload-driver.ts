@@ -8,6 +8,7 @@ import { PatchStrategy, setHeaderOptions, type V1ConfigMap } from '@kubernetes/c
 import { CloudUnreachableError } from '../errors.js';
 import { describeApiError, ErrorLog, isStatus } from './api-errors.js';
 import { ApiLatency, type ApiLatencySummary } from './api-latency.js';
+import type { ApiPodCounts } from '../model/api-workload-section.js';
 import { runArrivals, type ArrivalModel, type ArrivalResult } from './arrival.js';
 import { KubeHttp } from './kube-http.js';
 import { LatencySamples, type LatencySummary } from './latency-samples.js';
@@ -102,7 +103,7 @@ export interface WorkloadReport {
   /** Delete accepted (client clock before DELETE) → removal observed by the watch. */
   podDeletion: LatencySummary;
   api: ApiLatencySummary;
-  pods: { created: number; createFailed: number; dropped: number; running: number; deleted: number };
+  pods: ApiPodCounts;
   nodes: { seen: number; ready: number };
   watches: { pods: ListWatchStats; nodes: ListWatchStats };
   /** Listener exceptions (counted, never allowed to break a watch). */

@@ -1,20 +1,12 @@
 /** Sum of the latest snapshot of every shard: the fleet's view of its counters. */
-import type { EdgeCountersSnapshot, NodeStateName } from '../../edge/edge-counters.js';
-import { NODE_STATE_NAMES } from '../../edge/edge-counters.js';
-import { mergeSnapshots, emptySnapshot, type HistogramSnapshot } from '../../metrics/bucket-histogram.js';
-import { DURATION_S_BOUNDS, LATENCY_MS_BOUNDS } from '../../metrics/bucket-histogram.js';
+import { total, type FleetTotals } from '../../model/fleet-totals.js';
+import { NODE_STATE_NAMES, type EdgeCountersSnapshot, type NodeStateName } from '../../model/edge-counters-snapshot.js';
+import { mergeSnapshots, emptySnapshot, type HistogramSnapshot } from '../../model/bucket-histogram.js';
+import { DURATION_S_BOUNDS, LATENCY_MS_BOUNDS } from '../../model/bucket-histogram.js';
 import type { ShardSnapshot } from '../ipc-messages.js';
-import { mergeDeviceCounters, type DeviceCountersSnapshot } from '../../edge/device-twin/device-counters.js';
+import { mergeDeviceCounters, type DeviceCountersSnapshot } from '../../model/device-counters-snapshot.js';
 
-export interface FleetTotals extends EdgeCountersSnapshot {
-  shards: number;
-  started: number;
-  rssBytes: number;
-  cpuSeconds: number;
-  /** Worst shard's event-loop delay p99 over the last interval, ms. */
-  eventLoopLagP99Ms: number;
-  metaStoreRows: number;
-}
+export { total, type FleetTotals };
 
 type NumericKey = {
   [K in keyof EdgeCountersSnapshot]-?: EdgeCountersSnapshot[K] extends number ? K : never;
@@ -76,11 +68,4 @@ export function aggregate(snapshots: readonly ShardSnapshot[]): FleetTotals {
     totals.metaStoreRows += s.metaStoreRows;
   }
   return totals;
-}
-
-/** Sum of a traffic map's counts. */
-export function total(map: Record<string, number>): number {
-  let n = 0;
-  for (const v of Object.values(map)) n += v;
-  return n;
 }

@@ -3,8 +3,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DeviceCounters } from '../edge/device-twin/device-counters.js';
-import { buildDevicesSection, devicesMarkdown } from './devices-section.js';
-import { buildSummary } from './run-summary.js';
+import { buildDevicesSection } from './build-devices-section.js';
+import { devicesMarkdown } from '../report/devices-markdown.js';
+import { buildSummary } from './build-summary.js';
 
 function counters() {
   const c = new DeviceCounters();
