@@ -8,7 +8,7 @@ import type { ShardEvent } from './shard-events.js';
 import type { RunSummary, ControlPlaneUsage } from './run-summary.js';
 import type { PhaseRecord } from './run-sections.js';
 import type { SloSpec, Sli } from './slo.js';
-import type { ApiWorkloadSection } from './api-workload-section.js';
+import type { ApiCallSummary, ApiObservation, ApiPodCounts, ApiWorkloadSection } from './api-workload-section.js';
 import type { DevicesSetup, FakeDeviceTotals } from './devices-section.js';
 import type { EvidenceSample } from './evidence.js';
 import type { ControlPlaneSeries } from './control-plane-series.js';
@@ -67,6 +67,22 @@ export type RunEvent =
       /** API-observed pod startup samples (real clouds); the loopback's come from the events. */
       apiPodStartupMs: number[] | null;
       extraSlis: Record<string, number | null>;
+    }
+  /**
+   * The API workload's progress (about once a second while it runs, and when the run reads its
+   * section): what it observed since the previous `api-workload` event, in order, and its counts
+   * and call latencies so far. The first one, with nothing observed yet, says the run has one.
+   */
+  | {
+      t: 'api-workload';
+      atMs: number;
+      observations: ApiObservation[];
+      pods: ApiPodCounts;
+      api: { mutating: ApiCallSummary; read: ApiCallSummary };
+      /** ConfigMap updates done so far. */
+      configMapUpdates: number;
+      /** Errors new since the previous event. */
+      errors: string[];
     }
   /** Where the run's /metrics is served; `fallbackFrom` is the default port that was taken, when it was. */
   | { t: 'metrics-endpoint'; atMs: number; url: string; requestedPort: number; fallbackFrom: number | null }

@@ -113,6 +113,32 @@ describe('run reducer: devices', () => {
     ]);
   });
 
+  it('a killed run (no run-end) keeps its devices section from the snapshots and devices events that reached the disk', () => {
+    const r = new RunReducer();
+    const events: RunEvent[] = [
+      start(),
+      { t: 'devices-setup', atMs: T0 + 500, setup: { protocol: 'onvif', perNode: 1, devices: 4, via: 'api' } },
+      snapshot(1, { devices: 4, online: 4, members: 4, reads: 40, twinReports: 40 }),
+      devices(2, [5, 6, 7], { desiredSet: 2, desiredToReportedMs: [700] }),
+      snapshot(3, { devices: 4, online: 3, members: 4, reads: 90, twinReports: 90, reset: 2 }),
+      devices(4, [9], { desiredSet: 4, desiredWritten: 3, errors: ['set desired: 409'] }),
+    ];
+    for (const e of events) r.apply(e);
+    const s = r.summary();
+    expect(s.interrupted).toBe(true);
+    const d = s.devices!;
+    expect(d.setup).toEqual({ protocol: 'onvif', perNode: 1, devices: 4, via: 'api' });
+    expect(d.devices).toEqual({ created: 4, createFailed: 0, onNodes: 4, online: 3, members: 4 });
+    expect(d.reads.total).toBe(90);
+    expect(d.reads.errors).toMatchObject({ reset: 2 });
+    expect(d.latency.reportToApiMs).toMatchObject({ count: 4, max: 9 });
+    expect(d.latency.desiredToReportedMs).toMatchObject({ count: 1, p50: 700 });
+    expect(d.desired).toEqual({ set: 4, written: 3, shown: 0 });
+    expect(d.errors).toEqual(['set desired: 409']);
+    expect(d.fakeDevices).toEqual({ devices: 4, requests: 40, faultAnswers: 0, drops: 0 });
+    expect(s.slis.device_report_latency_ms).toMatchObject({ count: 4 });
+  });
+
   it('a phase no snapshot fell in has its device SLI, null', () => {
     const r = new RunReducer();
     r.apply(start());

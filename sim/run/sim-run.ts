@@ -301,6 +301,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         concurrency: o.podConcurrency,
         namespace: 'twinlab',
         withRefs: o.podRefs,
+        record,
       });
     }
     const deviceConfig = runDevicesConfig(o, scenario?.scenario.devices);

@@ -4,7 +4,7 @@
  * Fixed-bucket histograms so a run of a million calls costs two arrays.
  */
 import { BucketHistogram, LATENCY_MS_BOUNDS, quantile, type HistogramSnapshot } from '../model/bucket-histogram.js';
-import type { ApiCallStats } from '../model/api-workload-section.js';
+import type { ApiCallSummary } from '../model/api-workload-section.js';
 
 export type ApiCallClass = 'mutating' | 'read';
 
@@ -15,10 +15,8 @@ export function classifyMethod(method: string): ApiCallClass {
   return MUTATING.has(method.toUpperCase()) ? 'mutating' : 'read';
 }
 
-/** A class's stats (sim/model) with the histogram they were read from. */
-export interface ApiClassSummary extends ApiCallStats {
-  histogram: HistogramSnapshot;
-}
+/** A class's stats with the histogram they were read from (sim/model/api-workload-section.ts). */
+export type ApiClassSummary = ApiCallSummary;
 
 export interface ApiLatencySummary {
   mutating: ApiClassSummary;

@@ -369,10 +369,9 @@ export class WorkloadDriver {
     this.secrets.clear();
   }
 
-  report(): WorkloadReport {
+  /** Pod counts and API call latencies so far: the part of `report()` that sorts no samples (read once a second). */
+  progress(): Pick<WorkloadReport, 'pods' | 'api'> {
     return {
-      podStartup: this.startup.summary(),
-      podDeletion: this.deletion.summary(),
       api: this.latency.summary(),
       pods: {
         created: this.createdCount,
@@ -381,6 +380,14 @@ export class WorkloadDriver {
         running: this.runningCount,
         deleted: this.deletedCount,
       },
+    };
+  }
+
+  report(): WorkloadReport {
+    return {
+      podStartup: this.startup.summary(),
+      podDeletion: this.deletion.summary(),
+      ...this.progress(),
       nodes: { seen: this.nodes.size, ready: this.readyCount },
       watches: { pods: { ...this.podWatch.stats }, nodes: { ...this.nodeWatch.stats } },
       listenerErrors: this.listenerErrorCount,
