@@ -4,18 +4,17 @@
  * from the last snapshot before the stop and counts from the final totals.
  */
 import { describe, expect, it } from 'vitest';
-import { aggregate } from '../fleet/controller/aggregate.js';
 import { RunReducer } from './run-reducer.js';
 import type { RunEvent } from '../model/run-events.js';
 import { T0, runStart } from './run-events.test-kit.js';
-import type { FleetTotals } from '../model/fleet-totals.js';
+import { emptyFleetTotals, type FleetTotals } from '../model/fleet-totals.js';
 import { emptyDeviceCounters, type DeviceCountersSnapshot } from '../model/device-counters-snapshot.js';
 
 
 function withDevices(d: Partial<DeviceCountersSnapshot> & { exception?: number; reset?: number }): FleetTotals {
   const { exception = 0, reset = 0, ...rest } = d;
   const base = emptyDeviceCounters();
-  return { ...aggregate([]), devices: { ...base, ...rest, readErrors: { ...base.readErrors, exception, reset } } };
+  return { ...emptyFleetTotals(), devices: { ...base, ...rest, readErrors: { ...base.readErrors, exception, reset } } };
 }
 
 function snapshot(atS: number, d: Parameters<typeof withDevices>[0]): RunEvent {
@@ -157,7 +156,7 @@ describe('run reducer: devices', () => {
   it('without devices: no section, the device SLIs empty or null, so SLOs on them fail for no data unless optional', () => {
     const r = new RunReducer();
     r.apply({ ...start(), slos: [{ sli: 'device_report_latency_ms', threshold: 'p(99)<=100', optional: true }, { sli: 'device_read_errors', threshold: 'value==0', optional: true }, { sli: 'device_desired_roundtrip_ms', threshold: 'p(99)<=1' }] } as RunEvent);
-    r.apply({ t: 'snapshot', atMs: T0 + 1000, totals: aggregate([]), cloudcoreConnected: null });
+    r.apply({ t: 'snapshot', atMs: T0 + 1000, totals: emptyFleetTotals(), cloudcoreConnected: null });
     r.apply({ t: 'run-end', atMs: T0 + 2000, interrupted: false, error: null, fleet: null, controlPlane: null, cloudcoreConnectedNodes: [], workload: null, workloadSlis: {}, apiPodStartupMs: null, extraSlis: {} });
     const s = r.summary();
     expect(s.devices).toBeNull();

@@ -1,7 +1,7 @@
 /** Sum of the latest snapshot of every shard: the fleet's view of its counters. */
-import { total, type FleetTotals } from '../../model/fleet-totals.js';
-import { NODE_STATE_NAMES, type EdgeCountersSnapshot, type NodeStateName } from '../../model/edge-counters-snapshot.js';
-import { mergeSnapshots, emptySnapshot, type HistogramSnapshot } from '../../model/bucket-histogram.js';
+import { emptyFleetTotals, total, type FleetTotals } from '../../model/fleet-totals.js';
+import { NODE_STATE_NAMES, type EdgeCountersSnapshot } from '../../model/edge-counters-snapshot.js';
+import { mergeSnapshots, type HistogramSnapshot } from '../../model/bucket-histogram.js';
 import { DURATION_S_BOUNDS, LATENCY_MS_BOUNDS } from '../../model/bucket-histogram.js';
 import type { ShardSnapshot } from '../ipc-messages.js';
 import { mergeDeviceCounters, type DeviceCountersSnapshot } from '../../model/device-counters-snapshot.js';
@@ -23,25 +23,13 @@ function addMap(into: Record<string, number>, from: Record<string, number>): voi
 }
 
 export function aggregate(snapshots: readonly ShardSnapshot[]): FleetTotals {
-  const states = Object.fromEntries(NODE_STATE_NAMES.map((n) => [n, 0])) as Record<NodeStateName, number>;
-  const totals: FleetTotals = {
-    states,
-    shards: snapshots.length,
-    started: 0,
-    rssBytes: 0,
-    cpuSeconds: 0,
-    eventLoopLagP99Ms: 0,
-    metaStoreRows: 0,
-    connected: 0, connects: 0, connectFailures: 0, reconnects: 0, disconnects: 0, keepalives: 0, acksSent: 0,
-    duplicates: 0, malformed: 0, unanswered: 0, pendingRequests: 0, errorReplies: 0, sendFailures: 0,
-    bytesSent: 0, bytesReceived: 0, podsCreated: 0, podsRunning: 0, podsDeleted: 0,
-    sent: {},
-    received: {},
-    ackLatencyMs: mergeSnapshots(LATENCY_MS_BOUNDS, snapshots.map((s) => s.counters.ackLatencyMs)),
-    bootstrapSeconds: snapshots.length
-      ? mergeSnapshots(DURATION_S_BOUNDS, snapshots.map((s) => s.counters.bootstrapSeconds))
-      : emptySnapshot(DURATION_S_BOUNDS),
-  };
+  const totals = emptyFleetTotals();
+  const states = totals.states;
+  totals.shards = snapshots.length;
+  if (snapshots.length > 0) {
+    totals.ackLatencyMs = mergeSnapshots(LATENCY_MS_BOUNDS, snapshots.map((s) => s.counters.ackLatencyMs));
+    totals.bootstrapSeconds = mergeSnapshots(DURATION_S_BOUNDS, snapshots.map((s) => s.counters.bootstrapSeconds));
+  }
   const byKind = new Map<string, HistogramSnapshot[]>();
   for (const s of snapshots) {
     for (const [k, h] of Object.entries(s.counters.requestLatencyMs ?? {})) {
