@@ -5,11 +5,11 @@
  */
 import type { SecureContext } from 'node:tls';
 import type { MetaStore } from './meta-store.js';
-import type { TimerWheel } from './scheduler/timer-wheel.js';
+import type { TimerWheel } from '../scheduler/timer-wheel.js';
 import type { EdgeCounters } from './edge-counters.js';
 import type { VersionProfile } from './version-profile.js';
 import type { NodeCapacity } from './node-objects.js';
-import type { HubDialer } from './hub-connection.js';
+import type { HubDialer } from './hub/hub-link.js';
 import type { DeviceRuntime } from './device-twin/device-runtime.js';
 
 /** Timings, all in ms. The defaults are edgecore's. */

@@ -6,6 +6,7 @@ import type { EdgeCountersSnapshot } from '../edge/edge-counters.js';
 import type { EdgeTimings, FailedSendKind } from '../edge/edge-runtime.js';
 import type { DeviceTimings } from '../edge/device-twin/device-runtime.js';
 import type { EnrollMode } from '../edge/bootstrap/enroll.js';
+import type { HubClientKind } from '../edge/hub/hub-link.js';
 import type { ChaosSnapshot, FaultCounts } from '../chaos/chaos-counters.js';
 import type { LinkFaultSpec } from '../chaos/link-fault.js';
 import type { NodeSelector } from '../chaos/node-selector.js';
@@ -49,6 +50,8 @@ export interface ShardConfig {
   insecureSkipHostnameCheck?: boolean;
   /** Link faults in force from the start (a restarted shard keeps the faults of the run). */
   faults?: FaultCommand[];
+  /** The CloudHub client the nodes dial with: the lean one, or the `ws` reference (link faults need the lean one). */
+  hubClient: HubClientKind;
 }
 
 /** A link fault as the controller sends it: validated again by the shard (sim/chaos). */

@@ -14,7 +14,7 @@ import type { ContainerSample } from '../cloud/containers/container-stats.js';
 import { CONTAINERS_KUBEEDGE_VERSION } from '../cloud/containers/container-specs.js';
 import { LOCAL_KUBEEDGE_VERSION, startLocalControlPlane } from '../cloud/local/local-control-plane.js';
 import { LOOPBACK_TITLE, startLoopbackControlPlane, type LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
-import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
+import { DEFAULT_PROJECT_ID } from '../protocol/kubeedge/message.js';
 import { parseJoinToken } from '../edge/bootstrap/join-token.js';
 import { ErrorCodes, ExitCodes, TwinlabError, isTwinlabError } from '../errors.js';
 import { FleetController, type FleetResult } from '../fleet/controller/fleet-controller.js';

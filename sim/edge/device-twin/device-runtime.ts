@@ -8,7 +8,7 @@ import type { DeviceIo, DeviceIoFactory } from './device-io.js';
 import type { DeviceSpec } from './device-spec.js';
 import { ModbusPool } from './modbus-endpoint.js';
 import { OnvifDeviceIo } from './onvif-client.js';
-import type { TimerWheel } from '../scheduler/timer-wheel.js';
+import type { TimerWheel } from '../../scheduler/timer-wheel.js';
 
 export interface DeviceTimings {
   /** devicetwin's CommModule re-sends unconfirmed messages after this long (communicate.go: 60 s). */

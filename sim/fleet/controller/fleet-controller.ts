@@ -19,11 +19,15 @@ import type {
   ShardToController,
 } from '../ipc-messages.js';
 import { aggregate, type FleetTotals } from './aggregate.js';
+import { hubClientKind, type HubClientKind } from '../../edge/hub/hub-link.js';
 import { childEntry, type ChildEntry } from '../../util/child-entry.js';
 import { SHARD_OPEN_FILES, planProcesses, type ProcessPlan } from '../../util/open-files-plan.js';
 import type { OpenFilesLimit } from '../../util/open-files-limit.js';
 
-export type FleetShardConfig = Omit<ShardConfig, 'index' | 'of' | 'firstNode' | 'nodeCount' | 'rampPerSecond'>;
+/** What every shard of a fleet shares. `hubClient` defaults to the one `TWINLAB_HUB_CLIENT` names (the lean client). */
+export type FleetShardConfig = Omit<ShardConfig, 'index' | 'of' | 'firstNode' | 'nodeCount' | 'rampPerSecond' | 'hubClient'> & {
+  hubClient?: HubClientKind;
+};
 
 export interface FleetOptions extends FleetShardConfig {
   nodes: number;
@@ -156,7 +160,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   static async start(options: FleetOptions): Promise<FleetController> {
-    const { nodes, shards, rampPerSecond, startTimeoutMs = 60_000, execArgv = [], ...shared } = options;
+    const { nodes, shards, rampPerSecond, startTimeoutMs = 60_000, execArgv = [], hubClient = hubClientKind(), ...shared } = options;
     const plan = planShards(nodes, shards);
     const entry = shardEntry();
     const handles: ShardHandle[] = plan.map((p, index) => ({
@@ -184,6 +188,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     plan.forEach((p, index) => {
       const config: ShardConfig = {
         ...shared,
+        hubClient,
         index,
         of: plan.length,
         firstNode: p.firstNode,

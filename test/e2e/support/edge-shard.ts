@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import type { ControlPlane } from '../../../sim/cloud/control-plane.js';
-import { DEFAULT_PROJECT_ID } from '../../../sim/edge/codec/message.js';
+import { DEFAULT_PROJECT_ID } from '../../../sim/protocol/kubeedge/message.js';
 import type { EdgeCountersSnapshot } from '../../../sim/edge/edge-counters.js';
 import type { VirtualNode } from '../../../sim/edge/virtual-node.js';
 import { nodeName, type ShardConfig, type ShardEvent } from '../../../sim/fleet/ipc-messages.js';
@@ -126,6 +126,7 @@ export function shardConfigAt(cp: CloudEndpoints, workDir: string, opts: EdgeSha
     podStartupDelayMs: 0,
     reconnectJitterMs: 0,
     snapshotIntervalMs: 60_000,
+    hubClient: 'lean',
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import { isIP, type OnReadOpts } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
-import type { HubDialOptions, HubLink, HubListener } from '../hub-connection.js';
+import { hubUrl, type HubDialer, type HubDialOptions, type HubLink, type HubListener } from './hub-link.js';
 import {
   CLOSE_NO_STATUS,
   FrameDecoder,
@@ -325,3 +325,12 @@ export class TlsHubLink implements HubLink, FrameSink {
     this.listener.onHubClosed(this, opened, reason);
   }
 }
+
+/** Dial with the lean client: the same request, TLS and frames, a fraction of the memory. */
+export const dialTlsHub: HubDialer = (options, listener) => {
+  const base = new URL(options.cloudhubUrl);
+  const host = base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname;
+  const port = base.port === '' ? 443 : Number(base.port);
+  const path = new URL(hubUrl(options.cloudhubUrl, options.projectId, options.nodeName)).pathname;
+  return new TlsHubLink({ host, port, path, hostHeader: base.host }, options, hubHeaders(options), listener);
+};

@@ -5,7 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { makeTestPki, type TestPki } from '../../cloud/loopback/test-certs.js';
-import { dialTlsHub, dialWsHub, type HubDialer, type HubLink, type HubListener } from '../hub-connection.js';
+import type { HubDialer, HubLink, HubListener } from './hub-link.js';
+import { dialTlsHub } from './tls-hub-link.js';
+import { dialWsHub } from './ws-hub-link.js';
 
 let pki: TestPki;
 let ctx: SecureContext;
