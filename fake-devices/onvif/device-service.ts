@@ -4,7 +4,7 @@
  */
 import { Ns } from '../../sim/devices/onvif-namespaces.js';
 import type { XmlObject } from '../../sim/devices/soap-builder.js';
-import type { CameraEndpoints, CameraServiceContext, SoapAction } from './soap-action.js';
+import type { CameraEndpoints, SoapAction } from './soap-action.js';
 import { SoapFaults } from './soap-fault.js';
 import { childElements, childText } from './xml-tree.js';
 
