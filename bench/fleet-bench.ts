@@ -171,6 +171,7 @@ async function runFleet(o: Options, cloud: Cloud, nodes: number, steadyS: number
     podStartupDelayMs: 0,
     reconnectJitterMs: 0,
     snapshotIntervalMs: 1000,
+    hubClient: o.client,
     execArgv: o.shardArgs,
   });
   // Shards are open (CA fetched, store ready) and have begun their ramp.
@@ -253,8 +254,7 @@ async function main(): Promise<void> {
     return;
   }
   const o = options();
-  // Shard processes inherit the environment: the hub client and glibc's malloc settings.
-  process.env.TWINLAB_HUB_CLIENT = o.client;
+  // Shard processes inherit the environment: glibc's malloc settings. The hub client goes in their configuration.
   if (o.malloc === 'mmap16k') process.env.MALLOC_MMAP_THRESHOLD_ = '16384';
   else delete process.env.MALLOC_MMAP_THRESHOLD_;
 

@@ -4,9 +4,9 @@
  * process (client included in the CPU figure).
  */
 import { startOnvifFleet } from '../fake-devices/onvif/onvif-fleet.js';
-import { Ns } from '../sim/devices/onvif-namespaces.js';
-import { buildSoapEnvelope } from '../sim/devices/soap-builder.js';
-import { usernameTokenHeader } from '../sim/devices/ws-security-token.js';
+import { Ns } from '../sim/protocol/devices/onvif-namespaces.js';
+import { buildSoapEnvelope } from '../sim/protocol/devices/soap-builder.js';
+import { usernameTokenHeader } from '../sim/protocol/devices/ws-security-token.js';
 
 export interface OnvifBenchResult {
   cameras: number;

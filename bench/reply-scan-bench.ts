@@ -4,10 +4,10 @@
  * on every successful Lease reply cloudcore v1.23.1 sent in the traces.
  * Run: `npx tsx bench/reply-scan-bench.ts` (needs ../shared/traces beside the repository).
  */
-import { decodeMessage } from '../sim/edge/codec/codec.js';
-import { readTraceMessages } from '../sim/edge/codec/fixtures/trace-lines.js';
-import { goJsonStringify } from '../sim/edge/codec/go-json.js';
-import { objectRespText, scanReplyEnvelope } from '../sim/edge/codec/reply-scan.js';
+import { decodeMessage } from '../sim/protocol/kubeedge/codec.js';
+import { readTraceMessages } from '../sim/protocol/kubeedge/fixtures/trace-lines.js';
+import { goJsonStringify } from '../sim/protocol/kubeedge/go-json.js';
+import { objectRespText, scanReplyEnvelope } from '../sim/protocol/kubeedge/reply-scan.js';
 
 const replies = readTraceMessages()
   .filter((m) => m.dir === 'cloud->edge' && m.data.includes('"operation":"response","resource":"kube-node-lease/') && m.data.includes('"Err":null}'))

@@ -2,7 +2,7 @@
  * Cost of the shard scheduler: ns per schedule/cancel, ns per fired timer with 50k nodes
  * running edgecore's periodic work, and bytes per pending timer. Run: `npx tsx bench/scheduler-bench.ts`.
  */
-import { TimerWheel, phaseOffset, type TimerTarget } from '../sim/edge/scheduler/timer-wheel.js';
+import { TimerWheel, phaseOffset, type TimerTarget } from '../sim/scheduler/timer-wheel.js';
 
 const KEEPALIVE = 0;
 const LEASE = 1;

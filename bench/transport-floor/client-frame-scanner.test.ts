@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OP_TEXT } from '../../sim/edge/transport/ws-frame-decoder.js';
-import { encodeClientFrame } from '../../sim/edge/transport/ws-frame-encoder.js';
+import { OP_TEXT } from '../../sim/edge/hub/ws-frame-decoder.js';
+import { encodeClientFrame } from '../../sim/edge/hub/ws-frame-encoder.js';
 import { ClientFrameScanner } from './client-frame-scanner.js';
 import { ACK_TEXT, KEEPALIVE_TEXT, LEASE_TEXT } from './node-traffic.js';
 

@@ -4,7 +4,7 @@
  * single 100 ms timer. Reports its CPU, memory and frame counts when the parent asks.
  */
 import tls from 'node:tls';
-import { phaseOffset } from '../../sim/edge/scheduler/timer-wheel.js';
+import { phaseOffset } from '../../sim/scheduler/timer-wheel.js';
 import { FloorLink, type LinkTally } from './floor-link.js';
 import type { ClientConfig, ClientSample, ClientToParent, ParentToClient } from './ipc-messages.js';
 import { KEEPALIVE_TEXT, LEASE_TEXT } from './node-traffic.js';

@@ -6,8 +6,8 @@
  */
 import type { OnReadOpts } from 'node:net';
 import tls, { type SecureContext, type TLSSocket } from 'node:tls';
-import { OP_TEXT } from '../../sim/edge/transport/ws-frame-decoder.js';
-import { encodeClientFrame } from '../../sim/edge/transport/ws-frame-encoder.js';
+import { OP_TEXT } from '../../sim/edge/hub/ws-frame-decoder.js';
+import { encodeClientFrame } from '../../sim/edge/hub/ws-frame-encoder.js';
 import { ACK_TEXT, REPLY_FRAME_BYTES } from './node-traffic.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { phaseOffset } from '../../sim/edge/scheduler/timer-wheel.js';
+import { phaseOffset } from '../../sim/scheduler/timer-wheel.js';
 import { PhaseRing } from './phase-ring.js';
 
 function fired(ring: PhaseRing, upToMs: number, stepMs: number): number[] {

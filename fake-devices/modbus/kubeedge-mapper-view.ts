@@ -3,7 +3,7 @@
  * Device, and the exact twin string the modbus mapper reports for the words a device serves
  * (mappers-go `TransferData`), so a virtual node can report what a real mapper would.
  */
-import { mapperBytes, twinValue } from '../../sim/devices/modbus-register-codec.js';
+import { mapperBytes, twinValue } from '../../sim/protocol/devices/modbus-register-codec.js';
 import type { PointType, RegisterType } from './modbus-types.js';
 import { wordCount, type CodecSpec } from './value-codec.js';
 

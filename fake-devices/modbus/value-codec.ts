@@ -1,6 +1,6 @@
 /**
  * A fake device's values ⇄ Modbus words, the way KubeEdge's modbus mapper reads them
- * (sim/devices/modbus-register-codec.ts, mappers-go `TransferData`). `decodeWords` is that reading
+ * (sim/protocol/devices/modbus-register-codec.ts, mappers-go `TransferData`). `decodeWords` is that reading
  * as a value; `encodeValue` is its inverse, so a fake device serves exactly the words a mapper
  * decodes back to the value, and refuses values its points cannot carry.
  */
@@ -13,7 +13,7 @@ import {
   readScaled,
   registerWords,
   stringBytes,
-} from '../../sim/devices/modbus-register-codec.js';
+} from '../../sim/protocol/devices/modbus-register-codec.js';
 import { ConfigInvalidError } from '../../sim/errors.js';
 import type { PointType, PointValue } from './modbus-types.js';
 

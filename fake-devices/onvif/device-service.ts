@@ -2,8 +2,8 @@
  * The ONVIF device service (tds): clock, identity, services and capabilities, scopes, hostname,
  * reboot — everything the onvif client's connect sequence asks before it reaches media.
  */
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
-import type { XmlObject } from '../../sim/devices/soap-builder.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
+import type { XmlObject } from '../../sim/protocol/devices/soap-builder.js';
 import type { CameraEndpoints, SoapAction } from './soap-action.js';
 import { SoapFaults } from './soap-fault.js';
 import { childElements, childText } from './xml-tree.js';

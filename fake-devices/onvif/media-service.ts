@@ -2,8 +2,8 @@
  * The ONVIF media service (trt, Media 1 / Profile S): profiles, video sources, stream and
  * snapshot URIs. Stream URIs name an RTSP address nothing serves; snapshot URIs are real.
  */
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
-import type { XmlObject } from '../../sim/devices/soap-builder.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
+import type { XmlObject } from '../../sim/protocol/devices/soap-builder.js';
 import { findProfile, MEDIA_PROFILES, VIDEO_SOURCE, type MediaProfileSpec } from './media-profiles.js';
 import type { SoapAction } from './soap-action.js';
 import { SoapFaults } from './soap-fault.js';

@@ -4,9 +4,9 @@
  * Core generic fault table, not against what the camera happens to send.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
-import { buildSoapEnvelope, type XmlObject } from '../../sim/devices/soap-builder.js';
-import { usernameTokenHeader } from '../../sim/devices/ws-security-token.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
+import { buildSoapEnvelope, type XmlObject } from '../../sim/protocol/devices/soap-builder.js';
+import { usernameTokenHeader } from '../../sim/protocol/devices/ws-security-token.js';
 import { startOnvifFleet, type OnvifFleet } from './onvif-fleet.js';
 import { oneShotHttp } from './one-shot-http.js';
 import { attributeValue, childElement, parseXmlTree, type XmlElement } from './xml-tree.js';

@@ -8,8 +8,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
-import type { Credentials } from '../../sim/devices/ws-security-token.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
+import type { Credentials } from '../../sim/protocol/devices/ws-security-token.js';
 import { ConfigInvalidError } from '../../sim/errors.js';
 import { CameraCounters, type OnvifCameraCounters } from './camera-counters.js';
 import { checkCameraFault, NO_FAULT, rateFires, type CameraFault, type RandomSource } from './camera-fault.js';

@@ -1,5 +1,5 @@
 /** The prefixes a fake ONVIF camera declares on what it sends. */
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
 
 /** Prefix → URI declared on the envelope of every SOAP answer a camera sends. */
 export const CAMERA_RESPONSE_NAMESPACES: Readonly<Record<string, string>> = {

@@ -2,7 +2,7 @@
  * What a SOAP operation handler sees and returns. Each ONVIF service (device, media) is a list of
  * actions; a camera looks an incoming operation up by namespace URI and local name.
  */
-import type { XmlObject } from '../../sim/devices/soap-builder.js';
+import type { XmlObject } from '../../sim/protocol/devices/soap-builder.js';
 import type { DeviceIdentity } from './device-identity.js';
 import type { XmlElement } from './xml-tree.js';
 

@@ -3,8 +3,8 @@
  * UsernameToken (except for anonymous operations), find the operation, run it. Whatever arrives,
  * the answer is an envelope — a result or a fault — and this function never throws.
  */
-import { buildSoapEnvelope } from '../../sim/devices/soap-builder.js';
-import type { Credentials } from '../../sim/devices/ws-security-token.js';
+import { buildSoapEnvelope } from '../../sim/protocol/devices/soap-builder.js';
+import type { Credentials } from '../../sim/protocol/devices/ws-security-token.js';
 import { CAMERA_RESPONSE_NAMESPACES } from './onvif-namespaces.js';
 import type { ActionTable, CameraServiceContext } from './soap-action.js';
 import { buildFaultEnvelope, readSoapRequest, type SoapRequest } from './soap-envelope.js';

@@ -2,8 +2,8 @@
  * SOAP 1.2 envelopes as a camera reads them: a request into its header and its one operation
  * element, or the fault the sender gets back; and a fault as a complete envelope.
  */
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
-import { buildSoapEnvelope } from '../../sim/devices/soap-builder.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
+import { buildSoapEnvelope } from '../../sim/protocol/devices/soap-builder.js';
 import { FrameMalformedError } from '../../sim/errors.js';
 import { SoapFault, SoapFaults } from './soap-fault.js';
 import { attributeValue, childElement, parseXmlTree, type XmlElement } from './xml-tree.js';

@@ -6,7 +6,7 @@
  * SoapFault is not a TwinlabError: it is the camera's answer on the wire, thrown by a handler to
  * end a request early and turned into a response; it never leaves the camera.
  */
-import type { XmlObject } from '../../sim/devices/soap-builder.js';
+import type { XmlObject } from '../../sim/protocol/devices/soap-builder.js';
 
 export type SoapFaultCode = 'env:Sender' | 'env:Receiver' | 'env:VersionMismatch' | 'env:MustUnderstand';
 

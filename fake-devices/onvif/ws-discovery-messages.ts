@@ -4,8 +4,8 @@
  * and by anything that probes it.
  */
 import { FrameMalformedError } from '../../sim/errors.js';
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
-import { buildSoapEnvelope, type XmlObject } from '../../sim/devices/soap-builder.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
+import { buildSoapEnvelope, type XmlObject } from '../../sim/protocol/devices/soap-builder.js';
 import { DISCOVERY_NAMESPACES } from './onvif-namespaces.js';
 import { readSoapRequest, type SoapRequest } from './soap-envelope.js';
 import { SoapFault } from './soap-fault.js';

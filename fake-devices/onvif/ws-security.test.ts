@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
-import { buildSoapEnvelope } from '../../sim/devices/soap-builder.js';
-import { passwordDigest, usernameTokenHeader, PASSWORD_TEXT_TYPE } from '../../sim/devices/ws-security-token.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
+import { buildSoapEnvelope } from '../../sim/protocol/devices/soap-builder.js';
+import { passwordDigest, usernameTokenHeader, PASSWORD_TEXT_TYPE } from '../../sim/protocol/devices/ws-security-token.js';
 import { childElement, parseXmlTree, type XmlElement } from './xml-tree.js';
 import { verifyUsernameToken } from './ws-security.js';
 

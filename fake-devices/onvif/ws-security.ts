@@ -1,11 +1,11 @@
 /**
  * A camera's check of a WS-Security UsernameToken: the digest recomputed with the camera's
- * password (sim/devices/ws-security-token.ts), and a token whose Created time is too far from the
+ * password (sim/protocol/devices/ws-security-token.ts), and a token whose Created time is too far from the
  * camera's clock refused so a captured request cannot be replayed later.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
-import { PASSWORD_DIGEST_TYPE, PASSWORD_TEXT_TYPE, passwordDigest, type Credentials } from '../../sim/devices/ws-security-token.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
+import { PASSWORD_DIGEST_TYPE, PASSWORD_TEXT_TYPE, passwordDigest, type Credentials } from '../../sim/protocol/devices/ws-security-token.js';
 import { attributeValue, childElement, type XmlElement } from './xml-tree.js';
 
 export type AuthFailureReason = 'missing-token' | 'malformed-token' | 'unknown-user' | 'wrong-password' | 'stale-created';

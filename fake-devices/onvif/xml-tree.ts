@@ -5,7 +5,7 @@
  */
 import { XMLParser, XMLValidator, type EntityDecoderOptions } from 'fast-xml-parser';
 import { FrameMalformedError } from '../../sim/errors.js';
-import { Ns } from '../../sim/devices/onvif-namespaces.js';
+import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
 
 export interface XmlAttribute {
   /** '' for an unprefixed attribute: attributes do not take the default namespace. */

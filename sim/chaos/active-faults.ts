@@ -4,8 +4,8 @@
  * combines every fault on a node. Members are referred to by position j in the fault's member
  * list (global node indices, ascending).
  */
-import type { TimerTarget, TimerWheel } from '../edge/scheduler/timer-wheel.js';
-import { NO_TIMER, type TimerId } from '../edge/scheduler/timer-wheel.js';
+import type { TimerTarget, TimerWheel } from '../scheduler/timer-wheel.js';
+import { NO_TIMER, type TimerId } from '../scheduler/timer-wheel.js';
 import type { FaultCounts } from './chaos-counters.js';
 import { FlapSchedule } from './flap-schedule.js';
 import type { DialFailure, FlapFaultSpec, LinkFaultSpec, SingleFaultSpec } from './link-fault.js';

@@ -5,8 +5,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { HubDialer, HubDialOptions, HubLink, HubListener } from '../edge/hub-connection.js';
-import { TimerWheel } from '../edge/scheduler/timer-wheel.js';
+import type { HubDialer, HubDialOptions, HubLink, HubListener } from '../edge/hub/hub-link.js';
+import { TimerWheel } from '../scheduler/timer-wheel.js';
 import { ConfigInvalidError } from '../errors.js';
 import { ChaosEngine } from './chaos-engine.js';
 import { Fault } from './link-fault.js';

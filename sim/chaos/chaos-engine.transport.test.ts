@@ -5,9 +5,9 @@
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HubLink } from '../edge/hub-connection.js';
-import { acceptFor } from '../edge/transport/upgrade-handshake.js';
-import { TlsHubLink } from '../edge/transport/tls-hub-link.js';
+import type { HubLink } from '../edge/hub/hub-link.js';
+import { acceptFor } from '../edge/hub/upgrade-handshake.js';
+import { TlsHubLink } from '../edge/hub/tls-hub-link.js';
 import type { ChaosEngine } from './chaos-engine.js';
 import { EchoHub, NodeEvents, PROJECT_ID, shardChaos, sleep, until, type ServerConn } from './hub-echo.test-kit.js';
 import { Fault } from './link-fault.js';

@@ -8,9 +8,9 @@
  * also forwards the link's events to the node) and one field check per write and read on the
  * link. Fault state exists only for nodes a fault selects.
  */
-import type { HubClientKind, HubDialer, HubDialOptions, HubLink, HubListener } from '../edge/hub-connection.js';
-import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../edge/scheduler/timer-wheel.js';
-import { TlsHubLink } from '../edge/transport/tls-hub-link.js';
+import type { HubClientKind, HubDialer, HubDialOptions, HubLink, HubListener } from '../edge/hub/hub-link.js';
+import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../scheduler/timer-wheel.js';
+import { TlsHubLink } from '../edge/hub/tls-hub-link.js';
 import { ConfigInvalidError } from '../errors.js';
 import { activeFault, type ActiveFault, type DownState, type FaultHost } from './active-faults.js';
 import { emptyChaosSnapshot, emptyFaultCounts, type ChaosSnapshot, type FaultCounts } from './chaos-counters.js';

@@ -3,8 +3,8 @@
  * to the node through the shard wheel — at the next tick for a refused dial, after the handshake
  * timeout for one into a partition — so the node's edgehub redial policy runs as on a real failure.
  */
-import type { HubLink, HubListener } from '../edge/hub-connection.js';
-import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../edge/scheduler/timer-wheel.js';
+import type { HubLink, HubListener } from '../edge/hub/hub-link.js';
+import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../scheduler/timer-wheel.js';
 
 export class FailedLink implements HubLink, TimerTarget {
   private timer: TimerId = NO_TIMER;

@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import tls, { type SecureContext, type TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { makeTestPki, type TestPki } from '../cloud/loopback/test-certs.js';
-import { dialTlsHub, type HubLink, type HubListener } from '../edge/hub-connection.js';
-import { TimerWheel } from '../edge/scheduler/timer-wheel.js';
+import type { HubLink, HubListener } from '../edge/hub/hub-link.js';
+import { dialTlsHub } from '../edge/hub/tls-hub-link.js';
+import { TimerWheel } from '../scheduler/timer-wheel.js';
 import { ChaosEngine } from './chaos-engine.js';
 
 export const PROJECT_ID = 'e632aba927ea4ac2b575ec1603d56f10';

@@ -4,7 +4,7 @@
  * timer: the engine's one pump entry on the shard wheel calls `pump` for the links that hold
  * bytes. Order is TCP's: nothing overtakes, nothing is dropped or cut while the link lives.
  */
-import type { LinkChaos, TlsHubLink } from '../edge/transport/tls-hub-link.js';
+import type { LinkChaos, TlsHubLink } from '../edge/hub/tls-hub-link.js';
 import type { DirectionShape, LinkShape } from './link-shape.js';
 import { TokenBucket } from './token-bucket.js';
 

@@ -3,7 +3,7 @@
  * Pending (t=5.784), Running (t=6.63) and terminated (t=57.361). Skips visibly without the traces.
  */
 import { describe, expect, it } from 'vitest';
-import { readTraceMessages, traceDirPresent } from './codec/fixtures/trace-lines.js';
+import { readTraceMessages, traceDirPresent } from '../protocol/kubeedge/fixtures/trace-lines.js';
 import { podPendingPatch, podRunningPatch, podTerminatedPatch, type PodRef } from './node-objects.js';
 import { podContainers } from './pod-references.js';
 

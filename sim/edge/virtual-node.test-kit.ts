@@ -5,14 +5,14 @@
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { vi, type MockInstance } from 'vitest';
-import { decodeMessage } from './codec/codec.js';
-import type { Message } from './codec/message.js';
+import { decodeMessage } from '../protocol/kubeedge/codec.js';
+import type { Message } from '../protocol/kubeedge/message.js';
 import { EdgeCounters } from './edge-counters.js';
 import { EDGECORE_TIMINGS, type EdgeConfig, type EdgeRuntime, type EdgeTimings, type FailedSendKind } from './edge-runtime.js';
-import type { HubDialOptions, HubLink, HubListener } from './hub-connection.js';
+import type { HubDialOptions, HubLink, HubListener } from './hub/hub-link.js';
 import type { MetaStore } from './meta-store.js';
 import { DEFAULT_CAPACITY } from './node-objects.js';
-import { TimerWheel, type TimerTarget } from './scheduler/timer-wheel.js';
+import { TimerWheel, type TimerTarget } from '../scheduler/timer-wheel.js';
 import { profileFor } from './version-profile.js';
 import { VirtualNode } from './virtual-node.js';
 
@@ -29,7 +29,7 @@ export interface SentFrame {
 
 export type DialOutcome = 'accept' | 'refuse' | 'hold';
 
-/** One dialled link. `send` fails (returns false) once the link is not open, as HubConnection's does. */
+/** One dialled link. `send` fails (returns false) once the link is not open, as WsHubLink's does. */
 export class FakeLink implements HubLink {
   open = false;
   closed = false;

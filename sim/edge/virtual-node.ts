@@ -7,14 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
 import { isTwinlabError } from '../errors.js';
-import { isWireError } from './codec/ack-policy.js';
-import { decodeMessage } from './codec/codec.js';
-import { goJsonString, toGoSpelling } from './codec/go-json.js';
-import type { Message } from './codec/message.js';
-import { objectRespText, scanReplyEnvelope } from './codec/reply-scan.js';
+import { isWireError } from '../protocol/kubeedge/ack-policy.js';
+import { decodeMessage } from '../protocol/kubeedge/codec.js';
+import { goJsonString, toGoSpelling } from '../protocol/kubeedge/go-json.js';
+import type { Message } from '../protocol/kubeedge/message.js';
+import { objectRespText, scanReplyEnvelope } from '../protocol/kubeedge/reply-scan.js';
 import { NodeState, resourceType, trafficKey } from './edge-counters.js';
 import type { EdgeRuntime, FailedSendKind } from './edge-runtime.js';
-import type { HubLink, HubListener } from './hub-connection.js';
+import type { HubLink, HubListener } from './hub/hub-link.js';
 import type { MetaRecord } from './meta-store.js';
 import {
   leaseInsertBody,
@@ -31,7 +31,7 @@ import {
 } from './node-objects.js';
 import { podContainers, podQueries, type PodQuery } from './pod-references.js';
 import { NodeDevices } from './device-twin/node-devices.js';
-import { NO_TIMER, type TimerId, type TimerTarget } from './scheduler/timer-wheel.js';
+import { NO_TIMER, type TimerId, type TimerTarget } from '../scheduler/timer-wheel.js';
 
 /** Timer kinds a node schedules on the shard wheel. */
 const T_KEEPALIVE = 1;

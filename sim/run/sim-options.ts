@@ -9,10 +9,10 @@ import { ConfigInvalidError } from '../errors.js';
 import { parseApiserverArgs } from '../cloud/local/apiserver-args.js';
 import { NODE_LIMIT_KEY } from '../cloud/local/cloudcore-adjust.js';
 import { parseCloudcoreSet, type CloudcoreSet } from '../cloud/local/cloudcore-knobs.js';
-import { DEFAULT_PROJECT_ID } from '../edge/codec/message.js';
+import { DEFAULT_PROJECT_ID } from '../protocol/kubeedge/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
 import { EDGECORE_POD_KILL_DELAY_MS } from '../edge/edge-runtime.js';
-import { parseSloFlag, type SloSpec } from '../report/slo.js';
+import { parseSloFlag, type SloSpec } from '../record/slo.js';
 import type { PrometheusMode } from '../prometheus/run-prometheus.js';
 
 export type CloudChoice = 'auto' | 'local' | 'containers' | 'loopback' | 'attach';

@@ -6,7 +6,7 @@
  * `desired`); and the readers that pull reported twins out of Device or DeviceStatus objects
  * arriving from a watch as `unknown`.
  */
-import { REGISTER_WIDTH } from '../devices/modbus-register-codec.js';
+import { REGISTER_WIDTH } from '../protocol/devices/modbus-register-codec.js';
 import { pick as field } from '../util/json-pick.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './workload-objects.js';
 

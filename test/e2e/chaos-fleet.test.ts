@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fault } from '../../sim/chaos/link-fault.js';
 import { startLoopbackControlPlane, type LoopbackControlPlane } from '../../sim/cloud/loopback/loopback-control-plane.js';
-import { DEFAULT_PROJECT_ID } from '../../sim/edge/codec/message.js';
+import { DEFAULT_PROJECT_ID } from '../../sim/protocol/kubeedge/message.js';
 import { DEFAULT_KUBEEDGE_VERSION } from '../../sim/edge/version-profile.js';
 import { FleetController, type FaultEvent } from '../../sim/fleet/controller/fleet-controller.js';
 import { nodeName } from '../../sim/fleet/ipc-messages.js';

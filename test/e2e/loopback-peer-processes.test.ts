@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPeerProcesses, startLoopbackControlPlane, type LoopbackControlPlane } from '../../sim/cloud/loopback/loopback-control-plane.js';
-import { DEFAULT_PROJECT_ID } from '../../sim/edge/codec/message.js';
+import { DEFAULT_PROJECT_ID } from '../../sim/protocol/kubeedge/message.js';
 import { DEFAULT_KUBEEDGE_VERSION } from '../../sim/edge/version-profile.js';
 import { Fault } from '../../sim/chaos/link-fault.js';
 import { FleetController, planShardProcesses } from '../../sim/fleet/controller/fleet-controller.js';
@@ -20,7 +20,7 @@ import { childOpenFilesLimit, OPEN_FILES_LIMIT_ENV } from '../../sim/util/open-f
 import { hubSpreadIndex } from '../../sim/util/hub-spread.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 import { runSim } from '../../sim/run/sim-run.js';
-import type { RunSummary } from '../../sim/report/run-summary.js';
+import type { RunSummary } from '../../sim/model/run-summary.js';
 import { done, notYet, waitFor } from './support/wait-for.js';
 
 const NODES = 40;

@@ -5,7 +5,7 @@
  * that should get them, including the synccontroller-like reconcile of un-ACKed objects.
  */
 import { randomUUID } from 'node:crypto';
-import type { Message } from '../../edge/codec/message.js';
+import type { Message } from '../../protocol/kubeedge/message.js';
 import {
   KUBE_ROOT_CA,
   kubeTime,

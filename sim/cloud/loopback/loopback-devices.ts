@@ -9,7 +9,7 @@
  * of a property creates an empty twin and loses its value. It is a test peer, not KubeEdge.
  */
 import { randomUUID } from 'node:crypto';
-import type { Message } from '../../edge/codec/message.js';
+import type { Message } from '../../protocol/kubeedge/message.js';
 import type { NodeSession } from './node-session.js';
 import { isJsonObject, type JsonObject } from './status-merge.js';
 

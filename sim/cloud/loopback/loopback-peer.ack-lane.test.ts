@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../edge/codec/message.js';
+import type { Message } from '../../protocol/kubeedge/message.js';
 import { loopbackPeerKit, registerNode } from './loopback-peer.test-kit.js';
 import { sleep, type RawEdgeClient } from './raw-edge-client.js';
 

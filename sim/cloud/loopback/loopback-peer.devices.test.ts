@@ -6,7 +6,7 @@
  * left unanswered; Device.status instead of DeviceStatus for 1.22.
  */
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../edge/codec/message.js';
+import type { Message } from '../../protocol/kubeedge/message.js';
 import { modbusDeviceManifest, modbusModelManifest, type ModbusPointSpec } from '../../workload/device-objects.js';
 import { ackPushes, loopbackPeerKit, registerNode } from './loopback-peer.test-kit.js';
 import { sleep, type RawEdgeClient } from './raw-edge-client.js';

@@ -4,7 +4,7 @@
  * moves the tests repeat (register a node, ACK pushes as metamanager does).
  */
 import { afterEach, beforeAll } from 'vitest';
-import type { Message } from '../../edge/codec/message.js';
+import type { Message } from '../../protocol/kubeedge/message.js';
 import { LoopbackPeer, type LoopbackPeerOptions } from './loopback-peer.js';
 import { RawEdgeClient, registerContent, type RawEdgeClientOptions } from './raw-edge-client.js';
 import { makeTestPki, type TestPki } from './test-certs.js';

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { decodeMessage, encodeMessage } from '../../edge/codec/codec.js';
-import type { Message } from '../../edge/codec/message.js';
+import { decodeMessage, encodeMessage } from '../../protocol/kubeedge/codec.js';
+import type { Message } from '../../protocol/kubeedge/message.js';
 import { AckLane, type AckLaneConfig, type AckLaneHost, type LaneMessage } from './ack-lane.js';
-import { cloudRequiresAck } from '../../edge/codec/ack-policy.js';
-import { resourceTypeOf } from '../../edge/codec/resource.js';
+import { cloudRequiresAck } from '../../protocol/kubeedge/ack-policy.js';
+import { resourceTypeOf } from '../../protocol/kubeedge/resource.js';
 import { rvNumber, type ObjectKind } from './loopback-objects.js';
 import type { ObjectSyncs } from './object-syncs.js';
 import type { PeerCounters } from './peer-stats.js';

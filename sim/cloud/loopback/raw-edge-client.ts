@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { DEFAULT_PROJECT_ID, type Message } from '../../edge/codec/message.js';
+import { DEFAULT_PROJECT_ID, type Message } from '../../protocol/kubeedge/message.js';
 import type { TestPki } from './test-certs.js';
 
 export interface RawEdgeClientOptions {

@@ -8,7 +8,7 @@ import { DeviceCounters } from './device-counters.js';
 import { DeviceMapper, type MapperHost } from './device-mapper.js';
 import { parseDevice, parseDeviceModel, type DevicePropertySpec } from './device-spec.js';
 import { deviceObject, modelObject, ScriptedDevices, type PropertyInit } from './device-twin.test-kit.js';
-import { TimerWheel } from '../scheduler/timer-wheel.js';
+import { TimerWheel } from '../../scheduler/timer-wheel.js';
 
 class Host implements MapperHost {
   readonly wheel = new TimerWheel({ manual: true });

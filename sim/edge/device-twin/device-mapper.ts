@@ -10,7 +10,7 @@
 import type { DeviceCounters } from './device-counters.js';
 import type { DeviceIo, IoResult } from './device-io.js';
 import type { DevicePropertySpec, DeviceSpec } from './device-spec.js';
-import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../scheduler/timer-wheel.js';
+import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../../scheduler/timer-wheel.js';
 
 /** What a mapper reports to and is counted by: its node's devicetwin. */
 export interface MapperHost {

@@ -6,7 +6,7 @@
  * that does not parse leaves the property (or device) without a visitor, which is what a mapper
  * does with a visitor it cannot unmarshal: it skips that property.
  */
-import { REGISTER_WIDTH } from '../../devices/modbus-register-codec.js';
+import { REGISTER_WIDTH } from '../../protocol/devices/modbus-register-codec.js';
 import { pick } from '../../util/json-pick.js';
 
 /** KubeEdge's `visitors.configData.register` names for the four Modbus tables. */

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ModbusVisitor } from './device-spec.js';
 import type { IoResult } from './device-io.js';
 import { ModbusEndpoint, ModbusPool } from './modbus-endpoint.js';
-import { TimerWheel } from '../scheduler/timer-wheel.js';
+import { TimerWheel } from '../../scheduler/timer-wheel.js';
 
 const TIMINGS = { connectTimeoutMs: 1000, requestTimeoutMs: 300, reconnectMs: 500 };
 

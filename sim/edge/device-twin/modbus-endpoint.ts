@@ -13,7 +13,7 @@ import { classifyIoError, errorMessage, failure, type DeviceIo, type IoCallback,
 import type { DevicePropertySpec, ModbusEndpointSpec } from './device-spec.js';
 import { decodeBits, decodeRegisters, encodeDesired, type ModbusWrite } from './register-codec.js';
 import type { IoErrorKind } from './device-counters.js';
-import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../scheduler/timer-wheel.js';
+import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../../scheduler/timer-wheel.js';
 
 export interface ModbusTimings {
   /** TCP connect deadline. The modbus mapper's client uses 5 s. */

@@ -8,7 +8,7 @@
  * costs nothing and sends nothing a node without devicetwin would not.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Message } from '../codec/message.js';
+import type { Message } from '../../protocol/kubeedge/message.js';
 import type { MetaRecord } from '../meta-store.js';
 import { pick } from '../../util/json-pick.js';
 import type { DeviceCounters } from './device-counters.js';
@@ -26,7 +26,7 @@ import {
   twinResource,
   twinUpdateContent,
 } from './twin-messages.js';
-import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../scheduler/timer-wheel.js';
+import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../../scheduler/timer-wheel.js';
 
 /** How a node's devicetwin reaches the wire: its hub link, through the node's own send path. */
 export interface TwinUplink {

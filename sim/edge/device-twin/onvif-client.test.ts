@@ -11,7 +11,7 @@ import { startOnvifFleet } from '../../../fake-devices/onvif/onvif-fleet.js';
 import type { DevicePropertySpec, OnvifOperation } from './device-spec.js';
 import type { IoResult } from './device-io.js';
 import { OnvifDeviceIo } from './onvif-client.js';
-import { TimerWheel } from '../scheduler/timer-wheel.js';
+import { TimerWheel } from '../../scheduler/timer-wheel.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -8,12 +8,12 @@
  */
 import http from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
-import { Ns } from '../../devices/onvif-namespaces.js';
-import { buildSoapEnvelope, type XmlObject } from '../../devices/soap-builder.js';
-import { usernameTokenHeader } from '../../devices/ws-security-token.js';
+import { Ns } from '../../protocol/devices/onvif-namespaces.js';
+import { buildSoapEnvelope, type XmlObject } from '../../protocol/devices/soap-builder.js';
+import { usernameTokenHeader } from '../../protocol/devices/ws-security-token.js';
 import type { DevicePropertySpec, OnvifEndpointSpec, OnvifVisitor } from './device-spec.js';
 import { classifyIoError, errorMessage, failure, type DeviceIo, type IoCallback, type IoResult } from './device-io.js';
-import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../scheduler/timer-wheel.js';
+import { NO_TIMER, type TimerId, type TimerTarget, type TimerWheel } from '../../scheduler/timer-wheel.js';
 
 /** Prefixes declared on every request envelope. */
 const REQUEST_NAMESPACES = { env: Ns.soapEnvelope, tds: Ns.device, trt: Ns.media, tt: Ns.onvifSchema } as const;

@@ -1,10 +1,10 @@
 /**
  * What the virtual modbus mapper makes of the registers it reads, and the write that puts a desired
- * value into a point (FC5/FC6/FC16), on the mapper's register codec (sim/devices/
+ * value into a point (FC5/FC6/FC16), on the mapper's register codec (sim/protocol/devices/
  * modbus-register-codec.ts): the twin value is the mapper's string for the point's type and scale,
  * and a write lays the value out so that the read gives it back.
  */
-import { mapperBytes, numberBytes, REGISTER_WIDTH, registerWords, stringBytes, twinValue } from '../../devices/modbus-register-codec.js';
+import { mapperBytes, numberBytes, REGISTER_WIDTH, registerWords, stringBytes, twinValue } from '../../protocol/devices/modbus-register-codec.js';
 import type { ModbusVisitor } from './device-spec.js';
 
 export type ModbusWrite =

@@ -4,7 +4,7 @@
  * beehive model.Message) and protocol doc §5/§9 — not from what the builders emit.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeMessage } from '../codec/codec.js';
+import { decodeMessage } from '../../protocol/kubeedge/codec.js';
 import {
   membershipDetailContent,
   parseMembershipUpdate,

@@ -9,7 +9,7 @@
  * - membership pushes: cloud/pkg/devicecontroller/types/device.go `MembershipUpdate`.
  * Every one is built by `DTContext.BuildModelMessage`: source `twin`, group `resource`, no parent.
  */
-import { goJsonString } from '../codec/go-json.js';
+import { goJsonString } from '../../protocol/kubeedge/go-json.js';
 import { pick } from '../../util/json-pick.js';
 
 export const TWIN_SOURCE = 'twin';

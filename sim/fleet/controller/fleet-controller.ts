@@ -19,11 +19,16 @@ import type {
   ShardToController,
 } from '../ipc-messages.js';
 import { aggregate, type FleetTotals } from './aggregate.js';
+import type { ShardPeak } from '../../model/fleet-totals.js';
+import { hubClientKind, type HubClientKind } from '../../edge/hub/hub-link.js';
 import { childEntry, type ChildEntry } from '../../util/child-entry.js';
 import { SHARD_OPEN_FILES, planProcesses, type ProcessPlan } from '../../util/open-files-plan.js';
 import type { OpenFilesLimit } from '../../util/open-files-limit.js';
 
-export type FleetShardConfig = Omit<ShardConfig, 'index' | 'of' | 'firstNode' | 'nodeCount' | 'rampPerSecond'>;
+/** What every shard of a fleet shares. `hubClient` defaults to the one `TWINLAB_HUB_CLIENT` names (the lean client). */
+export type FleetShardConfig = Omit<ShardConfig, 'index' | 'of' | 'firstNode' | 'nodeCount' | 'rampPerSecond' | 'hubClient'> & {
+  hubClient?: HubClientKind;
+};
 
 export interface FleetOptions extends FleetShardConfig {
   nodes: number;
@@ -36,14 +41,7 @@ export interface FleetOptions extends FleetShardConfig {
   execArgv?: string[];
 }
 
-export interface ShardPeak {
-  index: number;
-  pid: number;
-  nodes: number;
-  peakRssBytes: number;
-  cpuSeconds: number;
-  runEventLoopLagP99Ms: number;
-}
+export type { ShardPeak };
 
 export interface FleetResult {
   totals: FleetTotals;
@@ -156,7 +154,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
   }
 
   static async start(options: FleetOptions): Promise<FleetController> {
-    const { nodes, shards, rampPerSecond, startTimeoutMs = 60_000, execArgv = [], ...shared } = options;
+    const { nodes, shards, rampPerSecond, startTimeoutMs = 60_000, execArgv = [], hubClient = hubClientKind(), ...shared } = options;
     const plan = planShards(nodes, shards);
     const entry = shardEntry();
     const handles: ShardHandle[] = plan.map((p, index) => ({
@@ -184,6 +182,7 @@ export class FleetController extends EventEmitter<FleetEvents> {
     plan.forEach((p, index) => {
       const config: ShardConfig = {
         ...shared,
+        hubClient,
         index,
         of: plan.length,
         firstNode: p.firstNode,

@@ -5,12 +5,13 @@
  * variables. It serves its own /metrics, /healthz and /readyz, prints a plain progress line, and
  * stops on SIGINT/SIGTERM or after --duration, writing its final snapshot to --out.
  */
+import { hubClientKind } from '../../edge/hub/hub-link.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readJoinToken } from '../../cloud/attach/attach-control-plane.js';
-import { DEFAULT_PROJECT_ID } from '../../edge/codec/message.js';
+import { DEFAULT_PROJECT_ID } from '../../protocol/kubeedge/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../../edge/version-profile.js';
 import { ConfigInvalidError, ExitCodes } from '../../errors.js';
 import { startMetricsServer } from '../../metrics/metrics-server.js';
@@ -120,6 +121,7 @@ export async function runShardCommand(argv: string[]): Promise<number> {
     reconnectJitterMs: scenario?.scenario.edge.reconnectJitter ?? 0,
     snapshotIntervalMs: 1000,
     insecureSkipHostnameCheck: insecureSkipHostnameCheck(v['insecure-skip-hostname-check'], process.env),
+    hubClient: hubClientKind(process.env),
   };
   const metrics = new FleetMetrics();
   let shardOpen = false;

@@ -8,11 +8,10 @@ import path from 'node:path';
 import tls, { type SecureContext } from 'node:tls';
 import { openEnroller, type Enroller } from '../../edge/bootstrap/enroll.js';
 import { EdgeCounters } from '../../edge/edge-counters.js';
-import { dialHub, HUB_CLIENT } from '../../edge/hub-connection.js';
 import { EDGECORE_POD_KILL_DELAY_MS, EDGECORE_TIMINGS, type EdgeConfig, type EdgeEvents, type EdgeRuntime, type EdgeTimings } from '../../edge/edge-runtime.js';
 import { MetaStore, type MetaRecord } from '../../edge/meta-store.js';
 import { DEFAULT_CAPACITY } from '../../edge/node-objects.js';
-import { TimerWheel, type TimerTarget } from '../../edge/scheduler/timer-wheel.js';
+import { TimerWheel, type TimerTarget } from '../../scheduler/timer-wheel.js';
 import { profileFor } from '../../edge/version-profile.js';
 import { VirtualNode } from '../../edge/virtual-node.js';
 import { DeviceRuntime } from '../../edge/device-twin/device-runtime.js';
@@ -20,6 +19,7 @@ import { nodeName, type ControllerToShard, type ShardConfig, type ShardEvent, ty
 import { ChaosEngine } from '../../chaos/chaos-engine.js';
 import { ErrorCodes, isTwinlabError } from '../../errors.js';
 import { ProcessSampler } from './process-sampler.js';
+import { dialerFor } from '../../edge/hub/hub-dialers.js';
 import { spreadHubDialer } from './spread-hub-dialer.js';
 
 const T_RAMP = 1;
@@ -104,9 +104,10 @@ export class Shard implements TimerTarget {
           this.pendingEvents.push({ kind: 'device-write', node, device, property, value, receivedAtMs, writtenAtMs, ok }),
       },
     });
+    const dialHub = dialerFor(config.hubClient);
     this.chaos = new ChaosEngine({
       wheel: this.wheel,
-      client: HUB_CLIENT,
+      client: config.hubClient,
       firstNode: config.firstNode,
       nodeCount: config.nodeCount,
       nameOf: (index) => nodeName(config.namePrefix, index),

@@ -3,7 +3,7 @@
  * each node dials the endpoint hubSpreadIndex gives its name, every time, so a reconnect reaches
  * the process that holds its state.
  */
-import type { HubDialer } from '../../edge/hub-connection.js';
+import type { HubDialer } from '../../edge/hub/hub-link.js';
 import { hubSpreadIndex } from '../../util/hub-spread.js';
 
 export function spreadHubDialer(dial: HubDialer, cloudhubUrls: readonly string[]): HubDialer {
