@@ -105,7 +105,7 @@ export default defineConfig(
     rules: { '@stylistic/max-len': 'off' },
   },
   {
-    // Import boundaries between the layers of sim/ (see the README's layout).
+    // Import boundaries between the layers of sim/ (docs/layout.md).
     files: ['sim/**/*.ts'],
     ignores: TEST_FILES,
     settings: {
