@@ -97,7 +97,9 @@ export type ControllerToShard =
   | { type: 'set-reconnect-jitter'; ms: number }
   // ── link faults (sim/chaos) ──
   | { type: 'fault-apply'; id: string; spec: LinkFaultSpec; selector: NodeSelector }
-  | { type: 'fault-heal'; id: string };
+  | { type: 'fault-heal'; id: string }
+  /** Die now, as a crash (no goodbye to the cloud, no final store flush): a shard restart for a shard the controller did not fork. */
+  | { type: 'crash' };
 
 export type ShardToController =
   | { type: 'ready'; index: number; caHash: string }

@@ -60,6 +60,9 @@ export function serveShard(port: ShardPort, leave: (code: number) => void = (cod
       if (shard) port.send({ type: 'inventory', id: raw.id, index: shard.config.index, pods: shard.inventory() });
     } else if (raw.type === 'set-reconnect-jitter') {
       shard?.setReconnectJitter(raw.ms);
+    } else if (raw.type === 'crash') {
+      // The same end as a SIGKILL from a controller on this machine; in a pod, Kubernetes starts it again.
+      process.kill(process.pid, 'SIGKILL');
     } else if (raw.type === 'fault-apply' || raw.type === 'fault-heal') {
       // The shard validates the spec and selector (they are plain JSON from another process).
       port.send(shard ? shard.fault(raw) : { type: 'fault-failed', index: -1, id: raw.id, code: 'TWL_SHARD_FAILED', message: 'the shard has not started' });
