@@ -16,7 +16,7 @@ import { LOCAL_KUBEEDGE_VERSION, startLocalControlPlane } from '../cloud/local/l
 import { LOOPBACK_TITLE, startLoopbackControlPlane, type LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
 import { DEFAULT_PROJECT_ID } from '../protocol/kubeedge/message.js';
 import { parseJoinToken } from '../edge/bootstrap/join-token.js';
-import { ErrorCodes, ExitCodes, TwinlabError, isTwinlabError } from '../errors.js';
+import { ErrorCodes, ExitCodes, TwinlabError, asTwinlabError, exitCodeFor, isTwinlabError } from '../errors.js';
 import { FleetController, type FleetResult } from '../fleet/controller/fleet-controller.js';
 import type { FleetTotals } from '../fleet/controller/aggregate.js';
 import { ProgressLine, type ProgressMode } from '../fleet/controller/progress-line.js';
@@ -504,12 +504,12 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     });
     await devicesBound?.catch((e: unknown) => log(`devices: ${e instanceof Error ? e.message : String(e)}`));
     await workload?.catch((e: unknown) => {
-      if (scenario && error === null) error = isTwinlabError(e) ? { code: e.code, message: e.message } : { code: ErrorCodes.ShardFailed, message: `scenario: ${e instanceof Error ? e.message : String(e)}` };
+      if (scenario && error === null) error = isTwinlabError(e) ? { code: e.code, message: e.message } : { code: ErrorCodes.Internal, message: `scenario: ${e instanceof Error ? e.message : String(e)}` };
       log(`workload: ${e instanceof Error ? e.message : String(e)}`);
     });
   } catch (e) {
-    if (isTwinlabError(e)) error = { code: e.code, message: e.message };
-    else error = { code: ErrorCodes.ShardFailed, message: e instanceof Error ? e.message : String(e) };
+    const failure = asTwinlabError(e);
+    error = { code: failure.code, message: failure.message };
   } finally {
     tearingDown = true;
     record({ t: 'stage', atMs: Date.now(), stage: 'teardown' });
@@ -581,9 +581,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   await writeReports(summary, outDir);
   const breached = slos.some((x) => !x.pass);
   const exitCode = error
-    ? error.code === ErrorCodes.ConfigInvalid || error.code === ErrorCodes.ScenarioInvalid
-      ? ExitCodes.InvalidInput
-      : ExitCodes.HarnessError
+    ? exitCodeFor(error)
     : interrupted
       ? ExitCodes.Interrupted
       : breached

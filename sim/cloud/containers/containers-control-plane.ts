@@ -14,7 +14,7 @@ import type { ControlPlane, MetricsTarget } from '../control-plane.js';
 import { AdminApi, pick } from '../local/admin-api.js';
 import { cacheBinDir } from '../local/control-plane-binaries.js';
 import { applyCrds, crdDirCandidates, findCrdDir, loadCrds } from '../local/kubeedge-crds.js';
-import { ControlPlaneStartError } from '../local/local-errors.js';
+import { ControlPlaneStartError } from '../../errors.js';
 import { answers200, tcpAccepts, waitUntil } from '../local/readiness.js';
 import { Progress, downloadRelease, releaseBinDir, releaseCrdDir } from '../local/release-download.js';
 import { type ContainerSample, type StatsClient, type TrackedContainer, sampleContainers } from './container-stats.js';

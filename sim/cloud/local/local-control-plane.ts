@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { ControlPlane, ControlPlaneConfig, ControlPlaneProcess, MetricsTarget } from '../control-plane.js';
 import { AdminApi, pick } from './admin-api.js';
 import { parse as parseYaml, stringify } from 'yaml';
-import { ConfigInvalidError } from '../../errors.js';
+import { ConfigInvalidError, ControlPlaneStartError } from '../../errors.js';
 import { collidingFlags } from './apiserver-args.js';
 import { NODE_LIMIT_KEY } from './cloudcore-adjust.js';
 import { cloudcoreConfig, writeCloudcoreConfig, type CloudcoreConfigInput } from './cloudcore-config.js';
@@ -20,7 +20,6 @@ import { resolveBinaries, type BinarySource, type ControlPlaneBinary } from './c
 import { freePorts, portIsFree } from './free-port.js';
 import { applyCrds, crdDirCandidates, findCrdDir, loadCrds } from './kubeedge-crds.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { ControlPlaneStartError } from './local-errors.js';
 import { writeLocalPki, type LocalPki } from './local-pki.js';
 import { ProcessExitedError, answers200, tcpAccepts, waitUntil } from './readiness.js';
 import { SupervisedProcess } from './supervised-process.js';
