@@ -3,7 +3,6 @@
  * (its connected-nodes count), the API's view of node readiness, and the recorder.
  */
 import type { ControlPlane } from '../cloud/control-plane.js';
-import type { LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
 import type { MetricsScraper } from '../cloud/metrics-scraper.js';
 import type { FleetController } from '../fleet/controller/fleet-controller.js';
 import { nodeName } from '../fleet/ipc-messages.js';
@@ -74,10 +73,7 @@ function fleetDeviceCounters(fleet: FleetController): FleetDeviceCounters | unde
 
 /** cloudcore's connected-nodes gauge (scraped each second during scenarios), or the loopback peer's session count. */
 async function cloudConnected(b: ScenarioBinding): Promise<number | null> {
-  if (b.cloud.provider === 'loopback') {
-    const stats = await (b.cloud as LoopbackControlPlane).peer.stats().catch(() => undefined);
-    return stats ? stats.sessions : null;
-  }
+  if (b.cloud.connectedNodes) return b.cloud.connectedNodes();
   return b.scraper?.latest('cloudcore', 'KubeEdge_CloudHub_connected_nodes') ?? null;
 }
 

@@ -5,15 +5,14 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ControlPlane } from '../cloud/control-plane.js';
+import type { ControlPlane, DirectWorkload, UsageMeter } from '../cloud/control-plane.js';
 import { attachControlPlane } from '../cloud/attach/attach-control-plane.js';
 import { probeBinaries } from '../cloud/local/control-plane-binaries.js';
 import { dockerAvailable } from '../cloud/containers/docker-available.js';
-import { startContainersControlPlane, type ContainersControlPlane } from '../cloud/containers/containers-control-plane.js';
-import type { ContainerSample } from '../cloud/containers/container-stats.js';
+import { startContainersControlPlane } from '../cloud/containers/containers-control-plane.js';
 import { CONTAINERS_KUBEEDGE_VERSION } from '../cloud/containers/container-specs.js';
 import { LOCAL_KUBEEDGE_VERSION, startLocalControlPlane } from '../cloud/local/local-control-plane.js';
-import { LOOPBACK_TITLE, startLoopbackControlPlane, type LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
+import { LOOPBACK_TITLE, startLoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
 import { DEFAULT_PROJECT_ID } from '../protocol/kubeedge/message.js';
 import { parseJoinToken } from '../edge/bootstrap/join-token.js';
 import { ErrorCodes, ExitCodes, TwinlabError, asTwinlabError, exitCodeFor, isTwinlabError } from '../errors.js';
@@ -26,7 +25,6 @@ import type { Sli } from '../report/slo.js';
 import { writeReports } from '../report/write-reports.js';
 import { TWINLAB_VERSION } from '../version.js';
 import { ApiWorkload, type ApiWorkloadSection } from './api-workload.js';
-import { ProcessUsageSampler, type UsageSnapshot } from '../cloud/process-usage.js';
 import { MetricsScraper } from '../cloud/metrics-scraper.js';
 import type { ControlPlaneUsage } from '../report/run-summary.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
@@ -156,7 +154,7 @@ function progressMode(o: SimOptions): ProgressMode {
 }
 
 /** Create pods on the loopback peer at `podRate`/s: the harness self-test's workload. */
-async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, onCreated: (node: string, name: string, uid: string, resourceVersion: string, sentAt: number) => void, stopped: () => boolean): Promise<void> {
+async function driveLoopbackPods(cloud: DirectWorkload, o: SimOptions, onCreated: (node: string, name: string, uid: string, resourceVersion: string, sentAt: number) => void, stopped: () => boolean): Promise<void> {
   const total = o.nodes * o.podsPerNode;
   const intervalMs = 1000 / o.podRate;
   let next = Date.now();
@@ -170,7 +168,7 @@ async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, onC
       },
     };
     const sentAt = Date.now();
-    const result = await cloud.peer.command({ kind: 'createPod', node, pod });
+    const result = await cloud.command({ kind: 'createPod', node, pod });
     onCreated(node, pod.metadata.name, result.uid, result.resourceVersion, sentAt);
     next += intervalMs;
     const wait = next - Date.now();
@@ -218,11 +216,9 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   let fleetResult: FleetResult | undefined;
   let live: FleetTotals | undefined;
   let apiWorkload: ApiWorkload | undefined;
-  let usage: ProcessUsageSampler | undefined;
-  let usageBase: UsageSnapshot | undefined;
+  let usage: UsageMeter | undefined;
   let scraper: MetricsScraper | undefined;
   let controlPlane: ControlPlaneUsage | undefined;
-  let containerBase: ContainerSample | undefined;
   let error: RunSummary['error'] = null;
   let interrupted = false;
   let kind: Exclude<SimOptions['cloud'], 'auto'> | 'unknown' = 'unknown';
@@ -290,7 +286,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     });
     parseJoinToken(cloud.token); // a malformed token fails here, once, naming the bad part
     hooks.onCloud?.(cloud);
-    if (cloud.kubeconfigPath && cloud.provider !== 'loopback') {
+    if (cloud.kubeconfigPath) {
       // Opened before the fleet, so it sees every node's start and Ready from the first one on.
       apiWorkload = await ApiWorkload.open({
         kubeconfigPath: cloud.kubeconfigPath,
@@ -333,7 +329,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       rampPerSecond: o.rampPerSecond,
       namePrefix: o.namePrefix,
       cloudhubUrl: cloud.cloudhubUrl,
-      ...(cloud.provider === 'loopback' && (cloud as LoopbackControlPlane).hubUrls.length > 1 ? { cloudhubUrls: [...(cloud as LoopbackControlPlane).hubUrls] } : {}),
+      ...(cloud.hubUrls && cloud.hubUrls.length > 1 ? { cloudhubUrls: [...cloud.hubUrls] } : {}),
       certsUrl: cloud.certsUrl,
       token: cloud.token,
       certs: o.certs,
@@ -374,10 +370,9 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       metrics.update(t, f.latestSnapshots());
       progress.update(t);
       const now = Date.now();
-      if (usage && now - lastUsageAt >= 10_000) {
+      if (usage?.rssNow && now - lastUsageAt >= 10_000) {
         lastUsageAt = now;
-        const u = usage.sample();
-        record({ t: 'cp-usage', atMs: now, rssBytes: Object.fromEntries(Object.entries(u).map(([name, x]) => [name, x.rssBytes])) });
+        record({ t: 'cp-usage', atMs: now, rssBytes: usage.rssNow() });
       }
       if (now - lastSnapshotAt >= 1000) {
         lastSnapshotAt = now;
@@ -416,14 +411,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
 
     const deadline = fleetStartedAt + o.durationMs;
     let workload: Promise<void> | undefined;
-    if (cloud.processes.length > 0 && cloud.provider === 'local') {
-      usage = new ProcessUsageSampler(cloud.processes, { intervalMs: 1000 });
-      usageBase = usage.start();
-    }
-    if (cloud.provider === 'containers') {
-      const c = cloud as ContainersControlPlane;
-      containerBase = await c.sampleUsage().catch(() => undefined);
-    }
+    usage = await cloud.usage?.start();
     const c0 = cloud;
     const apiserverTarget = c0.metricsTargets.find((t) => t.name === 'kube-apiserver' && t.tls !== undefined);
     evidence = new EvidenceSampler({
@@ -452,8 +440,8 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       if (apiWorkload) await apiWorkload.driver.ensureNamespace('twinlab');
       const workloadPort: ScenarioWorkload | undefined = apiWorkload
         ? new ApiScenarioWorkload(apiWorkload.driver, 'twinlab')
-        : c.provider === 'loopback'
-          ? new LoopbackScenarioWorkload((command) => (c as LoopbackControlPlane).peer.command(command))
+        : c.workload
+          ? new LoopbackScenarioWorkload((command) => c.workload!.command(command))
           : undefined;
       runner = new ScenarioRunner(
         scenario,
@@ -482,8 +470,8 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       const w = apiWorkload;
       workload = w.run(fleetStartedAt + o.durationMs / 2, deadline, () => interrupted || steadyDone);
     }
-    else if (o.podsPerNode > 0 && cloud.provider === 'loopback') {
-      const lb = cloud as LoopbackControlPlane;
+    else if (o.podsPerNode > 0 && cloud.workload) {
+      const lb = cloud.workload;
       // Start the workload once every node is Ready (or a third of the run has passed).
       const readyBy = fleetStartedAt + o.durationMs / 3;
       workload = (async () => {
@@ -517,24 +505,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     progress.finish();
     await runner?.healAll().catch(() => undefined);
     if (fleet) live = fleet.totals();
-    if (usage && usageBase) {
-      usage.sample();
-      const cpu = usage.cpuSecondsSince(usageBase);
-      const peak = usage.peak;
-      usage.stop();
-      controlPlane = Object.fromEntries(
-        Object.keys(cpu).map((name) => [name, { cpuSeconds: round2(cpu[name] ?? 0), peakRssBytes: peak[name]?.rssBytes ?? 0 }]),
-      );
-    }
-    if (containerBase && cloud?.provider === 'containers') {
-      // The container runtime's stats API: CPU since the first sample, RSS at the end (no peak tracking).
-      const end = await (cloud as ContainersControlPlane).sampleUsage().catch(() => undefined);
-      if (end) {
-        controlPlane = Object.fromEntries(
-          Object.values(end.usage).map((u) => [u.name, { cpuSeconds: round2(u.cpuSeconds - (containerBase?.usage[u.name]?.cpuSeconds ?? 0)), peakRssBytes: u.rssBytes }]),
-        );
-      }
-    }
+    if (usage) controlPlane = (await usage.stop()) ?? undefined;
     if (scraper) {
       await scraper.stop();
       const text = scraper.lastText('cloudcore');
@@ -546,8 +517,8 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       apiSlis = apiWorkload.slis();
     }
     if (fleet) fleetResult = await fleet.stop(true);
-    await devices?.stop(cloud?.provider === 'attach').catch((e: unknown) => log(`devices: stopping: ${e instanceof Error ? e.message : String(e)}`));
-    if (apiWorkload) await apiWorkload.stop(cloud?.provider === 'attach');
+    await devices?.stop(cloud?.outlivesRun === true).catch((e: unknown) => log(`devices: stopping: ${e instanceof Error ? e.message : String(e)}`));
+    if (apiWorkload) await apiWorkload.stop(cloud?.outlivesRun === true);
     // After the fleet's last snapshot and before the control plane goes: the final scrape sees both.
     const promEnd = await prometheus?.stop(startedAtMs, log).catch((e: unknown) => log(`prometheus: stopping: ${e instanceof Error ? e.message : String(e)}`));
     if (promEnd?.series) record({ t: 'prometheus-series', atMs: Date.now(), series: promEnd.series });

@@ -25,6 +25,7 @@ import { ProcessExitedError, answers200, tcpAccepts, waitUntil } from './readine
 import { SupervisedProcess } from './supervised-process.js';
 import { findSupervisor } from './supervisor-binary.js';
 import { restartCloudcore } from './cloudcore-restart.js';
+import { processUsageMeter } from '../process-usage.js';
 
 export const LOCAL_KUBEEDGE_VERSION = 'v1.23.1';
 export const LOCAL_KUBERNETES_VERSION = 'v1.32.10';
@@ -459,6 +460,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       caHash,
       logPath,
       cloudRestart: { restartCloudcore: restart },
+      usage: { start: async () => processUsageMeter(processes) },
+      controllerManagerMetricsUrl: `https://127.0.0.1:${ports.controllerManager}/metrics`,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {
