@@ -4,7 +4,7 @@
  * killed with SIGKILL can still be reported.
  */
 import type { FleetTotals } from '../fleet/controller/aggregate.js';
-import type { ShardPeak } from '../fleet/controller/fleet-controller.js';
+import type { ShardPeak } from '../fleet/controller/shard-pool.js';
 import type { ShardEvent } from '../fleet/ipc-messages.js';
 import type { RunSummary, ControlPlaneUsage } from '../report/run-summary.js';
 import type { PhaseRecord } from '../report/run-sections.js';

@@ -17,6 +17,7 @@ import { DEFAULT_PROJECT_ID } from '../protocol/kubeedge/message.js';
 import { parseJoinToken } from '../edge/bootstrap/join-token.js';
 import { ErrorCodes, ExitCodes, TwinlabError, asTwinlabError, exitCodeFor, isTwinlabError } from '../errors.js';
 import { FleetController, type FleetResult } from '../fleet/controller/fleet-controller.js';
+import type { ShardPool } from '../fleet/controller/shard-pool.js';
 import type { FleetTotals } from '../fleet/controller/aggregate.js';
 import { ProgressLine, type ProgressMode } from '../fleet/controller/progress-line.js';
 import { nodeName, type ShardEvent } from '../fleet/ipc-messages.js';
@@ -345,7 +346,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale), deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),
       insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
     });
-    const f = fleet;
+    const f = fleet.shards;
     const onEvents = (events: ShardEvent[]): void => {
       apiWorkload?.onShardEvents(events);
       devices?.onShardEvents(events);
@@ -448,7 +449,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         bindScenarioPorts({
           runStartedAtMs: startedAtMs,
           options: o,
-          fleet: f,
+          fleet,
           cloud: c,
           scraper,
           workload: workloadPort,
@@ -504,7 +505,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
     evidence?.stop();
     progress.finish();
     await runner?.healAll().catch(() => undefined);
-    if (fleet) live = fleet.totals();
+    if (fleet) live = fleet.shards.totals();
     if (usage) controlPlane = (await usage.stop()) ?? undefined;
     if (scraper) {
       await scraper.stop();
@@ -561,7 +562,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
   return { exitCode, summary, outDir };
 }
 
-async function bindWhenReady(devices: RunDevices, fleet: FleetController, nodes: number, readyBy: number, stopped: () => boolean): Promise<void> {
+async function bindWhenReady(devices: RunDevices, fleet: ShardPool, nodes: number, readyBy: number, stopped: () => boolean): Promise<void> {
   while (!stopped() && Date.now() < readyBy && fleet.totals().states.ready < nodes) await new Promise((r) => setTimeout(r, 250));
   if (!stopped()) await devices.bind();
 }
