@@ -4,13 +4,13 @@
  * teardown collects for the run's last events.
  */
 import type { ControlPlane } from '../cloud/control-plane.js';
-import type { FleetTotals } from '../fleet/controller/aggregate.js';
+import type { FleetTotals } from '../model/fleet-totals.js';
 import type { FleetResult } from '../fleet/controller/fleet-controller.js';
-import type { RunEvent } from '../record/run-events.js';
-import type { ControlPlaneUsage } from '../report/run-summary.js';
-import type { Sli } from '../report/slo.js';
+import type { RunEvent } from '../model/run-events.js';
+import type { ControlPlaneUsage } from '../model/run-summary.js';
+import type { Sli } from '../model/slo.js';
 import type { LoadedScenario } from '../scenario/scenario-loader.js';
-import type { ApiWorkloadSection } from './api-workload.js';
+import type { ApiWorkloadSection } from '../model/api-workload-section.js';
 import type { RunRecorder } from './run-recorder.js';
 import type { RunState } from './run-state.js';
 import type { SimOptions } from './sim-options.js';

@@ -76,6 +76,7 @@ export async function openApiWorkload(run: RunContext, cloud: ControlPlane): Pro
     concurrency: o.podConcurrency,
     namespace: 'twinlab',
     withRefs: o.podRefs,
+    record: run.record,
   });
   const takeOutcome = (): void => {
     if (run.outcome.apiWorkload) return;

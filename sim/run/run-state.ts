@@ -3,7 +3,7 @@
  * the run is ending (interrupted, failed, stalled, steady long enough), whether it is tearing
  * down, and the one wake-up of the wait for its end.
  */
-import type { RunSummary } from '../report/run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 
 export class RunState {
   /** SIGINT or SIGTERM arrived. */

@@ -14,8 +14,8 @@ import { ProgressLine, type ProgressMode } from '../fleet/controller/progress-li
 import type { ShardEvent } from '../fleet/ipc-messages.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
 import { RunEventMetrics } from '../metrics/run-event-metrics.js';
-import type { RunEvent } from '../record/run-events.js';
-import type { RunSummary } from '../report/run-summary.js';
+import type { RunEvent } from '../model/run-events.js';
+import type { RunSummary } from '../model/run-summary.js';
 import { writeReports } from '../report/write-reports.js';
 import { ApiNodeTracker } from '../scenario/api-node-tracker.js';
 import { LinkTracker } from '../scenario/link-tracker.js';

@@ -3,8 +3,8 @@
  * the faults injected into it, started together and stopped together into one result.
  */
 import { FleetFaults, type FaultResult } from './fleet-faults.js';
-import { ShardPool, type FleetOptions, type ShardPeak } from './shard-pool.js';
-import type { FleetTotals } from './aggregate.js';
+import { ShardPool, type FleetOptions } from './shard-pool.js';
+import type { FleetTotals, ShardPeak } from '../../model/fleet-totals.js';
 
 export interface FleetResult {
   totals: FleetTotals;

@@ -15,6 +15,7 @@ import type {
   ShardToController,
 } from '../ipc-messages.js';
 import { aggregate, type FleetTotals } from './aggregate.js';
+import type { ShardPeak } from '../../model/fleet-totals.js';
 import { hubClientKind, type HubClientKind } from '../../edge/hub/hub-link.js';
 import { childEntry, type ChildEntry } from '../../util/child-entry.js';
 import { SHARD_OPEN_FILES, planProcesses, type ProcessPlan } from '../../util/open-files-plan.js';
@@ -36,14 +37,6 @@ export interface FleetOptions extends FleetShardConfig {
   execArgv?: string[];
 }
 
-export interface ShardPeak {
-  index: number;
-  pid: number;
-  nodes: number;
-  peakRssBytes: number;
-  cpuSeconds: number;
-  runEventLoopLagP99Ms: number;
-}
 
 /** A shard's answer to a fault command. */
 export type FaultReply = Extract<ShardToController, { type: 'fault-applied' | 'fault-healed' | 'fault-failed' }>;
