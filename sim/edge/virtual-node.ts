@@ -9,7 +9,7 @@ import type { SecureContext } from 'node:tls';
 import { isTwinlabError } from '../errors.js';
 import { isWireError } from '../protocol/kubeedge/ack-policy.js';
 import { decodeMessage } from '../protocol/kubeedge/codec.js';
-import { goJsonString, toGoSpelling } from '../protocol/kubeedge/go-json.js';
+import { buildFrame } from '../protocol/kubeedge/frame-builder.js';
 import type { Message } from '../protocol/kubeedge/message.js';
 import { objectRespText, scanReplyEnvelope } from '../protocol/kubeedge/reply-scan.js';
 import { NodeState, resourceType, trafficKey } from './edge-counters.js';
@@ -131,12 +131,6 @@ type ObjectContent = Record<string, unknown>;
 
 function asObject(v: unknown): ObjectContent | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as ObjectContent) : undefined;
-}
-
-/** One wire message with Go's field order (beehive model.Message) and a trailing newline; content is JSON text, put in Go's spelling. */
-function frame(msgId: string, parentId: string | undefined, timestamp: number, source: string, group: string, operation: string, resource: string, contentJson: string): string {
-  const parent = parentId ? `,"parent_msg_id":"${parentId}"` : '';
-  return `{"header":{"msg_id":"${msgId}"${parent},"timestamp":${timestamp}},"route":{"source":"${source}","group":"${group}","operation":"${operation}","resource":${goJsonString(resource)}},"content":${toGoSpelling(contentJson)}}\n`;
 }
 
 /**
@@ -468,7 +462,7 @@ export class VirtualNode implements TimerTarget, HubListener {
 
   private sendKeepalive(): void {
     if (this.hub === undefined && !this.linkLost) return;
-    const text = frame(randomUUID(), undefined, Date.now(), 'websocket', 'resource', 'keepalive', 'node', '"ping"');
+    const text = buildFrame(randomUUID(), undefined, Date.now(), 'websocket', 'resource', 'keepalive', 'node', '"ping"');
     if (this.transmit(text, 'keepalive', 'node')) this.rt.counters.keepalives += 1;
   }
 
@@ -482,7 +476,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     (this.pending ??= new Map()).set(msgId, { kind, operation, resource, madeAt, content, pod, deadline: this.rt.wheel.now() + timeout, queued: offline });
     this.rt.counters.pendingRequests += 1;
     if (this.timers[T_REQUEST_TIMEOUT] === NO_TIMER) this.arm(T_REQUEST_TIMEOUT, timeout);
-    if (!offline) this.transmit(frame(msgId, undefined, madeAt, 'edged', 'meta', operation, resource, content), operation, resource);
+    if (!offline) this.transmit(buildFrame(msgId, undefined, madeAt, 'edged', 'meta', operation, resource, content), operation, resource);
   }
 
   /**
@@ -556,7 +550,7 @@ export class VirtualNode implements TimerTarget, HubListener {
     for (const [msgId, p] of this.pending) {
       if (!p.queued) continue;
       p.queued = false;
-      this.transmit(frame(msgId, undefined, p.madeAt, 'edged', 'meta', p.operation, p.resource, p.content), p.operation, p.resource);
+      this.transmit(buildFrame(msgId, undefined, p.madeAt, 'edged', 'meta', p.operation, p.resource, p.content), p.operation, p.resource);
     }
   }
 
@@ -600,7 +594,7 @@ export class VirtualNode implements TimerTarget, HubListener {
 
   /** metamanager's ACK: `response` to the message's id, its source, group and resource copied, content "OK". */
   private ackFrame(msgId: string, source: string, group: string, resource: string): void {
-    const text = frame(randomUUID(), msgId, Date.now(), source, group, 'response', resource, '"OK"');
+    const text = buildFrame(randomUUID(), msgId, Date.now(), source, group, 'response', resource, '"OK"');
     if (this.transmit(text, 'response', resource)) this.rt.counters.acksSent += 1;
   }
 
