@@ -45,11 +45,13 @@ export interface VirtualNodeOptions {
 }
 
 /**
- * The fields after `state` are package-internal: the module functions beside this file read and
- * write them, and nothing outside sim/edge may. They stay plain fields of this one object, declared
- * and initialised in this order, so every node has the same shape and costs what it did as a
- * single class; outside sim/edge only the members above the fields' comment and the methods below
- * them are used.
+ * A virtual edgecore. Outside sim/edge a node is used through `name`, `index`, `state`, the getters
+ * and the methods (start, stop, restore, podUids, and the wheel's and the hub link's callbacks;
+ * setState and onAnsweredOffline are for the modules).
+ * The fields after `state` are package-internal, as a Go struct's lower-case fields are to its
+ * package: the module functions beside this file read and write them, nothing outside sim/edge
+ * may. They are plain fields of this one object, declared and initialised in this order, so every
+ * node has one shape and the same footprint as when the modules were methods.
  */
 export class VirtualNode implements TimerTarget, HubListener {
   readonly name: string;
