@@ -11,7 +11,7 @@ import { endWithLauncher } from './run/launcher-watch.js';
 import { runShardCommand } from './fleet/shard/shard-command.js';
 import { TWINLAB_VERSION } from './version.js';
 import { runScenariosCommand } from './scenario/scenarios-command.js';
-import { runReportCommand } from './report/report-command.js';
+import { runReportCommand } from './commands/report-command.js';
 import { runCompareCommand } from './report/compare-command.js';
 import { runPrometheusCommand } from './prometheus/prometheus-command.js';
 import { runCapacityCommand } from './capacity/capacity-command.js';

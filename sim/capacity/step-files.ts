@@ -5,9 +5,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readEventLog, type RunEventRecord } from '../record/event-log.js';
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { RunReducer } from '../record/run-reducer.js';
-import type { RunSummary } from '../report/run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 import { EVENTS_FILE } from '../run/run-recorder.js';
 import type { ScrapeRecord } from './step-measurement.js';
 

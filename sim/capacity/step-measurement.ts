@@ -4,10 +4,10 @@
  * run could not see their processes), the step's SLIs and the harness's own cost. The window is
  * cut from the step's own `stage` events, so a step never inherits another step's load.
  */
-import type { EvidenceSample } from '../record/evidence.js';
-import { processRole } from '../record/evidence.js';
+import type { EvidenceSample } from '../model/evidence.js';
+import { processRole } from '../model/evidence.js';
 import type { RunEventRecord } from '../record/event-log.js';
-import type { RunSummary } from '../report/run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 import type { SeriesPoint } from '../cloud/metrics-scraper.js';
 
 /** How the machine-cpu rule (limit-rules.ts) says that processes outside the run took most of the CPU. */

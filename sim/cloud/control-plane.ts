@@ -3,8 +3,9 @@
  * what to scrape, which processes to account for, and how to stop it; and, where the provider can,
  * how to restart cloudcore.
  */
+import type { CloudProviderName, ConfigEntry, ControlPlaneConfig } from '../model/control-plane-info.js';
 
-export type CloudProviderName = 'local' | 'containers' | 'attach' | 'loopback';
+export type { CloudProviderName, ConfigEntry, ControlPlaneConfig };
 
 export interface MetricsTarget {
   /** e.g. "cloudcore", "kube-apiserver", "loopback-peer". */
@@ -17,29 +18,6 @@ export interface MetricsTarget {
 export interface ControlPlaneProcess {
   name: string;
   pid: number;
-}
-
-/** One field of a component's config: what the run asked for and what the component ran with. */
-export interface ConfigEntry {
-  /** e.g. "modules.cloudHub.nodeLimit". */
-  key: string;
-  /** The value the run wrote (a what-if knob or the provider's own choice); null: not written, the component's default applied. */
-  requested: string | number | boolean | null;
-  /** The value the component ran with. */
-  effective: string | number | boolean;
-  /** True when the component replaced a requested value. */
-  overridden: boolean;
-  /** Why the effective value is not simply the requested or default one. */
-  reason?: string;
-}
-
-/** The control plane's configuration as far as a run changed it or the component rewrote it. */
-export interface ControlPlaneConfig {
-  cloudcore: ConfigEntry[];
-  /** Flags added to kube-apiserver's own (`--apiserver-arg`). */
-  apiserverArgs: string[];
-  /** How the effective values were checked, e.g. against cloudcore's own config dump. */
-  checkedAgainst?: string;
 }
 
 /** How cloudcore is stopped for a restart: SIGTERM (an upgrade, a rescheduled pod) or SIGKILL (a crash, an OOM kill). */

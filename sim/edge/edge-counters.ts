@@ -2,8 +2,11 @@
  * What a shard's virtual nodes count, as plain numbers on the hot path. The shard ships a
  * snapshot over IPC; the controller sums shards and exposes them as `twinlab_*` metrics.
  */
-import { BucketHistogram, DURATION_S_BOUNDS, LATENCY_MS_BOUNDS, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
-import { DeviceCounters, type DeviceCountersSnapshot } from './device-twin/device-counters.js';
+import { BucketHistogram, DURATION_S_BOUNDS, LATENCY_MS_BOUNDS } from '../model/bucket-histogram.js';
+import { NODE_STATE_NAMES, type EdgeCountersSnapshot, type NodeStateName } from '../model/edge-counters-snapshot.js';
+import { DeviceCounters } from './device-twin/device-counters.js';
+
+export { NODE_STATE_NAMES, type EdgeCountersSnapshot, type NodeStateName };
 
 export const NodeState = {
   Idle: 0,
@@ -16,53 +19,6 @@ export const NodeState = {
   Failed: 7,
 } as const;
 export type NodeState = (typeof NodeState)[keyof typeof NodeState];
-export const NODE_STATE_NAMES = ['idle', 'bootstrapping', 'connecting', 'registering', 'ready', 'reconnecting', 'stopped', 'failed'] as const;
-export type NodeStateName = (typeof NODE_STATE_NAMES)[number];
-
-export interface EdgeCountersSnapshot {
-  states: Record<NodeStateName, number>;
-  /** Sockets open right now. */
-  connected: number;
-  connects: number;
-  connectFailures: number;
-  reconnects: number;
-  disconnects: number;
-  keepalives: number;
-  acksSent: number;
-  /** Downstream messages whose msg_id this node had already seen (cloud resends). */
-  duplicates: number;
-  malformed: number;
-  /** Upstream requests that got no reply within the request timeout (each timeout counts). */
-  unanswered: number;
-  /** Upstream requests still waiting for a reply at snapshot time. */
-  pendingRequests: number;
-  /** Replies the cloud sent as errors (besides NotFound/AlreadyExists, which are protocol). */
-  errorReplies: number;
-  sendFailures: number;
-  /**
-   * The send whose failure made a node notice a lost link, by what it was (`keepalive`, `lease`,
-   * `other`): a lost lease waits 60 s for its re-send, so this predicts which Nodes turn Unknown.
-   */
-  firstFailedSend?: Record<string, number>;
-  /** Requests edgecore's metamanager refused at once because edgehub had published "disconnected". */
-  failedFastOffline?: number;
-  /** "operation\ttype" → count. */
-  sent: Record<string, number>;
-  received: Record<string, number>;
-  bytesSent: number;
-  bytesReceived: number;
-  ackLatencyMs: HistogramSnapshot;
-  bootstrapSeconds: HistogramSnapshot;
-  /** Upstream request (first send) → its reply, ms, by request kind (`register`, `lease update`, …); absent in older snapshots. */
-  requestLatencyMs?: Record<string, HistogramSnapshot>;
-  /** Pods created on nodes and reported Running. */
-  podsCreated: number;
-  podsRunning: number;
-  podsDeleted: number;
-  /** The nodes' devicetwins and mappers; absent in snapshots from before devices were counted. */
-  devices?: DeviceCountersSnapshot;
-}
-
 export class EdgeCounters {
   readonly states = new Int32Array(NODE_STATE_NAMES.length);
   connected = 0;

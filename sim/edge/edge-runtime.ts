@@ -11,6 +11,9 @@ import type { VersionProfile } from './version-profile.js';
 import type { NodeCapacity } from './node-objects.js';
 import type { HubDialer } from './hub/hub-link.js';
 import type { DeviceRuntime } from './device-twin/device-runtime.js';
+import type { FailedSendKind, FirstFailedSendEvent, LinkEvent, NodeReadyEvent, NodeWarnEvent, ObjectReceivedEvent, PodRunningEvent } from '../model/shard-events.js';
+
+export type { FailedSendKind };
 
 /** Timings, all in ms. The defaults are edgecore's. */
 export interface EdgeTimings {
@@ -96,25 +99,30 @@ export interface EdgeConfig {
   checkServerIdentity?: (host: string, cert: unknown) => Error | undefined;
 }
 
-/** What a node's first failed send on a lost link was: the lease is the one that makes its Node turn Unknown. */
-export type FailedSendKind = 'keepalive' | 'lease' | 'other';
-
-/** Events a shard forwards to the controller/recorder. All optional; times are wall-clock ms. */
+/**
+ * Events a shard forwards to the controller/recorder: the model's shard events (sim/model/shard-events.ts)
+ * with their fields as arguments, so a node builds no object of its own. All optional.
+ */
 export interface EdgeEvents {
-  /** Registered: `joinMs` is from the node's start (bootstrap included) to the register reply. */
-  nodeReady?(node: string, atMs: number, joinMs: number): void;
-  objectReceived?(node: string, type: string, operation: string, uid: string, resourceVersion: string, atMs: number): void;
-  podRunning?(node: string, uid: string, atMs: number): void;
-  /** The hub link opened (`up`) or was lost: recovery times after storms, partitions and outages. */
-  linkChanged?(node: string, up: boolean, atMs: number): void;
-  /**
-   * The send that failed on a lost link and so made the node notice the loss (that message is
-   * lost: edgehub does not re-queue it). `leasePending`: a lease request sent before the loss was
-   * still unanswered, so it waits for the 60 s re-send as a failed lease would.
-   */
-  firstFailedSend?(node: string, send: FailedSendKind, detail: string, leasePending: boolean, atMs: number): void;
-  /** A node-level problem worth one log line (malformed frame, bootstrap failure). */
-  warn?(node: string, code: string, message: string): void;
+  nodeReady?(node: NodeReadyEvent['node'], atMs: NodeReadyEvent['atMs'], joinMs: NodeReadyEvent['joinMs']): void;
+  objectReceived?(
+    node: ObjectReceivedEvent['node'],
+    type: ObjectReceivedEvent['type'],
+    operation: ObjectReceivedEvent['operation'],
+    uid: ObjectReceivedEvent['uid'],
+    resourceVersion: ObjectReceivedEvent['resourceVersion'],
+    atMs: ObjectReceivedEvent['atMs'],
+  ): void;
+  podRunning?(node: PodRunningEvent['node'], uid: PodRunningEvent['uid'], atMs: PodRunningEvent['atMs']): void;
+  linkChanged?(node: LinkEvent['node'], up: LinkEvent['up'], atMs: LinkEvent['atMs']): void;
+  firstFailedSend?(
+    node: FirstFailedSendEvent['node'],
+    send: FirstFailedSendEvent['send'],
+    detail: FirstFailedSendEvent['detail'],
+    leasePending: FirstFailedSendEvent['leasePending'],
+    atMs: FirstFailedSendEvent['atMs'],
+  ): void;
+  warn?(node: NodeWarnEvent['node'], code: NodeWarnEvent['code'], message: NodeWarnEvent['message']): void;
 }
 
 export interface EdgeRuntime {

@@ -1,15 +1,19 @@
 /**
  * The only thing the fleet controller and its shard processes share: typed IPC messages.
  * Controller → shard: start, stop. Shard → controller: ready, snapshot, events, stopped, fatal.
+ * The events themselves are the run's model (sim/model/shard-events.ts).
  */
-import type { EdgeCountersSnapshot } from '../edge/edge-counters.js';
-import type { EdgeTimings, FailedSendKind } from '../edge/edge-runtime.js';
+import type { EdgeCountersSnapshot } from '../model/edge-counters-snapshot.js';
+import type { EdgeTimings } from '../edge/edge-runtime.js';
+import type { ShardEvent } from '../model/shard-events.js';
 import type { DeviceTimings } from '../edge/device-twin/device-runtime.js';
 import type { EnrollMode } from '../edge/bootstrap/enroll.js';
 import type { HubClientKind } from '../edge/hub/hub-link.js';
 import type { ChaosSnapshot, FaultCounts } from '../chaos/chaos-counters.js';
 import type { LinkFaultSpec } from '../chaos/link-fault.js';
 import type { NodeSelector } from '../chaos/node-selector.js';
+
+export type { ShardEvent };
 
 export interface ShardConfig {
   index: number;
@@ -83,17 +87,6 @@ export interface ShardSnapshot {
   /** The link-fault layer's counters (absent from shards without one). */
   chaos?: ChaosSnapshot;
 }
-
-export type ShardEvent =
-  | { kind: 'node-ready'; node: string; atMs: number; joinMs: number }
-  | { kind: 'object'; node: string; type: string; operation: string; uid: string; resourceVersion: string; atMs: number }
-  | { kind: 'pod-running'; node: string; uid: string; atMs: number }
-  /** A desired value from the cloud written to a device (`ok` false: the write failed); `device` is `<ns>/<name>`. */
-  | { kind: 'device-write'; node: string; device: string; property: string; value: string; receivedAtMs: number; writtenAtMs: number; ok: boolean }
-  | { kind: 'link'; node: string; up: boolean; atMs: number }
-  /** The send whose failure made the node notice a lost link (that message is lost); `leasePending`: a lease request was unanswered then. */
-  | { kind: 'first-failed-send'; node: string; send: FailedSendKind; detail: string; leasePending: boolean; atMs: number }
-  | { kind: 'warn'; node: string; code: string; message: string };
 
 export type ControllerToShard =
   | { type: 'start'; config: ShardConfig }

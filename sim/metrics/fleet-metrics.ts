@@ -10,7 +10,7 @@ import { emptyDeviceCounters, IO_ERROR_KINDS, type DeviceCountersSnapshot, type 
 import { aggregate, type FleetTotals } from '../fleet/controller/aggregate.js';
 import { sumChaos, type ChaosSnapshot } from '../chaos/chaos-counters.js';
 import type { ShardSnapshot } from '../fleet/ipc-messages.js';
-import type { HistogramSnapshot } from './bucket-histogram.js';
+import type { HistogramSnapshot } from '../model/bucket-histogram.js';
 import { CONTROLLER_METRICS_PREFIX, METRIC_CATALOGUE, type MetricName, type MetricSpec } from './metric-catalogue.js';
 
 export interface FleetMetricsOptions {

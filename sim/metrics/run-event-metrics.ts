@@ -1,12 +1,12 @@
 /**
  * The run's own measurements as Prometheus metrics, made from the same events the summary is
- * made from (sim/record/run-events.ts): join → Ready, pod startup and its two halves, the delivery
+ * made from (sim/model/run-events.ts): join → Ready, pod startup and its two halves, the delivery
  * of every object the workload changed (ConfigMap → edge among them), device report and desired
  * round-trip latencies, and which run stage, scenario phase and faults are in force — so Grafana
  * can draw the summary's numbers over time and annotate phases and faults.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { RUN_EVENT_METRIC_CATALOGUE, type RunEventMetricName } from './metric-catalogue.js';
 
 /** Seconds: from a few ms (a loopback delivery) to minutes (a join through a stalled cloud). */

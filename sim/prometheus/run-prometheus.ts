@@ -15,7 +15,7 @@ import { buildPrometheus, findPrometheus, type PrometheusSource } from './promet
 import { prometheusConfig, type PrometheusScrapeTarget } from './prometheus-config.js';
 import { PrometheusServer } from './prometheus-server.js';
 import { readRunSeries } from './run-series.js';
-import type { ControlPlaneSeries } from '../report/control-plane-series.js';
+import type { ControlPlaneSeries } from '../model/control-plane-series.js';
 
 export type PrometheusMode = 'auto' | 'on' | 'off';
 

@@ -4,7 +4,7 @@
  * goroutines and open files, kube-apiserver's request rate and p99 latency, etcd latency (both
  * kube-apiserver's view of it and etcd's own WAL fsync).
  */
-import { alignChart, type ControlPlaneSeries, type SeriesChart } from '../report/control-plane-series.js';
+import { alignChart, type ControlPlaneSeries, type SeriesChart } from '../model/control-plane-series.js';
 import type { PrometheusApi, PromSeries } from './prometheus-api.js';
 
 export interface SeriesQuery {

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryLedger, type Expectation, type Receipt } from './delivery-ledger.js';
+import { DeliveryLedger, type Receipt } from './delivery-ledger.js';
 import { change, got, SECTION } from './delivery-ledger.test-kit.js';
 import { EventLog, readEventLog } from './event-log.js';
+import type { Expectation } from '../model/run-events.js';
 
 describe('DeliveryLedger replayed from an event log', () => {
   let dir = '';

@@ -1,5 +1,6 @@
 /** Shorthands for the ledger tests: objects named `name` have uid `uid-<name>` and live in `default`. */
-import type { Expectation, Receipt } from './delivery-ledger.js';
+import type { Receipt } from './delivery-ledger.js';
+import type { Expectation } from '../model/run-events.js';
 
 export function change(node: string, name: string, rv: string | null, atMs: number, phase = 'steady', kind = 'pod'): Expectation {
   return { node, kind, namespace: 'default', name, uid: `uid-${name}`, resourceVersion: rv, atMs, phase };

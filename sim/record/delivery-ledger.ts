@@ -29,22 +29,10 @@
  * never-expected objects of tracked kinds are detected and reported in `stats()` only. Receipts of
  * untracked kinds (e.g. the node's own Lease) keep no state at all.
  */
-import type { LedgerCounts, LedgerSection, LostObject } from '../report/run-sections.js';
-import { percentilesOf } from '../report/run-summary.js';
+import type { LedgerCounts, LedgerSection, LostObject } from '../model/run-sections.js';
+import { percentilesOf } from '../model/percentiles.js';
+import type { Expectation } from '../model/run-events.js';
 import { compareRv, parseRv, type RvOrder } from './resource-version.js';
-
-/** A change the workload made: the object's expected final state on `node` is now this. */
-export interface Expectation {
-  node: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  uid: string;
-  /** The RV the change produced; null when the change deleted the object. */
-  resourceVersion: string | null;
-  atMs: number;
-  phase: string;
-}
 
 /** An object message a node received. */
 export interface Receipt {

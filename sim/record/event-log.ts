@@ -11,6 +11,9 @@ import { closeSync, createReadStream, fdatasyncSync, fstatSync, ftruncateSync, o
 import { ErrorCodes, TwinlabError } from '../errors.js';
 
 /** The minimal shape of every record in the log: a type tag and milliseconds since the run started. */
+/** The file a run's events go to, in its run directory. */
+export const EVENTS_FILE = 'events.jsonl';
+
 export type RunEventRecord = { t: string; atMs: number } & Record<string, unknown>;
 
 export interface EventLogOptions {

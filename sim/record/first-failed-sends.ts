@@ -3,7 +3,7 @@
  * events: a lost lease waits for the metaclient's 60 s re-send, so the nodes whose lease failed
  * first (or was unanswered when the link died) are the ones kube-controller-manager marks Unknown.
  */
-import type { FailedSendKind } from '../edge/edge-runtime.js';
+import type { FailedSendKind } from '../model/shard-events.js';
 
 export interface FirstFailedSend {
   node: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EvidenceSample, ProcessSample } from './evidence.js';
+import type { EvidenceSample, ProcessSample } from '../model/evidence.js';
 import { diagnoseLimits, sustainedRuns, OTHER_PROCESSES } from './limit-rules.js';
 
 const T0 = 1_800_000_000_000;

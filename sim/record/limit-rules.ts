@@ -1,13 +1,13 @@
 /**
- * "What held the fleet back": rules over the run's one-second evidence (evidence.ts) that name
+ * "What held the fleet back": rules over the run's one-second evidence (sim/model/evidence.ts) that name
  * the limits the run hit, each with the time it began and the figures behind it, and say which
  * came first. A rule fires on a condition that held for several consecutive samples, so one slow
  * second is not a limit. A setting cloudcore rewrote at start is never blamed at its requested
  * value: the rules name what cloudcore ran with.
  */
-import type { EvidenceSample, ProcessSample } from './evidence.js';
-import { processRole } from './evidence.js';
-import type { LimitFinding, LimitsSection } from '../report/run-sections.js';
+import type { EvidenceSample, ProcessSample } from '../model/evidence.js';
+import { processRole } from '../model/evidence.js';
+import type { LimitFinding, LimitsSection } from '../model/run-sections.js';
 
 export interface LimitContext {
   runStartMs: number;

@@ -1,6 +1,6 @@
 /** Building blocks of event logs for reducer tests. */
-import type { SloSpec } from '../report/slo.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../model/run-events.js';
+import type { SloSpec } from '../model/slo.js';
 
 export const T0 = 1_800_000_000_000;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ControlPlaneConfig } from '../cloud/control-plane.js';
 import { RunReducer, cloudcoreClientQps } from './run-reducer.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { T0, runStart } from './run-events.test-kit.js';
+import type { ControlPlaneConfig } from '../model/control-plane-info.js';
 
 const config: ControlPlaneConfig = {
   cloudcore: [

@@ -4,17 +4,17 @@
  * from the last snapshot before the stop and counts from the final totals.
  */
 import { describe, expect, it } from 'vitest';
-import { aggregate, type FleetTotals } from '../fleet/controller/aggregate.js';
-import { emptyDeviceCounters, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
 import { RunReducer } from './run-reducer.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { T0, runStart } from './run-events.test-kit.js';
+import { emptyFleetTotals, type FleetTotals } from '../model/fleet-totals.js';
+import { emptyDeviceCounters, type DeviceCountersSnapshot } from '../model/device-counters-snapshot.js';
 
 
 function withDevices(d: Partial<DeviceCountersSnapshot> & { exception?: number; reset?: number }): FleetTotals {
   const { exception = 0, reset = 0, ...rest } = d;
   const base = emptyDeviceCounters();
-  return { ...aggregate([]), devices: { ...base, ...rest, readErrors: { ...base.readErrors, exception, reset } } };
+  return { ...emptyFleetTotals(), devices: { ...base, ...rest, readErrors: { ...base.readErrors, exception, reset } } };
 }
 
 function snapshot(atS: number, d: Parameters<typeof withDevices>[0]): RunEvent {
@@ -112,6 +112,32 @@ describe('run reducer: devices', () => {
     ]);
   });
 
+  it('a killed run (no run-end) keeps its devices section from the snapshots and devices events that reached the disk', () => {
+    const r = new RunReducer();
+    const events: RunEvent[] = [
+      start(),
+      { t: 'devices-setup', atMs: T0 + 500, setup: { protocol: 'onvif', perNode: 1, devices: 4, via: 'api' } },
+      snapshot(1, { devices: 4, online: 4, members: 4, reads: 40, twinReports: 40 }),
+      devices(2, [5, 6, 7], { desiredSet: 2, desiredToReportedMs: [700] }),
+      snapshot(3, { devices: 4, online: 3, members: 4, reads: 90, twinReports: 90, reset: 2 }),
+      devices(4, [9], { desiredSet: 4, desiredWritten: 3, errors: ['set desired: 409'] }),
+    ];
+    for (const e of events) r.apply(e);
+    const s = r.summary();
+    expect(s.interrupted).toBe(true);
+    const d = s.devices!;
+    expect(d.setup).toEqual({ protocol: 'onvif', perNode: 1, devices: 4, via: 'api' });
+    expect(d.devices).toEqual({ created: 4, createFailed: 0, onNodes: 4, online: 3, members: 4 });
+    expect(d.reads.total).toBe(90);
+    expect(d.reads.errors).toMatchObject({ reset: 2 });
+    expect(d.latency.reportToApiMs).toMatchObject({ count: 4, max: 9 });
+    expect(d.latency.desiredToReportedMs).toMatchObject({ count: 1, p50: 700 });
+    expect(d.desired).toEqual({ set: 4, written: 3, shown: 0 });
+    expect(d.errors).toEqual(['set desired: 409']);
+    expect(d.fakeDevices).toEqual({ devices: 4, requests: 40, faultAnswers: 0, drops: 0 });
+    expect(s.slis.device_report_latency_ms).toMatchObject({ count: 4 });
+  });
+
   it('a phase no snapshot fell in has its device SLI, null', () => {
     const r = new RunReducer();
     r.apply(start());
@@ -130,7 +156,7 @@ describe('run reducer: devices', () => {
   it('without devices: no section, the device SLIs empty or null, so SLOs on them fail for no data unless optional', () => {
     const r = new RunReducer();
     r.apply({ ...start(), slos: [{ sli: 'device_report_latency_ms', threshold: 'p(99)<=100', optional: true }, { sli: 'device_read_errors', threshold: 'value==0', optional: true }, { sli: 'device_desired_roundtrip_ms', threshold: 'p(99)<=1' }] } as RunEvent);
-    r.apply({ t: 'snapshot', atMs: T0 + 1000, totals: aggregate([]), cloudcoreConnected: null });
+    r.apply({ t: 'snapshot', atMs: T0 + 1000, totals: emptyFleetTotals(), cloudcoreConnected: null });
     r.apply({ t: 'run-end', atMs: T0 + 2000, interrupted: false, error: null, fleet: null, controlPlane: null, cloudcoreConnectedNodes: [], workload: null, workloadSlis: {}, apiPodStartupMs: null, extraSlis: {} });
     const s = r.summary();
     expect(s.devices).toBeNull();

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate } from '../fleet/controller/aggregate.js';
 import { ErrorCodes } from '../errors.js';
 import { RunReducer, distributionOf, phaseSliName } from './run-reducer.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../model/run-events.js';
+import { emptyFleetTotals } from '../model/fleet-totals.js';
 import { T0, runStart } from './run-events.test-kit.js';
 
-const totals = aggregate([]);
+const totals = emptyFleetTotals();
 
 function start(): RunEvent {
   return runStart('reconnect-storm', [

@@ -3,21 +3,25 @@
  * through the same reducer, so `twinlab report <run-dir>` on a killed run's events.jsonl gives the
  * same summary the run would have written, up to the last event that reached the disk.
  */
-import { total, type FleetTotals } from '../fleet/controller/aggregate.js';
-import type { ShardEvent } from '../fleet/ipc-messages.js';
-import { buildSummary, type RunSummary } from '../report/run-summary.js';
-import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, StageRecord, TimeSeries } from '../report/run-sections.js';
-import { evaluateSlos, runSlos, type Sli, type SloResult } from '../report/slo.js';
-import type { HarnessCost } from '../report/run-summary.js';
-import type { EvidenceSample } from './evidence.js';
-import { seriesFromEvidence, type ControlPlaneSeries } from '../report/control-plane-series.js';
-import { diagnoseLimits } from './limit-rules.js';
+import type { RunEvent } from '../model/run-events.js';
+import type { RunSummary, HarnessCost } from '../model/run-summary.js';
+import type { ApiWorkloadSection } from '../model/api-workload-section.js';
+import type { Distribution, FaultRecord, LedgerSection, PhaseRecord, StageRecord, TimeSeries } from '../model/run-sections.js';
+import type { Sli, SloResult } from '../model/slo.js';
+import type { EvidenceSample } from '../model/evidence.js';
+import type { ShardEvent } from '../model/shard-events.js';
+import { total, type FleetTotals } from '../model/fleet-totals.js';
+import { seriesFromEvidence, type ControlPlaneSeries } from '../model/control-plane-series.js';
+import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../model/device-counters-snapshot.js';
+import { errorRatioOf, type DevicePhaseRow, type DeviceSeries, type DevicesSection, type DevicesSetup } from '../model/devices-section.js';
 import { ErrorCodes, isTwinlabError } from '../errors.js';
-import { emptyDeviceCounters, errorTotal, IO_ERROR_KINDS, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
-import { buildDevicesSection, errorRatioOf, type DevicePhaseRow, type DeviceSeries, type DevicesSection, type DevicesSetup } from '../report/devices-section.js';
+import { ApiWorkloadFold } from './api-workload-fold.js';
+import { buildSummary } from './build-summary.js';
+import { buildDevicesSection } from './build-devices-section.js';
+import { evaluateSlos, runSlos } from './slo.js';
+import { diagnoseLimits } from './limit-rules.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import { FirstFailedSends } from './first-failed-sends.js';
-import type { RunEvent } from './run-events.js';
 
 type RunStart = Extract<RunEvent, { t: 'run-start' }>;
 type RunEnd = Extract<RunEvent, { t: 'run-end' }>;
@@ -73,6 +77,10 @@ export class RunReducer {
   /** `warning` events in the order they came (for the reports' "what held the fleet back"). */
   readonly warnings: Array<Extract<RunEvent, { t: 'warning' }>> = [];
   private promSeries: ControlPlaneSeries | undefined;
+  /** The API workload's fold, from its first `api-workload` event on (null: the run had none so far). */
+  private apiWorkload: ApiWorkloadFold | null = null;
+  private apiProgress: Extract<RunEvent, { t: 'api-workload' }> | undefined;
+  private readonly apiErrors: string[] = [];
 
   apply(e: RunEvent): void {
     switch (e.t) {
@@ -92,6 +100,13 @@ export class RunReducer {
       }
       case 'shard':
         for (const s of e.events) this.applyShardEvent(s);
+        this.apiWorkload?.onShardEvents(e.events);
+        break;
+      case 'api-workload':
+        this.apiWorkload ??= new ApiWorkloadFold();
+        this.apiWorkload.observe(e.observations);
+        this.apiProgress = e;
+        this.apiErrors.push(...e.errors);
         break;
       case 'expect':
         this.expectations++;
@@ -242,9 +257,12 @@ export class RunReducer {
     const error = end ? end.error : { code: ErrorCodes.Interrupted, message: 'the run stopped without finishing (no run-end event): rebuilt from the events that reached the disk' };
     const fleet = end?.fleet ?? (this.lastTotals ? { totals: this.lastTotals, shards: [], unansweredAtStop: 0 } : undefined);
     const ledger = this.ledgerSection(fleet?.totals.unanswered ?? 0, fleet?.unansweredAtStop ?? 0);
-    const podStartupMs = end?.apiPodStartupMs ?? this.podStartupMs;
+    // A run that ended wrote its API workload's section and SLIs in `run-end`; a killed one has them
+    // from the recorded observations.
+    const api = this.apiWorkloadRebuilt(end);
+    const podStartupMs = end?.apiPodStartupMs ?? api?.podStartupMs ?? this.podStartupMs;
     const devices = this.devicesSection(endDeviceCounters(fleet?.totals.devices, this.lastTotals?.devices), (endedAtMs - start.atMs) / 1000);
-    const slis = this.slis(podStartupMs, ledger, end, devices);
+    const slis = this.slis(podStartupMs, ledger, end?.workloadSlis ?? api?.slis ?? {}, end, devices);
     let slos: SloResult[] = [];
     let sloError: RunSummary['error'] = null;
     const pods = this.podCreatedAt.size > 0 || Number(start.options.podsPerNode ?? 0) > 0;
@@ -275,7 +293,7 @@ export class RunReducer {
       slos,
       controlPlane: end?.controlPlane ?? null,
       cloudcoreConnectedNodes: end?.cloudcoreConnectedNodes ?? this.series.filter((p) => p.cloud !== null).map((p) => [p.atMs, p.cloud!] as [number, number]),
-      workload: end?.workload ?? null,
+      workload: end?.workload ?? api?.section ?? null,
       scenario: start.scenario ? { name: start.scenario.name, description: start.scenario.description, source: start.scenario.source, phases: this.phases } : null,
       faults: [...this.faults.values()].sort((a, b) => a.startS - b.startS),
       ledger,
@@ -295,6 +313,15 @@ export class RunReducer {
       harnessCost: this.harnessCost(),
     });
     return summary;
+  }
+
+  /** The API workload's section, SLIs and pod startups as folded from its observations; undefined without any. */
+  private apiWorkloadRebuilt(end: RunEnd | undefined): { section: ApiWorkloadSection; slis: Record<string, Sli>; podStartupMs: number[] } | undefined {
+    const fold = this.apiWorkload;
+    const p = this.apiProgress;
+    if (!fold || !p || (end?.workload && end.apiPodStartupMs)) return undefined;
+    const totals = { pods: p.pods, api: p.api, configMapUpdates: p.configMapUpdates, errors: this.apiErrors };
+    return { section: fold.section(totals), slis: fold.slis(totals), podStartupMs: fold.podStartupMs };
   }
 
   private cloudcoreQps(): { qps: number; burst: number; overridden: boolean } | null {
@@ -398,7 +425,7 @@ export class RunReducer {
     return this.ledger.section({ graceSeconds: this.start?.scenario?.graceSeconds ?? 0, unansweredUpstream: unanswered + pendingAtStop });
   }
 
-  private slis(podStartupMs: readonly number[], ledger: LedgerSection | null, end: RunEnd | undefined, devices: DevicesSection | null): Record<string, Sli> {
+  private slis(podStartupMs: readonly number[], ledger: LedgerSection | null, workloadSlis: Record<string, Sli>, end: RunEnd | undefined, devices: DevicesSection | null): Record<string, Sli> {
     const live = this.lastTotals;
     const requested = this.start?.requestedNodes ?? 0;
     const v = (value: number | null): Sli => ({ kind: 'value', value });
@@ -407,7 +434,7 @@ export class RunReducer {
       pod_startup_ms: { kind: 'samples', values: podStartupMs },
       api_mutating_ms: { kind: 'samples', values: [] },
       api_read_ms: { kind: 'samples', values: [] },
-      ...(end?.workloadSlis ?? {}),
+      ...workloadSlis,
       nodes_not_ready: v(live ? requested - live.states.ready : null),
       messages_unanswered_outside_faults: v(this.unansweredOutsideFaults(end)),
       nodes_ready_ratio: v(requested > 0 && (live || this.everReady.size > 0) ? Math.round((Math.min(requested, this.everReady.size) / requested) * 10_000) / 10_000 : null),

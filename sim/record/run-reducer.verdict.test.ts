@@ -1,16 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { aggregate } from '../fleet/controller/aggregate.js';
 import { readEventLog } from './event-log.js';
 import { RunReducer } from './run-reducer.js';
-import type { RunEvent } from './run-events.js';
+import type { RunEvent } from '../model/run-events.js';
+import { emptyFleetTotals, type FleetTotals } from '../model/fleet-totals.js';
 import { T0, runStart } from './run-events.test-kit.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function totals(over: { ready?: number; unanswered?: number; malformed?: number; connected?: number } = {}): ReturnType<typeof aggregate> {
-  const t = aggregate([]);
+function totals(over: { ready?: number; unanswered?: number; malformed?: number; connected?: number } = {}): FleetTotals {
+  const t = emptyFleetTotals();
   t.states.ready = over.ready ?? 2;
   t.connected = over.connected ?? t.states.ready;
   t.unanswered = over.unanswered ?? 0;

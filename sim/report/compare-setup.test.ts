@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeDifference, setupDifferences, setupOf } from './compare-setup.js';
 import { sampleSummary } from './fixtures/sample-summary.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 
 function variant(edit: (s: RunSummary) => void): RunSummary {
   const s = structuredClone(sampleSummary);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareSummaries, flattenMetrics, sliDirection, sliUnit, type ComparableSummary, type ComparisonRow } from './compare.js';
 import { sampleSummary } from './fixtures/sample-summary.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 
 function clone(s: RunSummary): RunSummary {
   return structuredClone(s);

@@ -3,7 +3,7 @@
  * each field a run set or cloudcore rewrote, what was asked for, what cloudcore ran with, and why
  * they differ. "default" stands for a field the run did not write.
  */
-import type { ControlPlaneConfig } from '../cloud/control-plane.js';
+import type { ControlPlaneConfig } from '../model/control-plane-info.js';
 
 export interface ConfigRow {
   key: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptySummary, sampleSummary } from './fixtures/sample-summary.js';
 import { HtmlWriter } from './html-writer.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 
 const render = (s: RunSummary): string => new HtmlWriter().render(s);
 

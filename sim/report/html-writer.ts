@@ -5,13 +5,14 @@
  */
 import { escapeMarkup as e } from './markup-escape.js';
 import type { ReportWriter } from './report-writer.js';
-import type { Percentiles, RunSummary } from './run-summary.js';
-import type { LedgerCounts } from './run-sections.js';
+import type { RunSummary } from '../model/run-summary.js';
+import type { LedgerCounts } from '../model/run-sections.js';
 import { count, harnessRow, mib, notJudged, percentiles, recovery, seconds, sloValue, span, value, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { histogramSvg, timeChartSvg, type LineSeries, type TimeBand, type TimeMarker } from './svg-chart.js';
-import { readErrorsText } from './devices-section.js';
+import { readErrorsText } from '../model/devices-section.js';
 import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
 import { BASE_CSS } from './report-css.js';
+import type { Percentiles } from '../model/percentiles.js';
 
 export class HtmlWriter implements ReportWriter {
   readonly format = 'html';

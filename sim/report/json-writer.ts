@@ -1,6 +1,6 @@
 /** summary.json: the result model itself, 2-space indented with a trailing newline. */
 import type { ReportWriter } from './report-writer.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 
 export class JsonWriter implements ReportWriter {
   readonly format = 'json';

@@ -2,7 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { emptySummary, sampleSummary } from './fixtures/sample-summary.js';
 import { JunitWriter } from './junit-writer.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 
 const render = (s: RunSummary): string => new JunitWriter().render(s);
 

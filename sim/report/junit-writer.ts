@@ -6,8 +6,8 @@
  */
 import { escapeMarkup as x } from './markup-escape.js';
 import type { ReportWriter } from './report-writer.js';
-import type { RunSummary } from './run-summary.js';
-import type { SloResult } from './slo.js';
+import type { RunSummary } from '../model/run-summary.js';
+import type { SloResult } from '../model/slo.js';
 
 export class JunitWriter implements ReportWriter {
   readonly format = 'junit';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptySummary, sampleSummary } from './fixtures/sample-summary.js';
 import { MarkdownWriter } from './markdown-writer.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 import { renderSummaryMarkdown } from './summary-markdown.js';
 
 const render = (s: RunSummary): string => new MarkdownWriter().render(s);

@@ -3,11 +3,11 @@
  * thresholds, then totals), then what the scenario did (phases, ledger, faults), then the totals.
  */
 import type { ReportWriter } from './report-writer.js';
-import type { RunSummary } from './run-summary.js';
-import type { CloudRestartRecord, LedgerCounts } from './run-sections.js';
+import type { RunSummary } from '../model/run-summary.js';
+import type { CloudRestartRecord, LedgerCounts } from '../model/run-sections.js';
 import { count, harnessRow, mib, percentiles, recovery, seconds, notJudged, sloValue, span, value, verdictOf, HARNESS_HEADER, NO_DATA } from './report-format.js';
-import { devicesMarkdown } from './devices-section.js';
 import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
+import { devicesMarkdown } from './devices-markdown.js';
 
 export class MarkdownWriter implements ReportWriter {
   readonly format = 'markdown';

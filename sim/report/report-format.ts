@@ -2,7 +2,8 @@
  * Number and duration formatting shared by the Markdown and HTML writers, so both print a run
  * the same way (en-US grouping, "—" for no data).
  */
-import type { Percentiles, RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
+import type { Percentiles } from '../model/percentiles.js';
 
 export const NO_DATA = '—';
 

@@ -2,7 +2,7 @@
  * The one interface every report writer implements: a pure function from the result model
  * (summary.json) to the text of one file. Writers never read anything but the RunSummary.
  */
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 
 export const REPORT_FORMATS = ['json', 'markdown', 'html', 'junit'] as const;
 

@@ -10,7 +10,7 @@ import { JsonWriter } from './json-writer.js';
 import { JunitWriter } from './junit-writer.js';
 import { MarkdownWriter } from './markdown-writer.js';
 import { REPORT_FORMATS, type ReportFormat, type ReportWriter } from './report-writer.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../model/run-summary.js';
 
 const WRITERS: Readonly<Record<ReportFormat, ReportWriter>> = {
   json: new JsonWriter(),

@@ -3,14 +3,19 @@
  * SLIs that join what the API shows (the driver's writes and watches) with what the edge saw
  * (shard events), by object UID and resourceVersion on this machine's one clock:
  * node start → Ready in the API; pod created → edge receipt → status reported → Running observed;
- * ConfigMap update → edge receipt; the driver's own API call latency.
+ * ConfigMap update → edge receipt; the driver's own API call latency. What the driver observes is
+ * recorded once a second (`api-workload` events) and folded at that moment, live and in the
+ * reducer alike (sim/record/api-workload-fold.ts), so a killed run keeps its section.
  */
-import type { ShardEvent } from '../fleet/ipc-messages.js';
-import type { HistogramSnapshot } from '../metrics/bucket-histogram.js';
-import type { Sli } from '../report/slo.js';
-import { percentilesOf, type Percentiles } from '../report/run-summary.js';
+import type { Sli } from '../model/slo.js';
+import type { ApiObservation, ApiWorkloadSection } from '../model/api-workload-section.js';
+import type { RunEvent } from '../model/run-events.js';
+import type { ShardEvent } from '../model/shard-events.js';
+import { ApiWorkloadFold, type ApiDriverTotals } from '../record/api-workload-fold.js';
 import type { WorkloadEvent } from '../workload/workload-events.js';
-import { WorkloadDriver, type WorkloadReport } from '../workload/workload-driver.js';
+import { WorkloadDriver } from '../workload/workload-driver.js';
+
+export type { ApiWorkloadSection };
 
 export interface ApiWorkloadOptions {
   kubeconfigPath: string;
@@ -21,41 +26,22 @@ export interface ApiWorkloadOptions {
   namespace: string;
   /** Give each node a ConfigMap and a Secret its pods reference, and update the ConfigMaps once mid-run. */
   withRefs: boolean;
+  /** Where the driver's observations are recorded (the run's events), once a second. */
+  record?: (e: RunEvent) => void;
 }
 
-export interface ApiWorkloadSection {
-  pods: WorkloadReport['pods'];
-  /** Pod startup split at the edge: created → first delivery to the node → Running reported by the node → Running seen by the watch. */
-  podStartupBreakdownMs: {
-    createToEdgeReceipt: Percentiles;
-    edgeReceiptToStatusReported: Percentiles;
-    statusReportedToRunningObserved: Percentiles;
-  };
-  configMapUpdates: number;
-  api: { mutating: Omit<WorkloadReport['api']['mutating'], 'histogram'>; read: Omit<WorkloadReport['api']['read'], 'histogram'> };
-  errors: string[];
-}
-
-interface PodTimes {
-  createdAt?: number;
-  receivedAt?: number;
-  reportedAt?: number;
-  observedAt?: number;
-}
+/** How often the driver's observations are recorded and folded. */
+const FLUSH_MS = 1000;
 
 export class ApiWorkload {
-  private readonly nodeStart = new Map<string, number>();
-  private readonly nodeApiReady = new Map<string, number>();
-  private readonly pods = new Map<string, PodTimes>();
-  /** `${uid}@${rv}` of ConfigMap updates → when the driver wrote them / when the edge got them. */
-  private readonly cmWritten = new Map<string, number>();
-  private readonly cmReceived = new Map<string, number>();
-  readonly joinToApiReadyMs: number[] = [];
-  readonly podStartupMs: number[] = [];
-  readonly configMapToEdgeMs: number[] = [];
+  private readonly fold = new ApiWorkloadFold();
+  /** Observed since the last flush, in order. */
+  private pending: ApiObservation[] = [];
   private readonly errors: string[] = [];
+  private errorsRecorded = 0;
   private updates = 0;
   private stopped = false;
+  private readonly flushTimer: NodeJS.Timeout;
 
   private constructor(
     /** The driver, for scenarios that make their own changes and watch node readiness. */
@@ -63,6 +49,9 @@ export class ApiWorkload {
     private readonly o: ApiWorkloadOptions,
   ) {
     driver.on((e) => this.onWorkload(e));
+    this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
+    this.flushTimer.unref();
+    this.flush();
   }
 
   static async open(o: ApiWorkloadOptions): Promise<ApiWorkload> {
@@ -73,77 +62,59 @@ export class ApiWorkload {
     return this.driver.readyNodeCount;
   }
 
-  /** Edge-side events from the shards. */
-  onShardEvents(events: readonly ShardEvent[]): void {
-    for (const e of events) {
-      if (e.kind === 'node-ready') {
-        const start = e.atMs - e.joinMs;
-        this.nodeStart.set(e.node, start);
-        const api = this.nodeApiReady.get(e.node);
-        // A node already Ready before this run started it (attach to a cluster that kept it) tells nothing.
-        if (api !== undefined && api >= start) this.joinToApiReadyMs.push(api - start);
-      } else if (e.kind === 'object' && e.type === 'pod') {
-        const t = this.podTimes(e.uid);
-        if (t.receivedAt === undefined) t.receivedAt = e.atMs;
-      } else if (e.kind === 'pod-running') {
-        const t = this.podTimes(e.uid);
-        if (t.reportedAt === undefined) t.reportedAt = e.atMs;
-      } else if (e.kind === 'object' && e.type === 'configmap' && e.operation === 'update') {
-        const key = `${e.uid}@${e.resourceVersion}`;
-        const written = this.cmWritten.get(key);
-        if (written !== undefined) {
-          this.configMapToEdgeMs.push(e.atMs - written);
-          this.cmWritten.delete(key);
-        } else if (!this.cmReceived.has(key)) {
-          this.cmReceived.set(key, e.atMs);
-        }
-      }
-    }
+  /** Node start → Ready in the API, ms (as folded so far). */
+  get joinToApiReadyMs(): number[] {
+    return this.fold.joinToApiReadyMs;
   }
 
-  private podTimes(uid: string): PodTimes {
-    let t = this.pods.get(uid);
-    if (!t) {
-      t = {};
-      this.pods.set(uid, t);
-    }
-    return t;
+  /** Pod created → Running observed by the watch, ms (as folded so far). */
+  get podStartupMs(): number[] {
+    return this.fold.podStartupMs;
+  }
+
+  get configMapToEdgeMs(): number[] {
+    return this.fold.configMapToEdgeMs;
+  }
+
+  /** Edge-side events from the shards (the run records them right after, in the same order). */
+  onShardEvents(events: readonly ShardEvent[]): void {
+    this.fold.onShardEvents(events);
   }
 
   private onWorkload(e: WorkloadEvent): void {
     switch (e.kind) {
-      case 'node-ready-observed': {
-        if (!e.first) break;
-        const start = this.nodeStart.get(e.name);
-        if (start !== undefined) this.joinToApiReadyMs.push(e.atMs - start);
-        else this.nodeApiReady.set(e.name, e.atMs);
+      case 'node-ready-observed':
+        if (e.first) this.pending.push({ kind: 'node-ready-observed', node: e.name, atMs: e.atMs });
         break;
-      }
       case 'pod-created':
-        this.podTimes(e.uid).createdAt = e.createdAtMs;
+        this.pending.push({ kind: 'pod-created', uid: e.uid, atMs: e.createdAtMs });
         break;
-      case 'pod-running-observed': {
-        const t = this.podTimes(e.uid);
-        if (t.observedAt === undefined) {
-          t.observedAt = e.atMs;
-          if (t.createdAt !== undefined) this.podStartupMs.push(e.atMs - t.createdAt);
-        }
+      case 'pod-running-observed':
+        this.pending.push({ kind: 'pod-running-observed', uid: e.uid, atMs: e.atMs });
         break;
-      }
-      case 'configmap-updated': {
-        const key = `${e.uid}@${e.resourceVersion}`;
-        const received = this.cmReceived.get(key);
-        if (received !== undefined) {
-          this.configMapToEdgeMs.push(received - e.atMs);
-          this.cmReceived.delete(key);
-        } else {
-          this.cmWritten.set(key, e.atMs);
-        }
+      case 'configmap-updated':
+        this.pending.push({ kind: 'configmap-updated', uid: e.uid, resourceVersion: e.resourceVersion, atMs: e.atMs });
         break;
-      }
       default:
         break;
     }
+  }
+
+  private totals(): ApiDriverTotals {
+    const r = this.driver.progress();
+    return { pods: r.pods, api: r.api, configMapUpdates: this.updates, errors: this.errors };
+  }
+
+  /** Record what was observed since the last flush, then fold it: the reducer folds the same sequence. */
+  private flush(): void {
+    const observations = this.pending;
+    this.pending = [];
+    if (this.o.record) {
+      const t = this.totals();
+      this.o.record({ t: 'api-workload', atMs: Date.now(), observations, pods: t.pods, api: t.api, configMapUpdates: t.configMapUpdates, errors: this.errors.slice(this.errorsRecorded) });
+      this.errorsRecorded = this.errors.length;
+    }
+    this.fold.observe(observations);
   }
 
   /**
@@ -177,39 +148,19 @@ export class ApiWorkload {
 
   /** SLIs for SLO evaluation and summary.json. */
   slis(): Record<string, Sli> {
-    const api = this.driver.report().api;
-    return {
-      node_ready_in_api_ms: { kind: 'samples', values: this.joinToApiReadyMs },
-      pod_startup_ms: { kind: 'samples', values: this.podStartupMs },
-      configmap_to_edge_ms: { kind: 'samples', values: this.configMapToEdgeMs },
-      api_mutating_ms: { kind: 'histogram', snapshot: api.mutating.histogram, max: api.mutating.maxMs },
-      api_read_ms: { kind: 'histogram', snapshot: api.read.histogram, max: api.read.maxMs },
-    };
+    this.flush();
+    return this.fold.slis(this.totals());
   }
 
   section(): ApiWorkloadSection {
-    const r = this.driver.report();
-    const toEdge: number[] = [];
-    const toReported: number[] = [];
-    const toObserved: number[] = [];
-    for (const t of this.pods.values()) {
-      if (t.createdAt === undefined) continue; // objects of other runs or not created by this driver
-      if (t.receivedAt !== undefined) toEdge.push(t.receivedAt - t.createdAt);
-      if (t.receivedAt !== undefined && t.reportedAt !== undefined) toReported.push(t.reportedAt - t.receivedAt);
-      if (t.reportedAt !== undefined && t.observedAt !== undefined) toObserved.push(t.observedAt - t.reportedAt);
-    }
-    const breakdown = {
-      createToEdgeReceipt: percentilesOf(toEdge),
-      edgeReceiptToStatusReported: percentilesOf(toReported),
-      statusReportedToRunningObserved: percentilesOf(toObserved),
-    };
-    const strip = ({ histogram: _h, ...rest }: WorkloadReport['api']['mutating']): Omit<WorkloadReport['api']['mutating'], 'histogram'> => rest;
-    return { pods: r.pods, podStartupBreakdownMs: breakdown, configMapUpdates: this.updates, api: { mutating: strip(r.api.mutating), read: strip(r.api.read) }, errors: this.errors.slice(0, 20) };
+    this.flush();
+    return this.fold.section(this.totals());
   }
 
   /** Stop driving and watching; `cleanup` deletes what the driver created (for clusters that outlive the run). */
   async stop(cleanup: boolean): Promise<void> {
     this.stopped = true;
+    clearInterval(this.flushTimer);
     if (cleanup) await this.driver.deleteAll(0).catch((e: unknown) => this.errors.push(`cleanup: ${e instanceof Error ? e.message : String(e)}`));
     await this.driver.stop();
   }
@@ -219,4 +170,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export type { HistogramSnapshot };

@@ -3,7 +3,7 @@
  * resourceVersion), each pod deletion, each ConfigMap update a node's pods reference. These go to
  * the delivery ledger as expectations under the phase current at the time.
  */
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import type { WorkloadEvent, WorkloadListener } from '../workload/workload-events.js';
 
 export function expectationsFromDriver(record: (e: RunEvent) => void, phase: () => string): WorkloadListener {

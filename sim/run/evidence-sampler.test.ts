@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregate } from '../fleet/controller/aggregate.js';
-import type { EvidenceSample } from '../record/evidence.js';
+import type { EvidenceSample } from '../model/evidence.js';
 import { EvidenceSampler, cumulativeP99Ms, parseApiCounters, readFdLimit } from './evidence-sampler.js';
 
 /** A /proc with one process (pid 4242) whose CPU ticks, RSS pages and fds the test sets. */

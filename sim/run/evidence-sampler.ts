@@ -1,5 +1,5 @@
 /**
- * Samples the evidence for "what held the fleet back" once a second (evidence.ts): CPU, RSS and
+ * Samples the evidence for "what held the fleet back" once a second (sim/model/evidence.ts): CPU, RSS and
  * open files of every process the run started, the machine's CPU and memory, the fleet's node
  * states and request latencies, cloudcore's connected count and client throttling, and
  * kube-apiserver's request rate, latency and flow-control rejections from its own /metrics.
@@ -11,8 +11,8 @@ import os from 'node:os';
 import { ProcessUsageSampler, type TrackedProcess, type UsageSnapshot } from '../cloud/process-usage.js';
 import { fetchTargetText, parseSampleLine, type ScrapeTarget } from '../cloud/metrics-scraper.js';
 import type { FleetTotals } from '../fleet/controller/aggregate.js';
-import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
-import type { ApiServerSample, CloudcoreSample, EvidenceSample, ProcessSample } from '../record/evidence.js';
+import { quantile, type HistogramSnapshot } from '../model/bucket-histogram.js';
+import type { ApiServerSample, CloudcoreSample, EvidenceSample, ProcessSample } from '../model/evidence.js';
 
 export interface EvidenceSamplerOptions {
   intervalMs?: number;

@@ -8,7 +8,7 @@ import { ModbusFault } from '../../fake-devices/modbus/modbus-fault.js';
 import { ModbusExceptionCode } from '../../fake-devices/modbus/modbus-exception.js';
 import { DEFAULT_ONVIF_PASSWORD, DEFAULT_ONVIF_USERNAME, startOnvifFleet, type OnvifFleet } from '../../fake-devices/onvif/onvif-fleet.js';
 import type { CameraFault } from '../../fake-devices/onvif/camera-fault.js';
-import type { FakeDeviceTotals } from '../report/devices-section.js';
+import type { FakeDeviceTotals } from '../model/devices-section.js';
 import type { DeviceFaultSpec } from '../scenario/scenario-schema.js';
 import type { DeviceEndpoint } from '../workload/device-workload.js';
 

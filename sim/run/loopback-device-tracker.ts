@@ -10,7 +10,7 @@
 import type { LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
 import type { LoopbackDeviceStatus } from '../cloud/loopback/loopback-devices.js';
 import type { ShardEvent } from '../fleet/ipc-messages.js';
-import type { DeviceWorkloadTimings } from '../report/devices-section.js';
+import type { DeviceWorkloadTimings } from '../model/devices-section.js';
 import {
   DEFAULT_ONVIF_PROPERTIES,
   THERMOMETER_PLC_POINTS,

@@ -8,8 +8,8 @@
 import type { ControlPlane } from '../cloud/control-plane.js';
 import type { LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
 import { nodeName, type ShardEvent } from '../fleet/ipc-messages.js';
-import type { RunEvent } from '../record/run-events.js';
-import type { DeviceWorkloadTimings, DevicesSetup } from '../report/devices-section.js';
+import type { RunEvent } from '../model/run-events.js';
+import type { DeviceWorkloadTimings, DevicesSetup } from '../model/devices-section.js';
 import type { FleetDeviceCounters, ScenarioDevicesPort } from '../scenario/device-phase.js';
 import type { NodeRange } from '../scenario/scenario-loader.js';
 import type { DeviceFaultSpec } from '../scenario/scenario-schema.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { bootId, processStartTime } from '../util/proc-stat.js';
 import { pidLedger } from '../util/pid-ledger.js';
 import { PID_FILE, RunPidFile, stopLeftovers } from './run-pid-file.js';

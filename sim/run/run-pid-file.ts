@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { bootId, isSameProcess, processStartTime } from '../util/proc-stat.js';
 import { pidLedger, type StartedProcess } from '../util/pid-ledger.js';
 import { defaultCacheDir } from './sim-options.js';

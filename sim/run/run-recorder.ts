@@ -5,11 +5,11 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { EventLog } from '../record/event-log.js';
-import type { RunEvent } from '../record/run-events.js';
+import { EventLog, EVENTS_FILE } from '../record/event-log.js';
+import type { RunEvent } from '../model/run-events.js';
 import { RunReducer } from '../record/run-reducer.js';
 
-export const EVENTS_FILE = 'events.jsonl';
+export { EVENTS_FILE };
 
 export class RunRecorder {
   readonly reducer = new RunReducer();

@@ -7,7 +7,7 @@ import type { LoopbackControlPlane } from '../cloud/loopback/loopback-control-pl
 import type { MetricsScraper } from '../cloud/metrics-scraper.js';
 import type { FleetController } from '../fleet/controller/fleet-controller.js';
 import { nodeName } from '../fleet/ipc-messages.js';
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import type { RunReducer } from '../record/run-reducer.js';
 import type { ApiNodeTracker } from '../scenario/api-node-tracker.js';
 import type { LinkTracker } from '../scenario/link-tracker.js';

@@ -12,7 +12,7 @@ import { parseCloudcoreSet, type CloudcoreSet } from '../cloud/local/cloudcore-k
 import { DEFAULT_PROJECT_ID } from '../protocol/kubeedge/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
 import { EDGECORE_POD_KILL_DELAY_MS } from '../edge/edge-runtime.js';
-import { parseSloFlag, type SloSpec } from '../report/slo.js';
+import { parseSloFlag, type SloSpec } from '../record/slo.js';
 import type { PrometheusMode } from '../prometheus/run-prometheus.js';
 
 export type CloudChoice = 'auto' | 'local' | 'containers' | 'loopback' | 'attach';

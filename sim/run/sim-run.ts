@@ -21,14 +21,14 @@ import { FleetController, type FleetResult } from '../fleet/controller/fleet-con
 import type { FleetTotals } from '../fleet/controller/aggregate.js';
 import { ProgressLine, type ProgressMode } from '../fleet/controller/progress-line.js';
 import { nodeName, type ShardEvent } from '../fleet/ipc-messages.js';
-import type { RunSummary } from '../report/run-summary.js';
-import type { Sli } from '../report/slo.js';
+import type { RunSummary } from '../model/run-summary.js';
+import type { Sli } from '../model/slo.js';
 import { writeReports } from '../report/write-reports.js';
 import { TWINLAB_VERSION } from '../version.js';
 import { ApiWorkload, type ApiWorkloadSection } from './api-workload.js';
 import { ProcessUsageSampler, type UsageSnapshot } from '../cloud/process-usage.js';
 import { MetricsScraper } from '../cloud/metrics-scraper.js';
-import type { ControlPlaneUsage } from '../report/run-summary.js';
+import type { ControlPlaneUsage } from '../model/run-summary.js';
 import { FleetMetrics } from '../metrics/fleet-metrics.js';
 import { RunEventMetrics } from '../metrics/run-event-metrics.js';
 import type { MetricsServer } from '../metrics/metrics-server.js';
@@ -36,7 +36,7 @@ import { startRunMetricsEndpoint } from './run-metrics-endpoint.js';
 import { RunPidFile } from './run-pid-file.js';
 import { recordedOptions, type SimOptions } from './sim-options.js';
 import { RunRecorder } from './run-recorder.js';
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.js';
 import { applyScenario, scaleScenario, scaledDeviceTimings, scaledEdgeTimings } from '../scenario/scenario-options.js';
 import { ScenarioRunner } from '../scenario/scenario-runner.js';
@@ -301,6 +301,7 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
         concurrency: o.podConcurrency,
         namespace: 'twinlab',
         withRefs: o.podRefs,
+        record,
       });
     }
     const deviceConfig = runDevicesConfig(o, scenario?.scenario.devices);

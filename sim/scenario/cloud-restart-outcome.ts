@@ -4,7 +4,7 @@
  * on the dead link, or left unanswered by it, waits for the 60 s re-send) predicted the Unknown set.
  * Pure: the restart-cloud phase feeds it what the API tracker and the shards' events recorded.
  */
-import type { CloudRestartRecord } from '../report/run-sections.js';
+import type { CloudRestartRecord } from '../model/run-sections.js';
 import { predictsUnknown, type FirstFailedSend } from '../record/first-failed-sends.js';
 
 export interface CloudRestartObservations {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyDeviceCounters } from '../edge/device-twin/device-counters.js';
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { DevicePhases, describeDeviceFault, type FleetDeviceCounters, type ScenarioDevicesPort } from './device-phase.js';
 import type { NodeRange } from './scenario-loader.js';
 import type { DeviceFaultSpec, DevicesPhase } from './scenario-schema.js';

@@ -6,7 +6,7 @@
  * devices only through the port below.
  */
 import { errorTotal, type DeviceCountersSnapshot } from '../edge/device-twin/device-counters.js';
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import type { NodeRange } from './scenario-loader.js';
 import type { DeviceFaultSpec, DevicesPhase } from './scenario-schema.js';
 

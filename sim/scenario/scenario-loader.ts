@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ScenarioInvalidError, isTwinlabError } from '../errors.js';
-import { parseThreshold } from '../report/slo.js';
+import { parseThreshold } from '../record/slo.js';
 import { THERMOMETER_PLC_POINTS } from '../workload/device-objects.js';
 import { PHASE_KINDS, scenarioSchema, type Phase, type Scenario } from './scenario-schema.js';
 

@@ -8,7 +8,7 @@ import { ErrorCodes, isTwinlabError } from '../errors.js';
 import { nodeName } from '../fleet/ipc-messages.js';
 import type { CloudRestartRequest } from '../cloud/control-plane.js';
 import type { FirstFailedSend } from '../record/first-failed-sends.js';
-import type { RunEvent } from '../record/run-events.js';
+import type { RunEvent } from '../model/run-events.js';
 import { LinkTracker } from './link-tracker.js';
 import { parseScenario } from './scenario-loader.js';
 import { ScenarioRunner, type ScenarioPorts } from './scenario-runner.js';

@@ -3,8 +3,8 @@
  * applying its faults or workload, waiting for what it measures, and recording its start, end and
  * recovery times. Runs in the main process; it reaches the shards only through the ports below.
  */
-import type { PhaseRecord } from '../report/run-sections.js';
-import type { RunEvent } from '../record/run-events.js';
+import type { PhaseRecord } from '../model/run-sections.js';
+import type { RunEvent } from '../model/run-events.js';
 import type { LoadedScenario, NodeRange } from './scenario-loader.js';
 import type { Phase } from './scenario-schema.js';
 import type { LinkTracker } from './link-tracker.js';
@@ -13,7 +13,7 @@ import { Fault, describeFault, type LinkFaultSpec } from '../chaos/link-fault.js
 import { DevicePhases, type ScenarioDevicesPort } from './device-phase.js';
 import type { CloudRestarter } from '../cloud/control-plane.js';
 import type { FirstFailedSend } from '../record/first-failed-sends.js';
-import type { CloudRestartRecord } from '../report/run-sections.js';
+import type { CloudRestartRecord } from '../model/run-sections.js';
 import { cloudRestartOutcome } from './cloud-restart-outcome.js';
 import { ConfigInvalidError } from '../errors.js';
 

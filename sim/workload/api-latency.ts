@@ -3,7 +3,8 @@
  * splits them: mutating (POST, PUT, PATCH, DELETE) and read-only (GET of one object or a LIST).
  * Fixed-bucket histograms so a run of a million calls costs two arrays.
  */
-import { BucketHistogram, LATENCY_MS_BOUNDS, quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
+import { BucketHistogram, LATENCY_MS_BOUNDS, quantile, type HistogramSnapshot } from '../model/bucket-histogram.js';
+import type { ApiCallSummary } from '../model/api-workload-section.js';
 
 export type ApiCallClass = 'mutating' | 'read';
 
@@ -14,18 +15,8 @@ export function classifyMethod(method: string): ApiCallClass {
   return MUTATING.has(method.toUpperCase()) ? 'mutating' : 'read';
 }
 
-export interface ApiClassSummary {
-  count: number;
-  /** Calls that got no HTTP answer at all (timeout, reset, refused). */
-  transportErrors: number;
-  /** Answers by HTTP status class: "2xx", "4xx", "409", … (409 and 429 kept apart: they mean conflict and throttling). */
-  byStatus: Record<string, number>;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  histogram: HistogramSnapshot;
-}
+/** A class's stats with the histogram they were read from (sim/model/api-workload-section.ts). */
+export type ApiClassSummary = ApiCallSummary;
 
 export interface ApiLatencySummary {
   mutating: ApiClassSummary;

@@ -8,8 +8,7 @@
  * wrote the value to the device. Everything is on this machine's one clock.
  */
 import { CloudUnreachableError } from '../errors.js';
-import type { ShardEvent } from '../fleet/ipc-messages.js';
-import type { DeviceWorkloadTimings } from '../report/devices-section.js';
+import type { DeviceWorkloadTimings } from '../model/devices-section.js';
 import { describeApiError, ErrorLog, isStatus } from './api-errors.js';
 import { ApiLatency } from './api-latency.js';
 import { runArrivals, type ArrivalModel, type ArrivalResult } from './arrival.js';
@@ -34,6 +33,7 @@ import { KubeHttp } from './kube-http.js';
 import { DEFAULT_LIST_WATCH, ListWatch, listAllPages, type ListPage, type ListResponse, type ListWatchStats } from './list-watch.js';
 import { createNamespaceIfAbsent } from './namespace.js';
 import { MANAGED_SELECTOR } from './workload-objects.js';
+import type { ShardEvent } from '../model/shard-events.js';
 
 export interface DeviceWorkloadOptions {
   kubeconfigPath: string;

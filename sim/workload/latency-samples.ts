@@ -3,7 +3,7 @@
  * clusterloader2 computes them — sort, take the nearest rank — rather than interpolated inside a
  * bucket. Past `cap` samples only the histogram keeps counting, so memory stays bounded.
  */
-import { BucketHistogram, LATENCY_MS_BOUNDS, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
+import { BucketHistogram, LATENCY_MS_BOUNDS, type HistogramSnapshot } from '../model/bucket-histogram.js';
 
 export interface LatencySummary {
   count: number;

@@ -8,6 +8,7 @@ import { PatchStrategy, setHeaderOptions, type V1ConfigMap } from '@kubernetes/c
 import { CloudUnreachableError } from '../errors.js';
 import { describeApiError, ErrorLog, isStatus } from './api-errors.js';
 import { ApiLatency, type ApiLatencySummary } from './api-latency.js';
+import type { ApiPodCounts } from '../model/api-workload-section.js';
 import { runArrivals, type ArrivalModel, type ArrivalResult } from './arrival.js';
 import { KubeHttp } from './kube-http.js';
 import { LatencySamples, type LatencySummary } from './latency-samples.js';
@@ -102,7 +103,7 @@ export interface WorkloadReport {
   /** Delete accepted (client clock before DELETE) → removal observed by the watch. */
   podDeletion: LatencySummary;
   api: ApiLatencySummary;
-  pods: { created: number; createFailed: number; dropped: number; running: number; deleted: number };
+  pods: ApiPodCounts;
   nodes: { seen: number; ready: number };
   watches: { pods: ListWatchStats; nodes: ListWatchStats };
   /** Listener exceptions (counted, never allowed to break a watch). */
@@ -368,10 +369,9 @@ export class WorkloadDriver {
     this.secrets.clear();
   }
 
-  report(): WorkloadReport {
+  /** Pod counts and API call latencies so far: the part of `report()` that sorts no samples (read once a second). */
+  progress(): Pick<WorkloadReport, 'pods' | 'api'> {
     return {
-      podStartup: this.startup.summary(),
-      podDeletion: this.deletion.summary(),
       api: this.latency.summary(),
       pods: {
         created: this.createdCount,
@@ -380,6 +380,14 @@ export class WorkloadDriver {
         running: this.runningCount,
         deleted: this.deletedCount,
       },
+    };
+  }
+
+  report(): WorkloadReport {
+    return {
+      podStartup: this.startup.summary(),
+      podDeletion: this.deletion.summary(),
+      ...this.progress(),
       nodes: { seen: this.nodes.size, ready: this.readyCount },
       watches: { pods: { ...this.podWatch.stats }, nodes: { ...this.nodeWatch.stats } },
       listenerErrors: this.listenerErrorCount,

@@ -11,7 +11,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../sim/report/run-summary.js';
+import type { RunSummary } from '../../sim/model/run-summary.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 import { runSim } from '../../sim/run/sim-run.js';
 import { skipReason as reason } from './support/real-control-plane.js';

@@ -11,12 +11,12 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModbusFleet, type ModbusFleet } from '../../fake-devices/modbus/modbus-fleet.js';
 import { nodeName } from '../../sim/fleet/ipc-messages.js';
-import { buildDevicesSection } from '../../sim/report/devices-section.js';
 import { DeviceWorkload } from '../../sim/workload/device-workload.js';
 import { WorkloadDriver } from '../../sim/workload/workload-driver.js';
 import { EdgeShard } from './support/edge-shard.js';
 import { expectedTwin } from './support/fake-modbus.js';
 import { skipReason, START_TIMEOUT_MS, startRealCloud, type RealCloud } from './support/real-control-plane.js';
+import { buildDevicesSection } from '../../sim/record/build-devices-section.js';
 
 if (skipReason) console.warn(`[devices-local e2e] SKIPPED: ${skipReason}`);
 

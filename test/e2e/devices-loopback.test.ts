@@ -15,11 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModbusFleet, type ModbusFleet } from '../../fake-devices/modbus/modbus-fleet.js';
 import { startLoopbackControlPlane, type LoopbackControlPlane } from '../../sim/cloud/loopback/loopback-control-plane.js';
 import type { LoopbackDeviceStatus } from '../../sim/cloud/loopback/loopback-devices.js';
-import { nodeName, type ShardEvent } from '../../sim/fleet/ipc-messages.js';
+import { nodeName } from '../../sim/fleet/ipc-messages.js';
 import { modbusDeviceManifest, modbusModelManifest } from '../../sim/workload/device-objects.js';
 import { EdgeShard } from './support/edge-shard.js';
 import { expectedTwin } from './support/fake-modbus.js';
 import { done, notYet, waitFor } from './support/wait-for.js';
+import type { ShardEvent } from '../../sim/model/shard-events.js';
 
 const NODES = 3;
 const PREFIX = 'dev-e2e';

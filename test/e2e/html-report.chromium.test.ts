@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleSummary } from '../../sim/report/fixtures/sample-summary.js';
 import { HtmlWriter } from '../../sim/report/html-writer.js';
-import type { RunSummary } from '../../sim/report/run-summary.js';
+import type { RunSummary } from '../../sim/model/run-summary.js';
 import { capacityHtml } from '../../sim/capacity/capacity-html.js';
 import { sampleCapacityResult } from '../../sim/capacity/capacity.test-kit.js';
 

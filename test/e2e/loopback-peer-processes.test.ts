@@ -20,7 +20,7 @@ import { childOpenFilesLimit, OPEN_FILES_LIMIT_ENV } from '../../sim/util/open-f
 import { hubSpreadIndex } from '../../sim/util/hub-spread.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 import { runSim } from '../../sim/run/sim-run.js';
-import type { RunSummary } from '../../sim/report/run-summary.js';
+import type { RunSummary } from '../../sim/model/run-summary.js';
 import { done, notYet, waitFor } from './support/wait-for.js';
 
 const NODES = 40;

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEventLog } from '../../sim/record/event-log.js';
-import type { RunEvent } from '../../sim/record/run-events.js';
+import type { RunEvent } from '../../sim/model/run-events.js';
 import { RunReducer } from '../../sim/record/run-reducer.js';
-import type { RunSummary } from '../../sim/report/run-summary.js';
+import type { RunSummary } from '../../sim/model/run-summary.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 import { runSim } from '../../sim/run/sim-run.js';
 

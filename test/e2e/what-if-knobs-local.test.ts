@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { skipReason as reason } from './support/real-control-plane.js';
-import type { RunSummary } from '../../sim/report/run-summary.js';
+import type { RunSummary } from '../../sim/model/run-summary.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 import { runSim } from '../../sim/run/sim-run.js';
 

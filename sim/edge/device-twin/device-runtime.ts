@@ -9,6 +9,7 @@ import type { DeviceSpec } from './device-spec.js';
 import { ModbusPool } from './modbus-endpoint.js';
 import { OnvifDeviceIo } from './onvif-client.js';
 import type { TimerWheel } from '../../scheduler/timer-wheel.js';
+import type { DeviceWriteEvent } from '../../model/shard-events.js';
 
 export interface DeviceTimings {
   /** devicetwin's CommModule re-sends unconfirmed messages after this long (communicate.go: 60 s). */
@@ -36,13 +37,21 @@ export const EDGECORE_DEVICE_TIMINGS: Readonly<DeviceTimings> = Object.freeze({
   reconnectMs: 1_000,
 });
 
-/** Device events a shard forwards to the recorder. Times are wall-clock ms. */
+/** Device events a shard forwards to the recorder: the model's `device-write` (sim/model/shard-events.ts), fields as arguments. */
 export interface DeviceEvents {
   /**
    * A desired value from the cloud was written to the device (or the write failed):
    * `receivedAtMs` is when the Device update reached the node.
    */
-  desiredWritten?(node: string, device: string, property: string, value: string, receivedAtMs: number, writtenAtMs: number, ok: boolean): void;
+  desiredWritten?(
+    node: DeviceWriteEvent['node'],
+    device: DeviceWriteEvent['device'],
+    property: DeviceWriteEvent['property'],
+    value: DeviceWriteEvent['value'],
+    receivedAtMs: DeviceWriteEvent['receivedAtMs'],
+    writtenAtMs: DeviceWriteEvent['writtenAtMs'],
+    ok: DeviceWriteEvent['ok'],
+  ): void;
 }
 
 export interface DeviceRuntimeOptions {

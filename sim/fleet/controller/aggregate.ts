@@ -1,20 +1,12 @@
 /** Sum of the latest snapshot of every shard: the fleet's view of its counters. */
-import type { EdgeCountersSnapshot, NodeStateName } from '../../edge/edge-counters.js';
-import { NODE_STATE_NAMES } from '../../edge/edge-counters.js';
-import { mergeSnapshots, emptySnapshot, type HistogramSnapshot } from '../../metrics/bucket-histogram.js';
-import { DURATION_S_BOUNDS, LATENCY_MS_BOUNDS } from '../../metrics/bucket-histogram.js';
+import { emptyFleetTotals, total, type FleetTotals } from '../../model/fleet-totals.js';
+import { NODE_STATE_NAMES, type EdgeCountersSnapshot } from '../../model/edge-counters-snapshot.js';
+import { mergeSnapshots, type HistogramSnapshot } from '../../model/bucket-histogram.js';
+import { DURATION_S_BOUNDS, LATENCY_MS_BOUNDS } from '../../model/bucket-histogram.js';
 import type { ShardSnapshot } from '../ipc-messages.js';
-import { mergeDeviceCounters, type DeviceCountersSnapshot } from '../../edge/device-twin/device-counters.js';
+import { mergeDeviceCounters, type DeviceCountersSnapshot } from '../../model/device-counters-snapshot.js';
 
-export interface FleetTotals extends EdgeCountersSnapshot {
-  shards: number;
-  started: number;
-  rssBytes: number;
-  cpuSeconds: number;
-  /** Worst shard's event-loop delay p99 over the last interval, ms. */
-  eventLoopLagP99Ms: number;
-  metaStoreRows: number;
-}
+export { total, type FleetTotals };
 
 type NumericKey = {
   [K in keyof EdgeCountersSnapshot]-?: EdgeCountersSnapshot[K] extends number ? K : never;
@@ -31,25 +23,13 @@ function addMap(into: Record<string, number>, from: Record<string, number>): voi
 }
 
 export function aggregate(snapshots: readonly ShardSnapshot[]): FleetTotals {
-  const states = Object.fromEntries(NODE_STATE_NAMES.map((n) => [n, 0])) as Record<NodeStateName, number>;
-  const totals: FleetTotals = {
-    states,
-    shards: snapshots.length,
-    started: 0,
-    rssBytes: 0,
-    cpuSeconds: 0,
-    eventLoopLagP99Ms: 0,
-    metaStoreRows: 0,
-    connected: 0, connects: 0, connectFailures: 0, reconnects: 0, disconnects: 0, keepalives: 0, acksSent: 0,
-    duplicates: 0, malformed: 0, unanswered: 0, pendingRequests: 0, errorReplies: 0, sendFailures: 0,
-    bytesSent: 0, bytesReceived: 0, podsCreated: 0, podsRunning: 0, podsDeleted: 0,
-    sent: {},
-    received: {},
-    ackLatencyMs: mergeSnapshots(LATENCY_MS_BOUNDS, snapshots.map((s) => s.counters.ackLatencyMs)),
-    bootstrapSeconds: snapshots.length
-      ? mergeSnapshots(DURATION_S_BOUNDS, snapshots.map((s) => s.counters.bootstrapSeconds))
-      : emptySnapshot(DURATION_S_BOUNDS),
-  };
+  const totals = emptyFleetTotals();
+  const states = totals.states;
+  totals.shards = snapshots.length;
+  if (snapshots.length > 0) {
+    totals.ackLatencyMs = mergeSnapshots(LATENCY_MS_BOUNDS, snapshots.map((s) => s.counters.ackLatencyMs));
+    totals.bootstrapSeconds = mergeSnapshots(DURATION_S_BOUNDS, snapshots.map((s) => s.counters.bootstrapSeconds));
+  }
   const byKind = new Map<string, HistogramSnapshot[]>();
   for (const s of snapshots) {
     for (const [k, h] of Object.entries(s.counters.requestLatencyMs ?? {})) {
@@ -76,11 +56,4 @@ export function aggregate(snapshots: readonly ShardSnapshot[]): FleetTotals {
     totals.metaStoreRows += s.metaStoreRows;
   }
   return totals;
-}
-
-/** Sum of a traffic map's counts. */
-export function total(map: Record<string, number>): number {
-  let n = 0;
-  for (const v of Object.values(map)) n += v;
-  return n;
 }

@@ -19,6 +19,7 @@ import type {
   ShardToController,
 } from '../ipc-messages.js';
 import { aggregate, type FleetTotals } from './aggregate.js';
+import type { ShardPeak } from '../../model/fleet-totals.js';
 import { hubClientKind, type HubClientKind } from '../../edge/hub/hub-link.js';
 import { childEntry, type ChildEntry } from '../../util/child-entry.js';
 import { SHARD_OPEN_FILES, planProcesses, type ProcessPlan } from '../../util/open-files-plan.js';
@@ -40,14 +41,7 @@ export interface FleetOptions extends FleetShardConfig {
   execArgv?: string[];
 }
 
-export interface ShardPeak {
-  index: number;
-  pid: number;
-  nodes: number;
-  peakRssBytes: number;
-  cpuSeconds: number;
-  runEventLoopLagP99Ms: number;
-}
+export type { ShardPeak };
 
 export interface FleetResult {
   totals: FleetTotals;

@@ -7,11 +7,12 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import type { ControlPlane } from '../../../sim/cloud/control-plane.js';
 import { DEFAULT_PROJECT_ID } from '../../../sim/protocol/kubeedge/message.js';
-import type { EdgeCountersSnapshot } from '../../../sim/edge/edge-counters.js';
 import type { VirtualNode } from '../../../sim/edge/virtual-node.js';
-import { nodeName, type ShardConfig, type ShardEvent } from '../../../sim/fleet/ipc-messages.js';
+import { nodeName, type ShardConfig } from '../../../sim/fleet/ipc-messages.js';
 import { Shard } from '../../../sim/fleet/shard/shard.js';
 import type { RealCloud } from './real-control-plane.js';
+import type { EdgeCountersSnapshot } from '../../../sim/model/edge-counters-snapshot.js';
+import type { ShardEvent } from '../../../sim/model/shard-events.js';
 
 export interface EdgeShardOptions {
   /** Directory name under the cloud's work dir: the shard's cert cache and meta store live there. */

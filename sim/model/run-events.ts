@@ -3,17 +3,28 @@
  * report are built from these events alone (run-reducer.ts), live or after the fact, so a run
  * killed with SIGKILL can still be reported.
  */
-import type { FleetTotals } from '../fleet/controller/aggregate.js';
-import type { ShardPeak } from '../fleet/controller/fleet-controller.js';
-import type { ShardEvent } from '../fleet/ipc-messages.js';
-import type { RunSummary, ControlPlaneUsage } from '../report/run-summary.js';
-import type { PhaseRecord } from '../report/run-sections.js';
-import type { SloSpec, Sli } from '../report/slo.js';
-import type { ApiWorkloadSection } from '../run/api-workload.js';
-import type { Expectation } from './delivery-ledger.js';
-import type { DevicesSetup, FakeDeviceTotals } from '../report/devices-section.js';
+import type { FleetTotals, ShardPeak } from './fleet-totals.js';
+import type { ShardEvent } from './shard-events.js';
+import type { RunSummary, ControlPlaneUsage } from './run-summary.js';
+import type { PhaseRecord } from './run-sections.js';
+import type { SloSpec, Sli } from './slo.js';
+import type { ApiCallSummary, ApiObservation, ApiPodCounts, ApiWorkloadSection } from './api-workload-section.js';
+import type { DevicesSetup, FakeDeviceTotals } from './devices-section.js';
 import type { EvidenceSample } from './evidence.js';
-import type { ControlPlaneSeries } from '../report/control-plane-series.js';
+import type { ControlPlaneSeries } from './control-plane-series.js';
+
+/** A change the workload made: the object's expected final state on `node` is now this. */
+export interface Expectation {
+  node: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The RV the change produced; null when the change deleted the object. */
+  resourceVersion: string | null;
+  atMs: number;
+  phase: string;
+}
 
 /** The run's stages, in order; each `stage` event starts one and ends the one before. */
 export type RunStage = 'control-plane' | 'ramp' | 'steady' | 'teardown';
@@ -56,6 +67,22 @@ export type RunEvent =
       /** API-observed pod startup samples (real clouds); the loopback's come from the events. */
       apiPodStartupMs: number[] | null;
       extraSlis: Record<string, number | null>;
+    }
+  /**
+   * The API workload's progress (about once a second while it runs, and when the run reads its
+   * section): what it observed since the previous `api-workload` event, in order, and its counts
+   * and call latencies so far. The first one, with nothing observed yet, says the run has one.
+   */
+  | {
+      t: 'api-workload';
+      atMs: number;
+      observations: ApiObservation[];
+      pods: ApiPodCounts;
+      api: { mutating: ApiCallSummary; read: ApiCallSummary };
+      /** ConfigMap updates done so far. */
+      configMapUpdates: number;
+      /** Errors new since the previous event. */
+      errors: string[];
     }
   /** Where the run's /metrics is served; `fallbackFrom` is the default port that was taken, when it was. */
   | { t: 'metrics-endpoint'; atMs: number; url: string; requestedPort: number; fallbackFrom: number | null }

@@ -1,16 +1,17 @@
 /**
  * `twinlab report <run-dir>`: rebuild summary.json and every report from the run's events.jsonl
  * alone — for a run killed before it could write them, or to re-render with a newer twinlab.
+ * It sits apart from record/ and report/ because it joins them: the reducer folds the events
+ * into the model, the writers read only the model.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigInvalidError, ExitCodes } from '../errors.js';
-import { readEventLog } from '../record/event-log.js';
-import type { RunEvent } from '../record/run-events.js';
+import { EVENTS_FILE, readEventLog } from '../record/event-log.js';
+import type { RunEvent } from '../model/run-events.js';
 import { RunReducer } from '../record/run-reducer.js';
-import { EVENTS_FILE } from '../run/run-recorder.js';
-import { parseReportFormats, writeReports } from './write-reports.js';
-import { REPORT_FORMATS } from './report-writer.js';
+import { parseReportFormats, writeReports } from '../report/write-reports.js';
+import { REPORT_FORMATS } from '../report/report-writer.js';
 
 export async function runReportCommand(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   const dir = argv.find((a) => !a.startsWith('--'));

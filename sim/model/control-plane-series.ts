@@ -4,8 +4,8 @@
  * A run with its own Prometheus records them from PromQL range queries (sim/prometheus/run-series.ts);
  * without one they come from the harness's own 1 s evidence samples, with what those lack left out.
  */
-import type { EvidenceSample } from '../record/evidence.js';
-import { processRole } from '../record/evidence.js';
+import type { EvidenceSample } from './evidence.js';
+import { processRole } from './evidence.js';
 
 export interface SeriesLine {
   name: string;

@@ -2,55 +2,14 @@
  * SLO assertions in k6's threshold syntax over twinlab's SLIs: `pod_startup_ms: p(99)<=5000`.
  * An SLI is a named set of samples (percentiles) or a single value taken from the run summary;
  * a threshold is `<aggregation> <operator> <number>` with k6's aggregations
- * (`p(N)`, `avg`, `min`, `med`, `max`, `count`, `rate`, `value`).
+ * (`p(N)`, `avg`, `min`, `med`, `max`, `count`, `rate`, `value`). The SLI and SLO types are the
+ * model's (sim/model/slo.ts); this is how a run's SLOs are chosen, parsed and judged.
  */
 import { ConfigInvalidError } from '../errors.js';
-import { quantile, type HistogramSnapshot } from '../metrics/bucket-histogram.js';
+import { quantile } from '../model/bucket-histogram.js';
+import type { MissingReasons, RunShape, Sli, SloResult, SloSpec } from '../model/slo.js';
 
-export interface SliSamples {
-  kind: 'samples';
-  values: readonly number[];
-}
-
-export interface SliValue {
-  kind: 'value';
-  value: number | null;
-}
-
-/** A fixed-bucket histogram (large sample counts); percentiles interpolate inside the bucket, capped at the largest value seen. */
-export interface SliHistogram {
-  kind: 'histogram';
-  snapshot: HistogramSnapshot;
-  max: number;
-}
-
-export type Sli = SliSamples | SliValue | SliHistogram;
-
-export interface SloSpec {
-  sli: string;
-  /** k6 threshold text, e.g. `p(99)<=5000`. */
-  threshold: string;
-  /** k6's behaviour: the SLO passes when its SLI has no data. Without it, no data fails. */
-  optional?: boolean;
-  /** `default`: added to every run by the verdict (README, "Verdicts"); absent: given by the user or the scenario. */
-  origin?: 'default';
-}
-
-export interface SloResult {
-  name: string;
-  sli: string;
-  threshold: string;
-  value: number | null;
-  /** True only when the SLI has data that meets the threshold, or has none and the SLO is optional. */
-  pass: boolean;
-  /** Why a value is missing: `no data`, or `not within N s` for a recovery that never happened. Null when there is a value. */
-  reason?: string | null;
-  optional?: boolean;
-  origin?: 'default';
-}
-
-/** Why an SLI has no value, when the run can say more than "no data" (a recovery's wait window). */
-export type MissingReasons = Readonly<Record<string, string>>;
+export type { MissingReasons, RunShape, Sli, SloResult, SloSpec };
 
 const THRESHOLD = /^\s*(p\((\d+(?:\.\d+)?)\)|avg|min|med|max|count|rate|value)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
@@ -187,15 +146,6 @@ export const RUN_DEFAULT_SLOS: readonly SloSpec[] = [
   { sli: 'messages_unanswered', threshold: 'value==0', origin: 'default' },
   { sli: 'messages_malformed', threshold: 'value==0', origin: 'default' },
 ];
-
-export interface RunShape {
-  /** The run created pods (or was asked to). */
-  pods: boolean;
-  /** Pods went through a real API server (not the loopback test peer). */
-  apiWorkload: boolean;
-  /** The scenario broke links or stopped processes on purpose. */
-  disruptions?: boolean;
-}
 
 /**
  * The SLOs a run is judged by: the run defaults first, then KubeEdge's pod and API SLOs when the

@@ -1,7 +1,7 @@
 /**
  * The evidence a run records once a second for "what held the fleet back": what every process
  * it started costs, where the fleet's nodes are, and how cloudcore, kube-apiserver and etcd
- * answer. The limit rules (limit-rules.ts) read these samples and nothing else.
+ * answer. The limit rules (sim/record/limit-rules.ts) read these samples and nothing else.
  */
 
 /** One process the run started (or the run itself), over the last interval. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EvidenceSample } from '../record/evidence.js';
+import type { EvidenceSample } from './evidence.js';
 import { alignChart, seriesFromEvidence } from './control-plane-series.js';
 
 function sample(atMs: number, cloudcoreCpu: number, apiP99: number | null): EvidenceSample {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseSimOptions } from '../run/sim-options.js';
-import { parseCompareArgs } from './compare-command.js';
+import { parseCompareArgs } from '../report/compare-command.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKFLOW = '.github/workflows/nightly-scale.yml';

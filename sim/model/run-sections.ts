@@ -3,7 +3,7 @@
  * the phase timeline, the fault timeline, the ledger's verdicts and the time series the HTML
  * report draws. Every writer (json, markdown, html, junit) reads these types and nothing else.
  */
-import type { Percentiles } from './run-summary.js';
+import type { Percentiles } from './percentiles.js';
 
 /** One phase of a scenario's timeline as it actually ran; times are seconds since the run started. */
 export interface PhaseRecord {
