@@ -100,7 +100,11 @@ async function startCloud(kind: Exclude<SimOptions['cloud'], 'auto'>, o: SimOpti
         processes: plans.peer?.processes ?? 1,
         kubeedgeVersion: o.kubeedgeVersion,
         ...(o.timeScale !== 1
-          ? { keepaliveTimeoutMs: Math.max(200, Math.round(30_000 * o.timeScale)), reconcileIntervalMs: Math.max(200, Math.round(5_000 * o.timeScale)), ackLane: { resendIntervalMs: Math.max(100, Math.round(5000 * o.timeScale)) } }
+          ? {
+              keepaliveTimeoutMs: Math.max(200, Math.round(30_000 * o.timeScale)),
+              reconcileIntervalMs: Math.max(200, Math.round(5_000 * o.timeScale)),
+              ackLane: { resendIntervalMs: Math.max(100, Math.round(5000 * o.timeScale)) },
+            }
           : {}),
       });
     case 'attach':
@@ -156,7 +160,12 @@ function progressMode(o: SimOptions): ProgressMode {
 }
 
 /** Create pods on the loopback peer at `podRate`/s: the harness self-test's workload. */
-async function driveLoopbackPods(cloud: LoopbackControlPlane, o: SimOptions, onCreated: (node: string, name: string, uid: string, resourceVersion: string, sentAt: number) => void, stopped: () => boolean): Promise<void> {
+async function driveLoopbackPods(
+  cloud: LoopbackControlPlane,
+  o: SimOptions,
+  onCreated: (node: string, name: string, uid: string, resourceVersion: string, sentAt: number) => void,
+  stopped: () => boolean,
+): Promise<void> {
   const total = o.nodes * o.podsPerNode;
   const intervalMs = 1000 / o.podRate;
   let next = Date.now();
@@ -270,7 +279,10 @@ export async function runSim(options: SimOptions, log: Log = (l) => process.stde
       t: 'cloud',
       atMs: Date.now(),
       title: title(cloud, kind),
-      cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl, ...(cloud.config ? { config: cloud.config } : {}) },
+      cloud: {
+        provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl,
+        ...(cloud.config ? { config: cloud.config } : {}),
+      },
     });
     for (const w of limitWarnings(plans, cloud, o.nodes)) {
       log(`warning: ${w.message}`);
