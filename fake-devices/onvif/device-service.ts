@@ -4,7 +4,7 @@
  */
 import { Ns } from '../../sim/protocol/devices/onvif-namespaces.js';
 import type { XmlObject } from '../../sim/protocol/devices/soap-builder.js';
-import type { CameraEndpoints, CameraServiceContext, SoapAction } from './soap-action.js';
+import type { CameraEndpoints, SoapAction } from './soap-action.js';
 import { SoapFaults } from './soap-fault.js';
 import { childElements, childText } from './xml-tree.js';
 

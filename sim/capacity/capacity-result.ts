@@ -80,5 +80,10 @@ export function buildResult(input: BuildInput): CapacityResult {
   const sharedSteps = input.steps.filter((s) => s.sharedMachine !== null).length;
   const sharedNote = sharedSteps > 0 ? ` In ${sharedSteps} of ${input.steps.length} steps the machine's CPU was saturated with processes outside the sweep as the largest consumer; the knee does not count that as this setup's limit, but every figure of those steps carries it.` : '';
   const done = input.steps.length;
-  return { ...input.header, complete: done === input.header.plan.length && !input.header.interrupted, machineLoad: { cores, otherCoresMean: meanOthers, otherCoresMax: maxOthers, note: note + sharedNote }, arms };
+  return {
+    ...input.header,
+    complete: done === input.header.plan.length && !input.header.interrupted,
+    machineLoad: { cores, otherCoresMean: meanOthers, otherCoresMax: maxOthers, note: note + sharedNote },
+    arms,
+  };
 }

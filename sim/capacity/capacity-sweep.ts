@@ -113,12 +113,18 @@ export async function runCapacitySweep(o: CapacityOptions, argv: readonly string
         const summed = (t: string, m: string): ScrapeRecord['series'][number] => ({ target: t, metric: m, points: sumByTime(s.allSeries(t, m).map((x) => x.points)) });
         scrape = {
           targets: scraped,
-          series: scraped.flatMap((t) => [...SCRAPED_METRICS.map((m) => ({ target: t, metric: m, points: s.seriesOf(t, m) })), ...SUMMED_METRICS.map((m) => summed(t, m))].filter((x) => x.points.length > 0)),
+          series: scraped.flatMap((t) => [
+            ...SCRAPED_METRICS.map((m) => ({ target: t, metric: m, points: s.seriesOf(t, m) })),
+            ...SUMMED_METRICS.map((m) => summed(t, m)),
+          ].filter((x) => x.points.length > 0)),
         };
         await writeScrape(run.outDir, scrape);
       }
       const stepFiles = await readStepFiles(run.outDir);
-      const m = measureStep({ arm: p.arm, nodes: p.nodes, separatesNodeLimit: p.separatesNodeLimit, runDir: path.relative(outDir, run.outDir), exitCode: run.exitCode, steadyMs: o.steadyMs, ...stepFiles, scrape: scrape ?? stepFiles.scrape });
+      const m = measureStep({
+        arm: p.arm, nodes: p.nodes, separatesNodeLimit: p.separatesNodeLimit, runDir: path.relative(outDir, run.outDir),
+        exitCode: run.exitCode, steadyMs: o.steadyMs, ...stepFiles, scrape: scrape ?? stepFiles.scrape,
+      });
       steps.push(m);
       log(`${label} ${m.ready}/${m.nodes} Ready, window ${m.window.startS}–${m.window.endS} s (${m.window.samples} samples)${m.firstLimit ? `, first limit: ${m.firstLimit.rule}` : ''}${run.exitCode === ExitCodes.Interrupted ? ', interrupted' : ''}`);
       if (run.exitCode === ExitCodes.Interrupted) interrupted = true;
@@ -169,7 +175,10 @@ export async function rebuildCapacity(dir: string): Promise<SweepOutcome> {
     );
     if (!exists) continue;
     const rel = path.relative(outDir, runDir);
-    steps.push(measureStep({ arm: p.arm, nodes: p.nodes, separatesNodeLimit: p.separatesNodeLimit, runDir: rel, exitCode: exitCodes.get(rel) ?? ExitCodes.Ok, steadyMs: previous.steadySeconds * 1000, ...(await readStepFiles(runDir)) }));
+    steps.push(measureStep({
+      arm: p.arm, nodes: p.nodes, separatesNodeLimit: p.separatesNodeLimit, runDir: rel,
+      exitCode: exitCodes.get(rel) ?? ExitCodes.Ok, steadyMs: previous.steadySeconds * 1000, ...(await readStepFiles(runDir)),
+    }));
   }
   const { arms, machineLoad: _m, complete: _c, ...header } = previous;
   const result = buildResult({ header, arms: arms.map((a) => ({ name: a.name, cloudcoreSet: a.cloudcoreSet })), steps });

@@ -50,7 +50,12 @@ function text(x: number, y: number, body: string, attrs = ''): string {
 
 export function fitChartSvg(chart: FitChart): string {
   const xs = chart.arms.flatMap((a) => [...a.points.map((p) => p.x), ...(a.excluded ?? []).map((p) => p.x), ...a.curve.map((p) => p.x), ...(a.target ? [a.target.x] : [])]).filter((x) => x > 0);
-  const ys = chart.arms.flatMap((a) => [...a.points.map((p) => p.y), ...(a.excluded ?? []).map((p) => p.y), ...a.curve.flatMap((p) => [p.y, p.high ?? p.y]), ...(a.target ? [a.target.high ?? a.target.y] : [])]);
+  const ys = chart.arms.flatMap((a) => [
+    ...a.points.map((p) => p.y),
+    ...(a.excluded ?? []).map((p) => p.y),
+    ...a.curve.flatMap((p) => [p.y, p.high ?? p.y]),
+    ...(a.target ? [a.target.high ?? a.target.y] : []),
+  ]);
   const lx0 = Math.floor(Math.log10(Math.max(1, Math.min(...xs))));
   const lx1 = Math.max(lx0 + 1, Math.ceil(Math.log10(Math.max(...xs, 10))));
   const finite = ys.filter((y) => Number.isFinite(y));

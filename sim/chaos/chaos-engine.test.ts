@@ -148,7 +148,7 @@ describe('ChaosEngine: flap', () => {
     expect(wheel.size).toBe(1);
     expect(engine.snapshot().faults.f).toMatchObject({ nodes: 3, links: 3, downs: 3, ups: 0, resets: 3 });
 
-    const downAt = (t: number): number => {
+    const downAt = (_t: number): number => {
       let down = 0;
       for (let i = 0; i < 3; i++) {
         const link = dial(options(i), nodes[i]!);

@@ -15,10 +15,10 @@ import { ConfigInvalidError } from '../errors.js';
 import { activeFault, type ActiveFault, type DownState, type FaultHost } from './active-faults.js';
 import { emptyChaosSnapshot, emptyFaultCounts, type ChaosSnapshot, type FaultCounts } from './chaos-counters.js';
 import { FailedLink } from './failed-link.js';
-import { parseLinkFault, type LinkFaultSpec } from './link-fault.js';
+import { parseLinkFault } from './link-fault.js';
 import { LinkShape } from './link-shape.js';
 import { LinkShaper, type ShaperHost, type ShaperStats } from './link-shaper.js';
-import { parseNodeSelector, selectNodes, type NodeSelector } from './node-selector.js';
+import { parseNodeSelector, selectNodes } from './node-selector.js';
 
 export interface ChaosEngineOptions {
   wheel: TimerWheel;

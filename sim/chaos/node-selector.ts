@@ -41,11 +41,6 @@ export function parseNodeSelector(raw: unknown): NodeSelector {
   return r.data;
 }
 
-/** Every node of a fleet of `totalNodes`. */
-export function allNodes(totalNodes: number): NodeSelector {
-  return { ranges: [[0, totalNodes]] };
-}
-
 /** The selector with the fleet's range named when it names no nodes, so that a share is of the whole fleet in every shard. */
 export function bindSelector(selector: NodeSelector, totalNodes: number): NodeSelector {
   return namesNodes(selector) ? selector : { ...selector, ranges: [[0, totalNodes]] };

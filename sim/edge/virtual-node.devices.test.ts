@@ -63,7 +63,10 @@ async function setup(
   const io = new ScriptedDevices();
   io.values.set('default/thermo-1/temperature', '215');
   const writes: Array<{ property: string; value: string; ok: boolean }> = [];
-  const { node } = deviceNode(kit, io, { ...(opts.timings ? { timings: opts.timings } : {}), events: { desiredWritten: (_n, _d, property, value, _r, _w, ok) => writes.push({ property, value, ok }) } });
+  const { node } = deviceNode(kit, io, {
+    ...(opts.timings ? { timings: opts.timings } : {}),
+    events: { desiredWritten: (_n, _d, property, value, _r, _w, ok) => writes.push({ property, value, ok }) },
+  });
   await kit.boot(node);
   const props = opts.props ?? PROPS;
   if (opts.member ?? true) kit.cloud.link.deliver(membership(['default/thermo-1']));

@@ -19,7 +19,10 @@ function sample(i: number, over: Partial<Omit<EvidenceSample, 'fleet'>> & { flee
     cloudcore: { connected: 1000, nodeLimit: 1100, throttledWaits: 0, limitRejections: 0 },
     apiserver: { requestsPerS: 100, mutatingP99Ms: 20, readP99Ms: 5, rejectedPerS: 0, inflight: 3, etcdP99Ms: 4 },
     ...rest,
-    fleet: { requested: 1000, started: 1000, connected: 1000, ready: 1000, bootstrapping: 0, connecting: 0, registering: 0, reconnecting: 0, pendingRequests: 0, unanswered: 0, connectFailures: 0, lagP99Ms: 12, ...fleet },
+    fleet: {
+      requested: 1000, started: 1000, connected: 1000, ready: 1000, bootstrapping: 0, connecting: 0, registering: 0, reconnecting: 0,
+      pendingRequests: 0, unanswered: 0, connectFailures: 0, lagP99Ms: 12, ...fleet,
+    },
   };
 }
 

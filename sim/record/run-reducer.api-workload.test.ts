@@ -110,7 +110,10 @@ describe('run reducer: API workload', () => {
         statusReportedToRunningObserved: { count: 7, p50: 3, p90: 3, p99: 3, max: 3 },
       },
       configMapUpdates: 0,
-      api: { mutating: { count: 7, transportErrors: 0, byStatus: {}, p50Ms: 1, p90Ms: 1, p99Ms: 1, maxMs: 1 }, read: { count: 0, transportErrors: 0, byStatus: {}, p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0 } },
+      api: {
+        mutating: { count: 7, transportErrors: 0, byStatus: {}, p50Ms: 1, p90Ms: 1, p99Ms: 1, maxMs: 1 },
+        read: { count: 0, transportErrors: 0, byStatus: {}, p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0 },
+      },
       errors: [],
     };
     const r = new RunReducer();

@@ -57,7 +57,10 @@ export class RunReducer {
   private readonly phases: PhaseRecord[] = [];
   private readonly faults = new Map<string, FaultRecord>();
   private readonly restoreChecks: RestoreCheck[] = [];
-  private readonly series: { atMs: number; connected: number; ready: number; reconnecting: number; sent: number; received: number; cloud: number | null; rss: number; cpu: number; unanswered: number }[] = [];
+  private readonly series: {
+    atMs: number; connected: number; ready: number; reconnecting: number; sent: number; received: number;
+    cloud: number | null; rss: number; cpu: number; unanswered: number;
+  }[] = [];
   /** Nodes that registered (became Ready) at least once. */
   private readonly everReady = new Set<string>();
   private readonly stageStarts: Array<{ name: string; atMs: number }> = [];
@@ -94,7 +97,10 @@ export class RunReducer {
         const t = e.totals;
         this.lastTotals = t;
         this.peakConnected = Math.max(this.peakConnected, t.connected);
-        this.series.push({ atMs: e.atMs, connected: t.connected, ready: t.states.ready, reconnecting: t.states.reconnecting, sent: total(t.sent), received: total(t.received), cloud: e.cloudcoreConnected, rss: t.rssBytes, cpu: t.cpuSeconds, unanswered: t.unanswered });
+        this.series.push({
+          atMs: e.atMs, connected: t.connected, ready: t.states.ready, reconnecting: t.states.reconnecting, sent: total(t.sent), received: total(t.received),
+          cloud: e.cloudcoreConnected, rss: t.rssBytes, cpu: t.cpuSeconds, unanswered: t.unanswered,
+        });
         if (t.devices) this.applyDeviceCounters(e.atMs, t.devices);
         break;
       }

@@ -430,7 +430,10 @@ function devicesSection(s: RunSummary): string[] {
       '<h3>By phase</h3>',
       table(
         ['phase', 'reads', 'read errors', 'error ratio', 'ticks skipped', 'twin reports', 'confirmed'],
-        d.byPhase.map((p): Cell[] => [p.phase, count(p.reads), readErrorsText(p.readErrors), p.errorRatio === null ? NO_DATA : value(p.errorRatio), count(p.skipped), count(p.twinReports), count(p.confirmed)]),
+        d.byPhase.map((p): Cell[] => [
+          p.phase, count(p.reads), readErrorsText(p.readErrors), p.errorRatio === null ? NO_DATA : value(p.errorRatio),
+          count(p.skipped), count(p.twinReports), count(p.confirmed),
+        ]),
         [1, 3, 4, 5, 6],
       ),
     );

@@ -77,7 +77,10 @@ export class LoopbackDeviceTracker {
         const device =
           ep.protocol === 'modbus'
             ? modbusDeviceManifest({ name, namespace: ns, node, model: MODBUS_MODEL, host: ep.host, port: ep.port, unitId: ep.unitId, points: THERMOMETER_PLC_POINTS, ...cycles })
-            : onvifDeviceManifest({ name, namespace: ns, node, model: ONVIF_MODEL, host: ep.host, port: ep.port, userName: ep.userName, password: ep.password, properties: DEFAULT_ONVIF_PROPERTIES, ...cycles });
+            : onvifDeviceManifest({
+                name, namespace: ns, node, model: ONVIF_MODEL, host: ep.host, port: ep.port,
+                userName: ep.userName, password: ep.password, properties: DEFAULT_ONVIF_PROPERTIES, ...cycles,
+              });
         try {
           await this.peer.command({ kind: 'createDevice', model: ep.protocol === 'modbus' ? modbusModel : onvifModel, device });
           this.names.push(name);

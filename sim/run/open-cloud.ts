@@ -36,7 +36,10 @@ export async function openCloud(run: RunContext): Promise<OpenedCloud> {
     t: 'cloud',
     atMs: Date.now(),
     title: title(cloud),
-    cloud: { provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl, ...(cloud.config ? { config: cloud.config } : {}) },
+    cloud: {
+      provider: cloud.provider, kubeedgeVersion: cloud.kubeedgeVersion, nodeLimit: cloud.nodeLimit ?? null, cloudhubUrl: cloud.cloudhubUrl,
+      ...(cloud.config ? { config: cloud.config } : {}),
+    },
   });
   for (const w of limitWarnings(plans, cloud, o.nodes)) {
     log(`warning: ${w.message}`);
@@ -80,7 +83,11 @@ async function startCloud(kind: CloudKind, o: SimOptions, outDir: string, log: L
         processes: plans.peer?.processes ?? 1,
         kubeedgeVersion: o.kubeedgeVersion,
         ...(o.timeScale !== 1
-          ? { keepaliveTimeoutMs: Math.max(200, Math.round(30_000 * o.timeScale)), reconcileIntervalMs: Math.max(200, Math.round(5_000 * o.timeScale)), ackLane: { resendIntervalMs: Math.max(100, Math.round(5000 * o.timeScale)) } }
+          ? {
+              keepaliveTimeoutMs: Math.max(200, Math.round(30_000 * o.timeScale)),
+              reconcileIntervalMs: Math.max(200, Math.round(5_000 * o.timeScale)),
+              ackLane: { resendIntervalMs: Math.max(100, Math.round(5000 * o.timeScale)) },
+            }
           : {}),
       });
     case 'attach':

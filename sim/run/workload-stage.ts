@@ -100,7 +100,12 @@ export async function startWorkload(run: RunContext, w: WorkloadInputs): Promise
 }
 
 /** Create pods on the loopback peer at `podRate`/s: the harness self-test's workload. */
-async function driveLoopbackPods(cloud: DirectWorkload, o: SimOptions, onCreated: (node: string, name: string, uid: string, resourceVersion: string, sentAt: number) => void, stopped: () => boolean): Promise<void> {
+async function driveLoopbackPods(
+  cloud: DirectWorkload,
+  o: SimOptions,
+  onCreated: (node: string, name: string, uid: string, resourceVersion: string, sentAt: number) => void,
+  stopped: () => boolean,
+): Promise<void> {
   const total = o.nodes * o.podsPerNode;
   const intervalMs = 1000 / o.podRate;
   let next = Date.now();

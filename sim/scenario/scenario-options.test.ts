@@ -35,7 +35,7 @@ describe('scenario time scale', () => {
   });
 
   it('leaves a scenario without devices without a devices section', () => {
-    const s = scaleScenario(parseScenario(TEXT.replace(/devices:\n(  .*\n)+/, '').replace(/  - phase: devices\n(    .*\n|      .*\n)+/, ''), 't.yaml'), 0.5);
+    const s = scaleScenario(parseScenario(TEXT.replace(/devices:\n( {2}.*\n)+/, '').replace(/ {2}- phase: devices\n( {4}.*\n| {6}.*\n)+/, ''), 't.yaml'), 0.5);
     expect(s.scenario.devices).toBeUndefined();
   });
 

@@ -37,7 +37,14 @@ export function scaleScenario(loaded: LoadedScenario, factor: number): LoadedSce
   const d = loaded.scenario.devices;
   // The mappers' cycles are timeline intervals too; a device's own latency (phase faults) is not.
   const devices = d ? { devices: { ...d, collectCycle: scale(d.collectCycle), reportCycle: scale(d.reportCycle), stateReportCycle: scale(d.stateReportCycle) } } : {};
-  return { ...loaded, phases, scenario: { ...loaded.scenario, ...devices, grace: scale(loaded.scenario.grace), edge: { ...loaded.scenario.edge, reconnectJitter: scale(loaded.scenario.edge.reconnectJitter) } } };
+  return {
+    ...loaded,
+    phases,
+    scenario: {
+      ...loaded.scenario, ...devices, grace: scale(loaded.scenario.grace),
+      edge: { ...loaded.scenario.edge, reconnectJitter: scale(loaded.scenario.edge.reconnectJitter) },
+    },
+  };
 }
 
 /**

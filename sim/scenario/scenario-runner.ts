@@ -179,7 +179,6 @@ export class ScenarioRunner {
       case 'restart-cloud':
         return this.restartCloud(phase);
       case 'heal': {
-        const t0 = Date.now();
         await this.healAll();
         const all = this.group('all');
         const took = await this.waitFor(() => this.ports.readyNodes() >= all.count, phase.timeout);

@@ -93,7 +93,11 @@ const offline = z
     group: groupRef,
     duration: durationMs,
     /** Pods added, changed and deleted per node of the group during the outage. */
-    changesPerNode: z.object({ add: z.number().int().nonnegative().default(1), update: z.number().int().nonnegative().default(1), delete: z.number().int().nonnegative().default(1) }).strict().default({ add: 1, update: 1, delete: 1 }),
+    changesPerNode: z.object({
+      add: z.number().int().nonnegative().default(1),
+      update: z.number().int().nonnegative().default(1),
+      delete: z.number().int().nonnegative().default(1),
+    }).strict().default({ add: 1, update: 1, delete: 1 }),
     restartShards: z.boolean().default(false),
     timeout: durationMs.prefault('5m'),
   })

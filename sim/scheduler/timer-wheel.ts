@@ -508,7 +508,7 @@ export class TimerWheel {
   }
 
   private alloc(): number {
-    let i = this.freeHead;
+    const i = this.freeHead;
     if (i !== NIL) {
       this.freeHead = this.next[i]!;
       return i;

@@ -3,7 +3,7 @@
  * splits them: mutating (POST, PUT, PATCH, DELETE) and read-only (GET of one object or a LIST).
  * Fixed-bucket histograms so a run of a million calls costs two arrays.
  */
-import { BucketHistogram, LATENCY_MS_BOUNDS, quantile, type HistogramSnapshot } from '../model/bucket-histogram.js';
+import { BucketHistogram, LATENCY_MS_BOUNDS, quantile } from '../model/bucket-histogram.js';
 import type { ApiCallSummary } from '../model/api-workload-section.js';
 
 export type ApiCallClass = 'mutating' | 'read';

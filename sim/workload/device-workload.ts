@@ -245,8 +245,15 @@ export class DeviceWorkload {
         const { ep, node, name } = plan[i]!;
         const body =
           ep.protocol === 'modbus'
-            ? modbusDeviceManifest({ name, namespace: ns, node, model: MODBUS_MODEL, host: ep.host, port: ep.port, unitId: ep.unitId, points, collectCycleMs: o.collectCycleMs, reportCycleMs: o.reportCycleMs, stateReportCycleMs: o.stateReportCycleMs, ...(o.desired ? { desired: o.desired } : {}) })
-            : onvifDeviceManifest({ name, namespace: ns, node, model: ONVIF_MODEL, host: ep.host, port: ep.port, userName: ep.userName, password: ep.password, properties: onvif, collectCycleMs: o.collectCycleMs, reportCycleMs: o.reportCycleMs, stateReportCycleMs: o.stateReportCycleMs });
+            ? modbusDeviceManifest({
+                name, namespace: ns, node, model: MODBUS_MODEL, host: ep.host, port: ep.port, unitId: ep.unitId, points,
+                collectCycleMs: o.collectCycleMs, reportCycleMs: o.reportCycleMs, stateReportCycleMs: o.stateReportCycleMs,
+                ...(o.desired ? { desired: o.desired } : {}),
+              })
+            : onvifDeviceManifest({
+                name, namespace: ns, node, model: ONVIF_MODEL, host: ep.host, port: ep.port, userName: ep.userName, password: ep.password,
+                properties: onvif, collectCycleMs: o.collectCycleMs, reportCycleMs: o.reportCycleMs, stateReportCycleMs: o.stateReportCycleMs,
+              });
         const names = ep.protocol === 'modbus' ? points.map((p) => p.name) : onvif.map((p) => p.name);
         // Tracked before the POST: the watch can see the first status before the POST's answer is read.
         this.tracks.set(name, { name, node, protocol: ep.protocol, props: new Map(names.map((n, idx) => [n, idx])), lastReport: new Map(), pending: new Map(), last: undefined });

@@ -108,7 +108,12 @@ describe.skipIf(skipReason !== '')(
           replicas: number;
           serviceName: string;
           podManagementPolicy: string;
-          template: { spec: { containers: Array<{ image: string; args: string[]; env: Array<{ name: string; value?: string }>; ports: Array<{ name: string; containerPort: number }> }>; volumes: Array<{ name: string; secret?: { secretName: string } }> } };
+          template: {
+            spec: {
+              containers: Array<{ image: string; args: string[]; env: Array<{ name: string; value?: string }>; ports: Array<{ name: string; containerPort: number }> }>;
+              volumes: Array<{ name: string; secret?: { secretName: string } }>;
+            };
+          };
         };
       };
       expect(sts.spec.replicas).toBe(2);

@@ -114,6 +114,7 @@ describe.skipIf(reason !== '')(`SIGKILL of a run on the real local control plane
     expect(await allGone(lines, 5_000)).toEqual([]);
     // The same processes are in the run's events (flushed before the kill, a few seconds in).
     const events = readFileSync(path.join(out, 'events.jsonl'), 'utf8');
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- one process event per line is checked, not which process: kept as it was
     for (const p of lines.slice(1)) expect(events).toContain(`"t":"process","atMs":`);
     expect(events).toContain(`"name":"cloudcore","pid":${cloudcore.pid}`);
   }, 200_000);

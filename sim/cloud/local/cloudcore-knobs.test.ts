@@ -84,7 +84,10 @@ describe('--cloudcore-set parsing', () => {
 
   it('writes the knobs into the config over the provider\'s own fields, creating sections', () => {
     const set = parseCloudcoreSet(['modules.edgeController.buffer.queryNode=2048', 'kubeAPIConfig.qps=500', 'modules.cloudHub.nodeLimit=3000']);
-    const cfg = parse(stringify(cloudcoreConfig({ ...input, nodeLimit: 3000, set }))) as { kubeAPIConfig: unknown; modules: { edgeController: { buffer: unknown }; cloudHub: { nodeLimit: number; websocket: { port: number } } } };
+    const cfg = parse(stringify(cloudcoreConfig({ ...input, nodeLimit: 3000, set }))) as {
+      kubeAPIConfig: unknown;
+      modules: { edgeController: { buffer: unknown }; cloudHub: { nodeLimit: number; websocket: { port: number } } };
+    };
     expect(cfg.modules.edgeController.buffer).toEqual({ queryNode: 2048 });
     expect(cfg.kubeAPIConfig).toEqual({ master: '', kubeConfig: `${runDir}/admin.kubeconfig`, qps: 500 });
     expect(cfg.modules.cloudHub.nodeLimit).toBe(3000);

@@ -28,7 +28,6 @@ import { restartCloudcore } from './cloudcore-restart.js';
 import { processUsageMeter } from '../process-usage.js';
 
 export const LOCAL_KUBEEDGE_VERSION = 'v1.23.1';
-export const LOCAL_KUBERNETES_VERSION = 'v1.32.10';
 
 const SERVICE_CIDR = '10.96.0.0/12';
 const SERVICE_IP = '10.96.0.1';

@@ -48,7 +48,6 @@ export async function startPeerFleet(opts: PeerFleetOptions): Promise<PeerFleetH
   const first = peers[0]!;
   const pods: Placed = new Map();
   const devices: Placed = new Map();
-  const ownerOf = (node: string): PeerProcessHandle => peers[hubSpreadIndex(node, peers.length)]!;
 
   /** Ask every process; the answer is the first that is not null (the object lives on one). */
   const anyOf = async <C extends PeerCommand>(command: C, placed: Placed, key: string): Promise<PeerCommandResults[C['kind']]> => {

@@ -196,7 +196,11 @@ export class ModbusEndpoint implements TimerTarget {
     let p: Promise<Answer>;
     const w = job.write;
     if (w) {
-      p = w.fc === 5 ? client.writeCoil(v.offset, w.coil).then(() => undefined) : w.fc === 6 ? client.writeRegister(v.offset, w.word).then(() => undefined) : client.writeRegisters(v.offset, [...w.words]).then(() => undefined);
+      p = w.fc === 5
+        ? client.writeCoil(v.offset, w.coil).then(() => undefined)
+        : w.fc === 6
+          ? client.writeRegister(v.offset, w.word).then(() => undefined)
+          : client.writeRegisters(v.offset, [...w.words]).then(() => undefined);
     } else {
       switch (v.register) {
         case 'HoldingRegister':
