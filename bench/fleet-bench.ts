@@ -176,7 +176,7 @@ async function runFleet(o: Options, cloud: Cloud, nodes: number, steadyS: number
   });
   // Shards are open (CA fetched, store ready) and have begun their ramp.
   const t0 = Date.now();
-  fleet.on('snapshot', (s) => latest.set(s.index, s));
+  fleet.shards.on('snapshot', (s) => latest.set(s.index, s));
   const onEvents = (events: ShardEvent[]): void => {
     for (const e of events) {
       if (e.kind === 'node-ready') {
@@ -185,8 +185,8 @@ async function runFleet(o: Options, cloud: Cloud, nodes: number, steadyS: number
       }
     }
   };
-  fleet.on('events', onEvents);
-  onEvents(fleet.takeEarlyEvents());
+  fleet.shards.on('events', onEvents);
+  onEvents(fleet.shards.takeEarlyEvents());
   try {
     // Ramp: until every node is Ready, or nothing has improved for 30 s.
     let seen = -1;
@@ -206,9 +206,9 @@ async function runFleet(o: Options, cloud: Cloud, nodes: number, steadyS: number
     const onSnap = (s: ShardSnapshot): void => {
       steadyLagP99Ms = Math.max(steadyLagP99Ms, s.process.eventLoopLagP99Ms);
     };
-    fleet.on('snapshot', onSnap);
+    fleet.shards.on('snapshot', onSnap);
     while (Date.now() - startAt < steadyS * 1000) await sleep(250);
-    fleet.off('snapshot', onSnap);
+    fleet.shards.off('snapshot', onSnap);
     const steadyEnd = [...latest.values()];
     const result = await fleet.stop(false);
     return { result, steadyStart, steadyEnd, steadyLagP99Ms, ready, rampSeconds };

@@ -4,7 +4,7 @@
  * documented exit codes.
  */
 import 'reflect-metadata';
-import { ExitCodes, isTwinlabError, ErrorCodes } from './errors.js';
+import { ExitCodes, isTwinlabError, ErrorCodes, exitCodeFor } from './errors.js';
 import { parseSimOptions } from './run/sim-options.js';
 import { runSim } from './run/sim-run.js';
 import { endWithLauncher } from './run/launcher-watch.js';
@@ -95,12 +95,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (isTwinlabError(error)) {
-      process.stderr.write(`${error.toLine()}\n`);
-      const invalid = error.code === ErrorCodes.ConfigInvalid || error.code === ErrorCodes.ScenarioInvalid;
-      process.exit(invalid ? ExitCodes.InvalidInput : ExitCodes.HarnessError);
-    }
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(ExitCodes.HarnessError);
+    if (isTwinlabError(error)) process.stderr.write(`${error.toLine()}\n`);
+    else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(exitCodeFor(error));
   },
 );

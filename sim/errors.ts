@@ -21,6 +21,8 @@ export const ErrorCodes = {
   /** `twinlab compare` was given two runs whose setups differ. */
   SetupsDiffer: 'TWL_SETUPS_DIFFER',
   OpenFilesLimit: 'TWL_OPEN_FILES_LIMIT',
+  /** Something twinlab did not expect (a bug, or a failure no other code names): the message is the original error's. */
+  Internal: 'TWL_INTERNAL',
   /** The network control channel between the fleet controller and remote shards refused or lost a peer. */
   ControlChannel: 'TWL_CONTROL_CHANNEL',
 } as const;
@@ -117,9 +119,66 @@ export const ExitCodes = {
   Interrupted: 130,
 } as const;
 
+/**
+ * The exit code for a failure: 2 for input the run cannot use (a config or scenario), 1 for
+ * everything else. Takes a thrown value or a recorded `{ code }` (a summary's `error`).
+ */
+export function exitCodeFor(error: unknown): number {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  return code === ErrorCodes.ConfigInvalid || code === ErrorCodes.ScenarioInvalid ? ExitCodes.InvalidInput : ExitCodes.HarnessError;
+}
+
+/** An error twinlab did not raise itself, kept as the cause under TWL_INTERNAL; a TwinlabError passes through as it is. */
+export function asTwinlabError(error: unknown): TwinlabError {
+  if (isTwinlabError(error)) return error;
+  return new TwinlabError(ErrorCodes.Internal, error instanceof Error ? error.message : String(error), {}, { cause: error });
+}
+
 /** A scenario file that cannot run: the message starts with `file:line:col` and says what is wrong. */
 export class ScenarioInvalidError extends TwinlabError {
   constructor(message: string, context: { file: string; line?: number; column?: number; path?: string }) {
     super(ErrorCodes.ScenarioInvalid, message, context);
+  }
+}
+
+/** A binary the local control plane needs and where it was looked for. */
+export interface MissingBinary {
+  name: string;
+  /** Where it was looked for. */
+  path: string;
+}
+
+/** Every way to provide the control plane's binaries, shown to the user when none worked. */
+export const BINARY_REMEDIES = [
+  'set TWINLAB_BIN_DIR (or the binDir option) to a directory holding etcd, kube-apiserver, kube-controller-manager and cloudcore',
+  'install Go >= 1.23 and run `node scripts/build-controlplane.mjs` (11–18 min cold on 2 cores, cached afterwards)',
+  'use the `attach` provider against an existing cluster, or `loopback` for protocol-only runs',
+] as const;
+
+/** The local control plane's binaries cannot be found, built or downloaded: lists what is missing and every remedy. */
+export class BinariesUnavailableError extends TwinlabError {
+  readonly missing: readonly MissingBinary[];
+  constructor(missing: MissingBinary[], reason: string) {
+    const lines = [
+      `control-plane binaries unavailable (${reason}); missing:`,
+      ...missing.map((m) => `  - ${m.name} (looked at ${m.path})`),
+      'provide them by one of:',
+      ...BINARY_REMEDIES.map((r) => `  - ${r}`),
+    ];
+    super(ErrorCodes.BinariesUnavailable, lines.join('\n'), { missing, reason });
+    this.missing = missing;
+  }
+}
+
+/** A control-plane component did not come up: named, with the tail of its log. */
+export class ControlPlaneStartError extends TwinlabError {
+  readonly component: string;
+  readonly logTail: string;
+  constructor(component: string, reason: string, logTail: string, logPath?: string, options?: { cause?: unknown }) {
+    const where = logPath ? ` (log: ${logPath})` : '';
+    const tail = logTail.trim() ? `\n--- last lines of ${component} log ---\n${logTail.trimEnd()}` : '';
+    super(ErrorCodes.ControlPlaneStart, `${component} failed to start: ${reason}${where}${tail}`, { component, logPath }, options);
+    this.component = component;
+    this.logTail = logTail;
   }
 }

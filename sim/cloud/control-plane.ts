@@ -1,8 +1,10 @@
 /**
  * The one interface every control-plane provider implements: where the cloud is, how to join it,
- * what to scrape, which processes to account for, and how to stop it; and, where the provider can,
- * how to restart cloudcore.
+ * what to scrape, which processes to account for, and how to stop it. What only some providers
+ * can do (restart cloudcore, measure their own usage, take objects without an API server) are
+ * optional capabilities that callers test for, never a cast to a provider's own type.
  */
+import type { PeerCommand, PeerCommandResults } from './loopback/peer-ipc.js';
 import type { CloudProviderName, ConfigEntry, ControlPlaneConfig } from '../model/control-plane-info.js';
 
 export type { CloudProviderName, ConfigEntry, ControlPlaneConfig };
@@ -46,6 +48,27 @@ export interface CloudRestarter {
   restartCloudcore(request: CloudRestartRequest): Promise<CloudRestartResult>;
 }
 
+/** CPU seconds over a measurement and the peak (or, without peak tracking, the last) RSS, per component. */
+export type ComponentUsage = Record<string, { cpuSeconds: number; peakRssBytes: number }>;
+
+/** A measurement of the control plane's own CPU and memory, running from its start until `stop`. */
+export interface UsageMeter {
+  /** Each component's RSS now, for the run's periodic record; absent when the provider reads usage only at both ends. */
+  rssNow?(): Record<string, number>;
+  /** End the measurement; null when no reading was possible. */
+  stop(): Promise<ComponentUsage | null>;
+}
+
+/** A provider that measures its components' usage itself (local: /proc; containers: the engine's stats API). */
+export interface UsageSource {
+  start(): Promise<UsageMeter>;
+}
+
+/** A cloud that takes pods and devices straight from the run, with no API server (the loopback test peer). */
+export interface DirectWorkload {
+  command<C extends PeerCommand>(command: C): Promise<PeerCommandResults[C['kind']]>;
+}
+
 export interface ControlPlane {
   provider: CloudProviderName;
   /** e.g. "v1.23.1". */
@@ -68,5 +91,17 @@ export interface ControlPlane {
   cloudcoreLogPath?: string;
   /** Present when the provider can restart cloudcore (local; attach with a restart hook). */
   cloudRestart?: CloudRestarter;
+  /** Present when the provider measures its own components' CPU and memory (local, containers). */
+  usage?: UsageSource;
+  /** The nodes the cloud itself counts as connected now, when it can say without a metrics scrape (the loopback peer's sessions); null if unknown. */
+  connectedNodes?(): Promise<number | null>;
+  /** Present when the cloud takes objects straight from the run instead of through an API server (loopback). */
+  workload?: DirectWorkload;
+  /** One CloudHub URL per process when the cloud listens on several (the loopback peer's processes); `cloudhubUrl` is the first. */
+  hubUrls?: readonly string[];
+  /** kube-controller-manager's /metrics (https on its secure port, behind delegated authn/authz, self-signed), when the provider runs one. */
+  controllerManagerMetricsUrl?: string;
+  /** True when the cluster is not the run's own and outlives it (attach): what the run created in it is deleted at the end. */
+  outlivesRun?: boolean;
   stop(): Promise<void>;
 }

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { UsageMeter } from './control-plane.js';
 
 export interface TrackedProcess {
   name: string;
@@ -219,4 +220,27 @@ export class ProcessUsageSampler {
     }
     return 0;
   }
+}
+
+/**
+ * The control plane's usage from /proc over a run: a 1 s sampler started now, CPU seconds since
+ * this baseline and each group's peak RSS at the end.
+ */
+export function processUsageMeter(processes: readonly TrackedProcess[]): UsageMeter {
+  const sampler = new ProcessUsageSampler(processes, { intervalMs: 1000 });
+  const base = sampler.start();
+  return {
+    rssNow: () => Object.fromEntries(Object.entries(sampler.sample()).map(([name, x]) => [name, x.rssBytes])),
+    stop: async () => {
+      sampler.sample();
+      const cpu = sampler.cpuSecondsSince(base);
+      const peak = sampler.peak;
+      sampler.stop();
+      return Object.fromEntries(Object.keys(cpu).map((name) => [name, { cpuSeconds: round2(cpu[name] ?? 0), peakRssBytes: peak[name]?.rssBytes ?? 0 }]));
+    },
+  };
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
 }

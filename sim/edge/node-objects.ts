@@ -17,6 +17,12 @@ export function rfc3339Micro(ms: number): string {
   return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
 }
 
+/** The node's InternalIP, distinct per fleet index. */
+export function nodeInternalIp(index: number): string {
+  // 198.18.0.0/15 is reserved for benchmarking; a node's address never routes anywhere.
+  return `198.${18 + ((index >>> 16) & 1)}.${(index >>> 8) & 255}.${index & 255}`;
+}
+
 export interface NodeIdentity {
   readonly name: string;
   /** InternalIP reported in status.addresses. */

@@ -9,7 +9,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ControlPlane } from '../cloud/control-plane.js';
-import type { LocalControlPlane } from '../cloud/local/local-control-plane.js';
 import { ErrorCodes, TwinlabError } from '../errors.js';
 import { buildPrometheus, findPrometheus, type PrometheusSource } from './prometheus-binary.js';
 import { prometheusConfig, type PrometheusScrapeTarget } from './prometheus-config.js';
@@ -67,15 +66,14 @@ export function scrapeTargets(cloud: ControlPlane, controllerMetricsUrl: string 
     out.push({ job: 'twinlab', url: u.toString() });
   }
   for (const t of cloud.metricsTargets) out.push({ job: t.name, url: t.url, ...(t.tls ? { tls: t.tls } : {}) });
-  if (cloud.provider === 'local') {
-    const local = cloud as LocalControlPlane;
+  if (cloud.controllerManagerMetricsUrl) {
     const api = cloud.metricsTargets.find((t) => t.name === 'kube-apiserver')?.tls;
     // kube-controller-manager serves /metrics on its secure port behind delegated authn/authz: the
     // admin client certificate passes both; its serving certificate is self-signed at start.
-    if (api?.certFile && api.keyFile && local.ports?.controllerManager) {
+    if (api?.certFile && api.keyFile) {
       out.push({
         job: 'kube-controller-manager',
-        url: `https://127.0.0.1:${local.ports.controllerManager}/metrics`,
+        url: cloud.controllerManagerMetricsUrl,
         tls: { certFile: api.certFile, keyFile: api.keyFile, insecureSkipVerify: true },
       });
     }

@@ -7,7 +7,7 @@
  * that carries it. Polling is bounded (a share of the devices per tick), so at scale the report
  * latencies are a sample. The peer is a test double: this times twinlab's own path.
  */
-import type { LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
+import type { DirectWorkload } from '../cloud/control-plane.js';
 import type { LoopbackDeviceStatus } from '../cloud/loopback/loopback-devices.js';
 import type { ShardEvent } from '../fleet/ipc-messages.js';
 import type { DeviceWorkloadTimings } from '../model/devices-section.js';
@@ -58,7 +58,7 @@ export class LoopbackDeviceTracker {
   private pollsPerTick = 1;
 
   constructor(
-    private readonly cloud: LoopbackControlPlane,
+    private readonly peer: DirectWorkload,
     private readonly namespace: string,
     private readonly sampleCap: number,
   ) {}
@@ -82,7 +82,7 @@ export class LoopbackDeviceTracker {
                 userName: ep.userName, password: ep.password, properties: DEFAULT_ONVIF_PROPERTIES, ...cycles,
               });
         try {
-          await this.cloud.peer.command({ kind: 'createDevice', model: ep.protocol === 'modbus' ? modbusModel : onvifModel, device });
+          await this.peer.command({ kind: 'createDevice', model: ep.protocol === 'modbus' ? modbusModel : onvifModel, device });
           this.names.push(name);
           this.lastReport.set(name, new Map());
           this.created += 1;
@@ -106,7 +106,7 @@ export class LoopbackDeviceTracker {
       const setAt = Date.now();
       this.pending.set(name, { property, value, setAt, written: false });
       try {
-        const r = await this.cloud.peer.command({ kind: 'setDesired', namespace: this.namespace, name, property, value });
+        const r = await this.peer.command({ kind: 'setDesired', namespace: this.namespace, name, property, value });
         if (!r) throw new Error(`the peer has no device ${this.namespace}/${name}`);
         this.desiredSet += 1;
         set += 1;
@@ -162,7 +162,7 @@ export class LoopbackDeviceTracker {
         batch.add(this.names[this.cursor]!);
         this.cursor = (this.cursor + 1) % this.names.length;
       }
-      const statuses = await Promise.all([...batch].map((name) => this.cloud.peer.command({ kind: 'deviceStatus', namespace: this.namespace, name }).catch(() => null)));
+      const statuses = await Promise.all([...batch].map((name) => this.peer.command({ kind: 'deviceStatus', namespace: this.namespace, name }).catch(() => null)));
       for (const s of statuses) if (s) this.onStatus(s);
     } finally {
       this.polling = false;

@@ -3,7 +3,7 @@
  * how many loopback peer processes. A fleet that cannot fit is refused here with
  * TWL_OPEN_FILES_LIMIT, naming the limit, the numbers and what to do.
  */
-import { planShardProcesses } from '../fleet/controller/fleet-controller.js';
+import { planShardProcesses } from '../fleet/controller/shard-pool.js';
 import { planPeerProcesses } from '../cloud/loopback/loopback-control-plane.js';
 import { childOpenFilesLimit, ephemeralPortCount, type OpenFilesLimit } from '../util/open-files-limit.js';
 import type { ProcessPlan } from '../util/open-files-plan.js';

@@ -6,7 +6,6 @@
  * timings to the summary every few seconds, so a killed run keeps what it measured.
  */
 import type { ControlPlane } from '../cloud/control-plane.js';
-import type { LoopbackControlPlane } from '../cloud/loopback/loopback-control-plane.js';
 import { nodeName, type ShardEvent } from '../fleet/ipc-messages.js';
 import type { RunEvent } from '../model/run-events.js';
 import type { DeviceWorkloadTimings, DevicesSetup } from '../model/devices-section.js';
@@ -87,7 +86,7 @@ export class RunDevices {
     const fleet = await startFakeDeviceFleet({ protocol: o.protocol, count, layout: o.layout, seed: o.seed });
     let binder: Binder;
     try {
-      if (cloud.provider === 'loopback') binder = { via: 'loopback', tracker: new LoopbackDeviceTracker(cloud as LoopbackControlPlane, o.namespace, SAMPLE_CAP) };
+      if (cloud.workload) binder = { via: 'loopback', tracker: new LoopbackDeviceTracker(cloud.workload, o.namespace, SAMPLE_CAP) };
       else {
         if (!cloud.kubeconfigPath) throw new Error(`devices need the API server of the ${cloud.provider} cloud (no kubeconfig)`);
         const workload = await DeviceWorkload.open({ kubeconfigPath: cloud.kubeconfigPath, namespace: o.namespace, kubeedgeVersion: cloud.kubeedgeVersion, sampleCap: SAMPLE_CAP });

@@ -66,10 +66,10 @@ function ports(over: Partial<ScenarioPorts> = {}): { ports: ScenarioPorts; recor
     nodeName: (i) => nodeName('vn', i),
     workload,
     links,
-    applyFault: async () => undefined,
+    injectFault: async (fault) => {
+      throw new Error(`a restart-cloud phase injects no fleet fault (got ${fault.kind})`);
+    },
     healFault: async () => undefined,
-    restartShards: async () => ({ nodes: 0, podsBefore: 0, podsAfter: 0, lost: 0, duplicated: 0 }),
-    setReconnectJitter: async () => undefined,
     readyNodes: () => 4,
     pendingDeliveries: () => 0,
     cloudConnected: async () => null,

@@ -12,6 +12,7 @@ import type { PodRef, ScenarioWorkload } from './scenario-workload.js';
 import { Fault, describeFault, type LinkFaultSpec } from '../chaos/link-fault.js';
 import { DevicePhases, type ScenarioDevicesPort } from './device-phase.js';
 import type { CloudRestarter } from '../cloud/control-plane.js';
+import type { FleetFault, FleetFaultOutcome } from '../fleet/controller/fleet-faults.js';
 import type { FirstFailedSend } from '../record/first-failed-sends.js';
 import type { CloudRestartRecord } from '../model/run-sections.js';
 import { cloudRestartOutcome } from './cloud-restart-outcome.js';
@@ -26,11 +27,10 @@ export interface ScenarioPorts {
   /** The run's fake devices when the scenario has a `devices` section. */
   devices?: ScenarioDevicesPort | undefined;
   links: LinkTracker;
-  applyFault(id: string, fault: LinkFaultSpec, range: NodeRange): Promise<void>;
+  /** Put a fault in force on the fleet: a link fault, a shard crash (counting pods before and after), a new reconnect jitter. */
+  injectFault<F extends FleetFault>(fault: F): Promise<FleetFaultOutcome[F['kind']]>;
+  /** End link fault `id`. */
   healFault(id: string): Promise<void>;
-  /** Kill the shards hosting `range` and start them again from their meta stores; counts pods before/after. */
-  restartShards(range: NodeRange): Promise<{ nodes: number; podsBefore: number; podsAfter: number; lost: number; duplicated: number }>;
-  setReconnectJitter(ms: number): Promise<void>;
   /** Nodes Ready (registered and connected) across the fleet, from the latest snapshots. */
   readyNodes(): number;
   /** Objects expected on nodes and not delivered yet. */
@@ -206,7 +206,7 @@ export class ScenarioRunner {
 
   private async storm(phase: string, group: string, jitterMs: number, timeoutMs: number): Promise<Record<string, number | null>> {
     if (jitterMs !== this.jitterMs) {
-      await this.ports.setReconnectJitter(jitterMs);
+      await this.ports.injectFault({ kind: 'reconnect-jitter', ms: jitterMs });
       this.jitterMs = jitterMs;
     }
     const range = this.group(group);
@@ -391,7 +391,7 @@ export class ScenarioRunner {
   }
 
   private async restart(phase: string, range: NodeRange): Promise<{ podsAfter: number }> {
-    const check = await this.ports.restartShards(range);
+    const check = await this.ports.injectFault({ kind: 'shard-crash', span: range });
     this.ports.record({ t: 'restore-check', atMs: Date.now(), phase, ...check });
     this.ports.log(`restart-shards: ${check.nodes} nodes, pods before ${check.podsBefore}, after ${check.podsAfter}, lost ${check.lost}, duplicated ${check.duplicated}`);
     return check;
@@ -487,7 +487,7 @@ export class ScenarioRunner {
     const range = this.group(group);
     const id = `${phase}-${++this.faultSeq}`;
     const atMs = Date.now();
-    await this.ports.applyFault(id, fault, range);
+    await this.ports.injectFault({ kind: 'link', id, spec: fault, span: range });
     this.active.add(id);
     this.ports.record({ t: 'fault-start', atMs, id, phase, kind: fault.kind, detail: describeFault(fault), group, nodes: range.count });
     return id;

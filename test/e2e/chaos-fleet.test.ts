@@ -13,7 +13,8 @@ import { Fault } from '../../sim/chaos/link-fault.js';
 import { startLoopbackControlPlane, type LoopbackControlPlane } from '../../sim/cloud/loopback/loopback-control-plane.js';
 import { DEFAULT_PROJECT_ID } from '../../sim/protocol/kubeedge/message.js';
 import { DEFAULT_KUBEEDGE_VERSION } from '../../sim/edge/version-profile.js';
-import { FleetController, type FaultEvent } from '../../sim/fleet/controller/fleet-controller.js';
+import { FleetController } from '../../sim/fleet/controller/fleet-controller.js';
+import type { FaultEvent } from '../../sim/fleet/controller/fleet-faults.js';
 import { nodeName } from '../../sim/fleet/ipc-messages.js';
 import { done, notYet, waitFor } from './support/wait-for.js';
 
@@ -45,7 +46,7 @@ beforeAll(async () => {
     snapshotIntervalMs: 200,
     timings: { keepaliveMs: 500, reconnectSleepMs: 500, dialIntervalMs: 200, handshakeTimeoutMs: 2000, leaseMs: 1000, statusSyncMs: 1000 },
   });
-  fleet.on('fault', (e) => faultEvents.push(e));
+  fleet.faults.on('fault', (e) => faultEvents.push(e));
   await allReady('the fleet to join');
 }, 60_000);
 
@@ -68,7 +69,7 @@ async function allReady(what: string): Promise<void> {
   await waitFor(
     what,
     async () => {
-      const t = fleet.totals();
+      const t = fleet.shards.totals();
       const peer = await peerConnected();
       return t.states.ready === NODES && peer.size === NODES ? done(true) : notYet({ ready: t.states.ready, peer: peer.size });
     },
@@ -80,14 +81,14 @@ describe('link faults on a fleet (loopback peer, two shard processes)', () => {
   it('down: the group disconnects and its redials are refused while the rest stays connected; healed, it comes back Ready', async () => {
     // Nodes 8–12 straddle the two shards (0–9 and 10–19).
     const group = [8, 9, 10, 11, 12];
-    const started = await fleet.applyFault('offline', Fault.down({ dial: 'refuse' }), { ranges: [[8, 13]] });
+    const started = await fleet.faults.applyLink('offline', Fault.down({ dial: 'refuse' }), { ranges: [[8, 13]] });
     expect(started).toMatchObject({ id: 'offline', action: 'start', nodes: 5, counts: { nodes: 5, links: 5, resets: 5 } });
     await waitFor(
       'the group to be refused',
       async () => {
-        const chaos = fleet.chaosTotals();
+        const chaos = fleet.faults.chaosTotals();
         const peer = await peerConnected();
-        const t = fleet.totals();
+        const t = fleet.shards.totals();
         const groupGone = names(group).every((n) => !peer.has(n));
         return groupGone && peer.size === NODES - 5 && chaos.dialsRefused >= 5 && t.connected === NODES - 5
           ? done(true)
@@ -95,19 +96,19 @@ describe('link faults on a fleet (loopback peer, two shard processes)', () => {
       },
       { timeoutMs: 15_000, intervalMs: 100 },
     );
-    expect(fleet.chaosTotals()).toMatchObject({ faultsActive: 1, nodesFaulted: 5 });
-    expect(fleet.totals().connectFailures).toBeGreaterThanOrEqual(5);
+    expect(fleet.faults.chaosTotals()).toMatchObject({ faultsActive: 1, nodesFaulted: 5 });
+    expect(fleet.shards.totals().connectFailures).toBeGreaterThanOrEqual(5);
 
-    const ended = await fleet.healFault('offline');
+    const ended = await fleet.faults.heal('offline');
     expect(ended).toMatchObject({ id: 'offline', action: 'end', nodes: 5, counts: { downs: 5, ups: 5 } });
     expect(ended!.counts.dialsRefused).toBeGreaterThanOrEqual(5);
     await allReady('the group to come back');
-    expect(fleet.chaosTotals()).toMatchObject({ faultsActive: 0, nodesFaulted: 0 });
+    expect(fleet.faults.chaosTotals()).toMatchObject({ faultsActive: 0, nodesFaulted: 0 });
   });
 
   it('stall: the peer’s keepalive timeout drops the stalled nodes while their edge sockets stay open; healed, they reconnect', async () => {
     const before = await cloud.peer.stats();
-    await fleet.applyFault('blackhole', Fault.blackhole(), { nodes: [0, 19] });
+    await fleet.faults.applyLink('blackhole', Fault.blackhole(), { nodes: [0, 19] });
     await waitFor(
       'the peer to time the stalled nodes out',
       async () => {
@@ -122,26 +123,26 @@ describe('link faults on a fleet (loopback peer, two shard processes)', () => {
     expect(names([0, 19]).some((n) => peer.has(n))).toBe(false);
     // The edge has noticed nothing: every socket is still open there, and the stalled nodes' keepalives are held.
     await new Promise((r) => setTimeout(r, 400));
-    expect(fleet.totals().connected).toBe(NODES);
-    expect(fleet.chaosTotals().heldBytesOut).toBeGreaterThan(0);
+    expect(fleet.shards.totals().connected).toBe(NODES);
+    expect(fleet.faults.chaosTotals().heldBytesOut).toBeGreaterThan(0);
 
-    const ended = await fleet.healFault('blackhole');
+    const ended = await fleet.faults.heal('blackhole');
     expect(ended?.counts).toMatchObject({ nodes: 2, links: 2 });
     await allReady('the stalled nodes to reconnect');
-    expect(fleet.chaosTotals()).toMatchObject({ heldBytesOut: 0, heldBytesIn: 0 });
+    expect(fleet.faults.chaosTotals()).toMatchObject({ heldBytesOut: 0, heldBytesIn: 0 });
   });
 
   it('flap with probability 1 toggles the group every cycle and counts the transitions', async () => {
-    await fleet.applyFault('flap', Fault.flap({ downMs: 300, upMs: 700, probability: 1, sync: true }), { ranges: [[2, 6]] });
+    await fleet.faults.applyLink('flap', Fault.flap({ downMs: 300, upMs: 700, probability: 1, sync: true }), { ranges: [[2, 6]] });
     await waitFor(
       'two flap cycles',
       () => {
-        const f = fleet.chaosTotals().faults.flap;
+        const f = fleet.faults.chaosTotals().faults.flap;
         return f && f.downs >= 8 && f.ups >= 4 ? done(f) : notYet(f ?? 'no counts yet');
       },
       { timeoutMs: 10_000, intervalMs: 100 },
     );
-    const ended = await fleet.healFault('flap');
+    const ended = await fleet.faults.heal('flap');
     expect(ended!.counts.downs).toBeGreaterThanOrEqual(8);
     // The heal brings down nodes back up: every down has its up.
     expect(ended!.counts.ups).toBe(ended!.counts.downs);
@@ -150,15 +151,15 @@ describe('link faults on a fleet (loopback peer, two shard processes)', () => {
   });
 
   it('storm: a reset of every link starts and ends at once; all nodes come back', async () => {
-    const started = await fleet.applyFault('storm', Fault.reset());
+    const started = await fleet.faults.applyLink('storm', Fault.reset());
     expect(started).toMatchObject({ nodes: NODES, counts: { links: NODES, resets: NODES } });
     expect(faultEvents.filter((e) => e.id === 'storm').map((e) => e.action)).toEqual(['start', 'end']);
     await allReady('the storm to pass');
   });
 
   it('a shard refusal rejects with its code; the run’s result lists every fault in start order', async () => {
-    await expect(fleet.applyFault('bad', { kind: 'delay', ms: -1, jitterMs: 0, direction: 'in' })).rejects.toThrow(/ms/);
-    await fleet.applyFault('still-on', Fault.delay({ ms: 5 }), { nodes: [3] });
+    await expect(fleet.faults.applyLink('bad', { kind: 'delay', ms: -1, jitterMs: 0, direction: 'in' })).rejects.toThrow(/ms/);
+    await fleet.faults.applyLink('still-on', Fault.delay({ ms: 5 }), { nodes: [3] });
     const result = await fleet.stop(true);
     expect(result.faults?.map((f) => [f.id, f.detail, f.endedAtMs === null])).toEqual([
       ['offline', 'down, link reset, dials refused', false],

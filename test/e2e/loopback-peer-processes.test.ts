@@ -14,7 +14,8 @@ import { planPeerProcesses, startLoopbackControlPlane, type LoopbackControlPlane
 import { DEFAULT_PROJECT_ID } from '../../sim/protocol/kubeedge/message.js';
 import { DEFAULT_KUBEEDGE_VERSION } from '../../sim/edge/version-profile.js';
 import { Fault } from '../../sim/chaos/link-fault.js';
-import { FleetController, planShardProcesses } from '../../sim/fleet/controller/fleet-controller.js';
+import { FleetController } from '../../sim/fleet/controller/fleet-controller.js';
+import { planShardProcesses } from '../../sim/fleet/controller/shard-pool.js';
 import { nodeName } from '../../sim/fleet/ipc-messages.js';
 import { childOpenFilesLimit, OPEN_FILES_LIMIT_ENV } from '../../sim/util/open-files-limit.js';
 import { hubSpreadIndex } from '../../sim/util/hub-spread.js';
@@ -67,7 +68,7 @@ describe('loopback peer over several processes (open-files budget forced to 150)
   it('plans two peer processes and three shards for 40 nodes', () => {
     expect(peerPlan).toMatchObject({ processes: 2, capacity: 36, perProcess: 20 });
     expect(shardPlan).toMatchObject({ processes: 3, capacity: 14, spread: true });
-    expect(fleet.shardCount).toBe(3);
+    expect(fleet.shards.shardCount).toBe(3);
     expect(cloud.hubUrls).toHaveLength(2);
     expect(new Set(cloud.hubUrls).size).toBe(2);
     expect(cloud.processes.map((p) => p.name)).toEqual(['loopback-peer-0', 'loopback-peer-1']);
@@ -80,7 +81,7 @@ describe('loopback peer over several processes (open-files budget forced to 150)
       async () => {
         const all = await cloud.peer.command({ kind: 'nodes' });
         const ready = all.filter((n) => n.ready && n.connected).length;
-        return ready === NODES && fleet.totals().states.ready === NODES ? done(all) : notYet({ peerReady: ready, fleetReady: fleet.totals().states.ready });
+        return ready === NODES && fleet.shards.totals().states.ready === NODES ? done(all) : notYet({ peerReady: ready, fleetReady: fleet.shards.totals().states.ready });
       },
       { timeoutMs: 30_000, intervalMs: 200 },
     );
@@ -118,7 +119,7 @@ describe('loopback peer over several processes (open-files budget forced to 150)
 
   it('after every link is reset, each node reconnects to the process that holds its state', async () => {
     const before = await cloud.peer.statsEach();
-    await fleet.applyFault('storm', Fault.reset());
+    await fleet.faults.applyLink('storm', Fault.reset());
     const nodes = await waitFor(
       'all 40 nodes back',
       async () => {
@@ -126,7 +127,7 @@ describe('loopback peer over several processes (open-files budget forced to 150)
         const back = all.filter((n) => n.ready && n.connected).length;
         const each = await cloud.peer.statsEach();
         const redialled = each.every((s, k) => s.connectionsTotal >= before[k]!.connectionsTotal + 20);
-        return back === NODES && redialled && fleet.totals().states.ready === NODES ? done(all) : notYet({ back, fleetReady: fleet.totals().states.ready });
+        return back === NODES && redialled && fleet.shards.totals().states.ready === NODES ? done(all) : notYet({ back, fleetReady: fleet.shards.totals().states.ready });
       },
       { timeoutMs: 20_000, intervalMs: 200 },
     );

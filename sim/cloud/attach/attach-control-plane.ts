@@ -79,6 +79,7 @@ export async function attachControlPlane(options: AttachOptions): Promise<Contro
     metricsTargets,
     processes: [],
     ...(cloudRestart ? { cloudRestart } : {}),
+    outlivesRun: true,
     async stop() {
       // Nothing to stop: the cluster belongs to the user.
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuCoresBetween, parseContainerStats, sampleContainers, type StatsClient } from './container-stats.js';
+import { containerUsageMeter, cpuCoresBetween, parseContainerStats, sampleContainers, type ContainerSample, type StatsClient } from './container-stats.js';
 
 // Trimmed from the Docker Engine API's ContainerStatsResponse (v1.45+): cgroup v2 reports
 // `anon`/`inactive_file`, cgroup v1 `total_rss`/`total_inactive_file`.
@@ -52,5 +52,27 @@ describe('container stats', () => {
     ]);
     expect(Object.keys(s.usage)).toEqual(['cloudcore']);
     expect(s.unavailable).toEqual([{ name: 'k3s', reason: '(HTTP code 404) no such container' }]);
+  });
+});
+
+describe('containerUsageMeter', () => {
+  const sampleOf = (cpuSeconds: number, rssBytes: number): ContainerSample => ({
+    usage: { cloudcore: { name: 'cloudcore', id: 'a', atMs: 0, cpuSeconds, rssBytes, workingSetBytes: rssBytes, processes: undefined } },
+    unavailable: [],
+  });
+
+  it('gives CPU seconds since the first sample and the RSS at the end', async () => {
+    const samples = [sampleOf(10, 50_000_000), sampleOf(12.3456, 70_000_000)];
+    const meter = await containerUsageMeter(async () => samples.shift()!);
+    expect('rssNow' in meter).toBe(false);
+    expect(await meter.stop()).toEqual({ cloudcore: { cpuSeconds: 2.35, peakRssBytes: 70_000_000 } });
+  });
+
+  it('reads nothing when the first or the last sample fails', async () => {
+    const failFirst = await containerUsageMeter(async () => Promise.reject(new Error('engine gone')));
+    expect(await failFirst.stop()).toBeNull();
+    let n = 0;
+    const failLast = await containerUsageMeter(async () => (n++ === 0 ? sampleOf(1, 1) : Promise.reject(new Error('engine gone'))));
+    expect(await failLast.stop()).toBeNull();
   });
 });

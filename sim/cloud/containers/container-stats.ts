@@ -9,6 +9,7 @@
  * closest the cgroup has to the processes' resident set; workingSetBytes = usage minus inactive
  * file cache, which is what `docker stats` shows as MEM USAGE.
  */
+import type { UsageMeter } from '../control-plane.js';
 
 export interface ContainerUsage {
   name: string;
@@ -86,4 +87,26 @@ export async function sampleContainers(client: StatsClient, containers: readonly
     }),
   );
   return sample;
+}
+
+/**
+ * The containers' usage over a run from the engine's stats API: CPU since a first sample, RSS at
+ * the end (the API keeps no peak). Null when either sample failed.
+ */
+export async function containerUsageMeter(sample: () => Promise<ContainerSample>): Promise<UsageMeter> {
+  const base = await sample().catch(() => undefined);
+  return {
+    stop: async () => {
+      if (!base) return null;
+      const end = await sample().catch(() => undefined);
+      if (!end) return null;
+      return Object.fromEntries(
+        Object.values(end.usage).map((u) => [u.name, { cpuSeconds: round2(u.cpuSeconds - (base.usage[u.name]?.cpuSeconds ?? 0)), peakRssBytes: u.rssBytes }]),
+      );
+    },
+  };
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
 }

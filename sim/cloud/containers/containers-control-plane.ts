@@ -14,10 +14,10 @@ import type { ControlPlane, MetricsTarget } from '../control-plane.js';
 import { AdminApi, pick } from '../local/admin-api.js';
 import { cacheBinDir } from '../local/control-plane-binaries.js';
 import { applyCrds, crdDirCandidates, findCrdDir, loadCrds } from '../local/kubeedge-crds.js';
-import { ControlPlaneStartError } from '../local/local-errors.js';
+import { ControlPlaneStartError } from '../../errors.js';
 import { answers200, tcpAccepts, waitUntil } from '../local/readiness.js';
 import { Progress, downloadRelease, releaseBinDir, releaseCrdDir } from '../local/release-download.js';
-import { type ContainerSample, type StatsClient, type TrackedContainer, sampleContainers } from './container-stats.js';
+import { type ContainerSample, type StatsClient, type TrackedContainer, containerUsageMeter, sampleContainers } from './container-stats.js';
 import {
   CLOUDCORE_PORTS,
   CONTAINERS_KUBEEDGE_VERSION,
@@ -283,6 +283,7 @@ export async function startContainersControlPlane(opts: ContainersControlPlaneOp
       images,
       containers,
       sampleUsage: () => sampleContainers(statsClient, containers),
+      usage: { start: () => containerUsageMeter(() => sampleContainers(statsClient, containers)) },
       logTail: (name, lines = 50) => readLogTail(started[name], lines),
       stop: () => (stopping ??= stopAll()),
     };

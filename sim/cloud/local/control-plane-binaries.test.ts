@@ -2,9 +2,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../errors.js';
+import { BinariesUnavailableError, ErrorCodes } from '../../errors.js';
 import { resolveBinaries } from './control-plane-binaries.js';
-import { BinariesUnavailableError } from './local-errors.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'twinlab-bins-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

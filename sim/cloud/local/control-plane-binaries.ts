@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BinariesUnavailableError, type MissingBinary } from './local-errors.js';
+import { BinariesUnavailableError, type MissingBinary } from '../../errors.js';
 import { Progress, cachedReleaseParts, downloadRelease, downloadsPossible, releaseBinDir } from './release-download.js';
 
 export const CONTROL_PLANE_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'cloudcore'] as const;

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { ControlPlane, ControlPlaneConfig, ControlPlaneProcess, MetricsTarget } from '../control-plane.js';
 import { AdminApi, pick } from './admin-api.js';
 import { parse as parseYaml, stringify } from 'yaml';
-import { ConfigInvalidError } from '../../errors.js';
+import { ConfigInvalidError, ControlPlaneStartError } from '../../errors.js';
 import { collidingFlags } from './apiserver-args.js';
 import { NODE_LIMIT_KEY } from './cloudcore-adjust.js';
 import { cloudcoreConfig, writeCloudcoreConfig, type CloudcoreConfigInput } from './cloudcore-config.js';
@@ -20,12 +20,12 @@ import { resolveBinaries, type BinarySource, type ControlPlaneBinary } from './c
 import { freePorts, portIsFree } from './free-port.js';
 import { applyCrds, crdDirCandidates, findCrdDir, loadCrds } from './kubeedge-crds.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { ControlPlaneStartError } from './local-errors.js';
 import { writeLocalPki, type LocalPki } from './local-pki.js';
 import { ProcessExitedError, answers200, tcpAccepts, waitUntil } from './readiness.js';
 import { SupervisedProcess } from './supervised-process.js';
 import { findSupervisor } from './supervisor-binary.js';
 import { restartCloudcore } from './cloudcore-restart.js';
+import { processUsageMeter } from '../process-usage.js';
 
 export const LOCAL_KUBEEDGE_VERSION = 'v1.23.1';
 
@@ -459,6 +459,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       caHash,
       logPath,
       cloudRestart: { restartCloudcore: restart },
+      usage: { start: async () => processUsageMeter(processes) },
+      controllerManagerMetricsUrl: `https://127.0.0.1:${ports.controllerManager}/metrics`,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

@@ -6,9 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../errors.js';
+import { BinariesUnavailableError, ErrorCodes } from '../../errors.js';
 import { probeBinaries, resolveBinaries } from './control-plane-binaries.js';
-import { BinariesUnavailableError } from './local-errors.js';
 import { crdDirCandidates, findCrdDir } from './kubeedge-crds.js';
 import {
   DEFAULT_RELEASE_SOURCES,

@@ -33,7 +33,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { BinariesUnavailableError, type MissingBinary } from './local-errors.js';
+import { BinariesUnavailableError, type MissingBinary } from '../../errors.js';
 
 export const RELEASE_VERSIONS = { kubeedge: 'v1.23.1', kubernetes: 'v1.32.10', etcd: 'v3.5.21' } as const;
 

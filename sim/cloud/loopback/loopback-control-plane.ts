@@ -5,7 +5,7 @@
  * KubeEdge measurement, and reports say so.
  */
 import 'reflect-metadata';
-import type { ControlPlane } from '../control-plane.js';
+import type { ControlPlane, DirectWorkload } from '../control-plane.js';
 import { createLoopbackCa, issueJoinToken, issueServerCert } from './loopback-ca.js';
 import { startCertServer } from './cert-server.js';
 import { startPeerFleet, type PeerFleetHandle } from './peer-fleet.js';
@@ -32,6 +32,8 @@ export interface LoopbackControlPlane extends ControlPlane {
   readonly peer: PeerFleetHandle;
   /** One hub URL per peer process; the fleet dials node N at `hubUrls[hubSpreadIndex(N, …)]`. */
   readonly hubUrls: readonly string[];
+  readonly workload: DirectWorkload;
+  connectedNodes(): Promise<number | null>;
 }
 
 /**
@@ -86,6 +88,11 @@ export async function startLoopbackControlPlane(options: LoopbackOptions): Promi
     processes: peer.pids.length === 1 ? [{ name: 'loopback-peer', pid: peer.pid }] : peer.pids.map((pid, i) => ({ name: `loopback-peer-${i}`, pid })),
     peer,
     hubUrls: peer.hubUrls,
+    workload: { command: (command) => peer.command(command) },
+    connectedNodes: async () => {
+      const stats = await peer.stats().catch(() => undefined);
+      return stats ? stats.sessions : null;
+    },
     async stop() {
       await Promise.allSettled([peer.stop(), certs.close()]);
     },

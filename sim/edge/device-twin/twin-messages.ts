@@ -9,6 +9,7 @@
  * - membership pushes: cloud/pkg/devicecontroller/types/device.go `MembershipUpdate`.
  * Every one is built by `DTContext.BuildModelMessage`: source `twin`, group `resource`, no parent.
  */
+import { buildFrame } from '../../protocol/kubeedge/frame-builder.js';
 import { goJsonString } from '../../protocol/kubeedge/go-json.js';
 import { pick } from '../../util/json-pick.js';
 
@@ -28,9 +29,9 @@ export function stateResource(deviceId: string): string {
   return `device/${deviceId}/state/update`;
 }
 
-/** One upstream devicetwin frame (beehive model.Message field order, trailing newline). */
+/** One upstream devicetwin frame (beehive model.Message field order, trailing newline); the content built here is in Go's spelling already. */
 export function twinFrame(msgId: string, timestamp: number, operation: string, resource: string, contentJson: string): string {
-  return `{"header":{"msg_id":"${msgId}","timestamp":${timestamp}},"route":{"source":"${TWIN_SOURCE}","group":"${TWIN_GROUP}","operation":"${operation}","resource":${goJsonString(resource)}},"content":${contentJson}}\n`;
+  return buildFrame(msgId, undefined, timestamp, TWIN_SOURCE, TWIN_GROUP, operation, resource, contentJson);
 }
 
 /** One property's value as devicetwin syncs it to the cloud after a DMI report. */

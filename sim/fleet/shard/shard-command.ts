@@ -17,7 +17,7 @@ import { ConfigInvalidError, ExitCodes } from '../../errors.js';
 import { startMetricsServer } from '../../metrics/metrics-server.js';
 import { FleetMetrics } from '../../metrics/fleet-metrics.js';
 import { aggregate } from '../controller/aggregate.js';
-import { planShards } from '../controller/fleet-controller.js';
+import { planShards } from '../controller/shard-pool.js';
 import { progressText } from '../controller/progress-line.js';
 import type { ShardConfig, ShardSnapshot } from '../ipc-messages.js';
 import { defaultCacheDir, parseDuration } from '../../run/sim-options.js';
