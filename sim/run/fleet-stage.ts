@@ -15,6 +15,7 @@ import { DEFAULT_PROJECT_ID } from '../protocol/kubeedge/message.js';
 import { scaledDeviceTimings, scaledEdgeTimings } from '../scenario/scenario-options.js';
 import type { ProcessPlans } from './process-plans.js';
 import type { RunContext } from './run-context.js';
+import { openControlChannel } from './control-stage.js';
 
 /** A started fleet, with the wall-clock ms it started at (`--duration` counts from there). */
 export interface StartedFleet {
@@ -39,6 +40,7 @@ export async function startFleet(run: RunContext, cloud: ControlPlane, plans: Pr
   // --duration is the fleet's time: the control plane's build and start are not part of it.
   const startedAtMs = Date.now();
   record({ t: 'stage', atMs: startedAtMs, stage: 'ramp' });
+  const launcher = o.fleet === 'remote' ? await openControlChannel(run) : undefined;
   const fleet = await FleetController.start({
     nodes: o.nodes,
     shards: plans.shards.processes,
@@ -60,7 +62,8 @@ export async function startFleet(run: RunContext, cloud: ControlPlane, plans: Pr
     snapshotIntervalMs: 1000,
     ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale), deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),
     insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
-  });
+    ...(o.fleet === 'remote' ? { startTimeoutMs: o.shardWaitMs } : {}),
+  }, launcher);
   run.teardown.push('fleet', async () => {
     run.outcome.fleet = await fleet.stop(true);
   });

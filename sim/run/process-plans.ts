@@ -6,7 +6,7 @@
 import { planShardProcesses } from '../fleet/controller/shard-pool.js';
 import { planPeerProcesses } from '../cloud/loopback/loopback-control-plane.js';
 import { childOpenFilesLimit, ephemeralPortCount, type OpenFilesLimit } from '../util/open-files-limit.js';
-import type { ProcessPlan } from '../util/open-files-plan.js';
+import { filesNeeded, SHARD_OPEN_FILES, type ProcessPlan } from '../util/open-files-plan.js';
 import type { SimOptions } from './sim-options.js';
 import type { ControlPlane } from '../cloud/control-plane.js';
 import { checkCloudcoreOpenFiles } from '../cloud/local/cloudcore-open-files.js';
@@ -42,11 +42,19 @@ export function cloudhubPortWarning(nodes: number, cloud: string, ports: number 
   };
 }
 
+/** `--shards` remote shards, as many as asked: their open files are their pods' business. */
+function remoteShardPlan(nodes: number, shards: number, limit: OpenFilesLimit): ProcessPlan {
+  const perProcess = Math.ceil(nodes / Math.max(1, Math.min(shards, nodes)));
+  return { processes: Math.min(shards, nodes), capacity: perProcess, perProcess, filesPerProcess: filesNeeded(SHARD_OPEN_FILES, perProcess), spread: false, limit };
+}
+
 export function planRunProcesses(o: SimOptions, cloud: string, log: (line: string) => void, limit: OpenFilesLimit = childOpenFilesLimit()): ProcessPlans {
-  const shards = planShardProcesses(o.nodes, o.shards, o.explicit.has('shards'), limit);
+  // A remote fleet's shards run elsewhere, under their own limits and from their own addresses:
+  // this machine plans only what it runs.
+  const shards = o.fleet === 'remote' ? remoteShardPlan(o.nodes, o.shards, limit) : planShardProcesses(o.nodes, o.shards, o.explicit.has('shards'), limit);
   const ports = ephemeralPortCount();
   const peer = cloud === 'loopback' ? planPeerProcesses(o.nodes, limit, ports) : undefined;
-  const portWarning = cloudhubPortWarning(o.nodes, cloud, ports);
+  const portWarning = o.fleet === 'remote' ? undefined : cloudhubPortWarning(o.nodes, cloud, ports);
   const soft = limit.soft.toLocaleString('en-US');
   if (shards.spread) {
     log(`open files: ${o.nodes.toLocaleString('en-US')} nodes need ${shards.processes} shards, not ${Math.min(o.shards, o.nodes)}: one shard holds at most ${shards.capacity.toLocaleString('en-US')} nodes within its open-files limit of ${soft} (${limit.source})`);

@@ -74,8 +74,31 @@ export interface SimOptions {
   prometheusRemoteWrite: string | undefined;
   /** `--prometheus-interval`: its scrape interval, 1–5 s. */
   prometheusIntervalSeconds: number;
+  /** `--fleet`: shards forked on this machine (local), or shards that dial the run's control channel (remote: pods, or processes started as pods start them). */
+  fleet: 'local' | 'remote';
+  /** `--control-listen`: where a remote fleet's control channel listens. */
+  controlHost: string;
+  controlPort: number;
+  /** `--control-token-file`: the run token remote shards present (else TWINLAB_CONTROL_TOKEN, else one made for the run). */
+  controlTokenFile: string | undefined;
+  /** `--control-cert`/`--control-key`: serve the control channel over TLS. */
+  controlCert: string | undefined;
+  controlKey: string | undefined;
+  /** `--shard-wait`: how long a remote fleet waits for its shards to dial in. */
+  shardWaitMs: number;
   /** Flags given on the command line (they override the scenario file). */
   explicit: ReadonlySet<string>;
+}
+
+/** The control channel's port unless `--control-listen` says otherwise (the chart's default too). */
+export const DEFAULT_CONTROL_PORT = 7443;
+
+/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (127.0.0.1). */
+export function parseListen(value: string, flag: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigInvalidError(`${flag} ${JSON.stringify(value)} must be HOST:PORT (e.g. 0.0.0.0:7443 in a pod, 127.0.0.1:7443 here)`, { option: flag });
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
 /**
@@ -164,6 +187,12 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         prometheus: { type: 'string' },
         'prometheus-remote-write': { type: 'string' },
         'prometheus-interval': { type: 'string' },
+        fleet: { type: 'string' },
+        'control-listen': { type: 'string' },
+        'control-token-file': { type: 'string' },
+        'control-cert': { type: 'string' },
+        'control-key': { type: 'string' },
+        'shard-wait': { type: 'string' },
       },
     });
   } catch (error) {
@@ -200,6 +229,18 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigInvalidError('--prometheus-remote-write must be an http(s) URL, e.g. https://mimir.example/api/v1/push', { option: '--prometheus-remote-write' });
     if (prometheus === 'off') throw new ConfigInvalidError('--prometheus-remote-write needs the run\'s Prometheus; it was turned off with --prometheus off', { option: '--prometheus-remote-write' });
   }
+  const fleet = v.fleet ?? 'local';
+  if (fleet !== 'local' && fleet !== 'remote') throw new ConfigInvalidError(`--fleet must be local or remote (got ${JSON.stringify(fleet)})`, { option: '--fleet' });
+  for (const flag of ['control-listen', 'control-token-file', 'control-cert', 'control-key', 'shard-wait'] as const) {
+    if (v[flag] !== undefined && fleet !== 'remote') throw new ConfigInvalidError(`--${flag} is for a remote fleet; add --fleet remote`, { option: `--${flag}` });
+  }
+  if ((v['control-cert'] === undefined) !== (v['control-key'] === undefined)) {
+    throw new ConfigInvalidError('--control-cert and --control-key go together: the control channel serves TLS with both', { option: '--control-cert' });
+  }
+  if (fleet === 'remote' && v.shards === undefined) {
+    throw new ConfigInvalidError('--fleet remote needs --shards N: how many shards will dial in (the StatefulSet\'s replicas)', { option: '--shards' });
+  }
+  const control = parseListen(v['control-listen'] ?? `127.0.0.1:${DEFAULT_CONTROL_PORT}`, '--control-listen');
   const apiserverArgs = parseApiserverArgs(v['apiserver-arg'] ?? []);
   const knobs = (v['cloudcore-set'] ?? []).length > 0 ? '--cloudcore-set' : apiserverArgs.length > 0 ? '--apiserver-arg' : null;
   if (knobs && cloud !== 'local' && cloud !== 'auto') {
@@ -247,6 +288,13 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     prometheus,
     prometheusRemoteWrite: remoteWrite,
     prometheusIntervalSeconds: int(v['prometheus-interval']?.replace(/s$/, ''), '--prometheus-interval', 2, 1, 5),
+    fleet,
+    controlHost: control.host,
+    controlPort: control.port,
+    controlTokenFile: v['control-token-file'],
+    controlCert: v['control-cert'],
+    controlKey: v['control-key'],
+    shardWaitMs: v['shard-wait'] === undefined ? 600_000 : parseDuration(v['shard-wait'], '--shard-wait'),
     explicit: new Set(Object.keys(v).filter((k) => v[k as keyof typeof v] !== undefined)),
   };
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namePrefix) || options.namePrefix.length > 40) {
@@ -295,6 +343,7 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     ...(Object.keys(o.cloudcoreSet).length > 0 ? { cloudcoreSet: Object.entries(o.cloudcoreSet).map(([k, val]) => `${k}=${String(val)}`).join(',') } : {}),
     ...(o.apiserverArgs.length > 0 ? { apiserverArgs: o.apiserverArgs.join(' ') } : {}),
     ...(o.prometheus !== 'auto' ? { prometheus: o.prometheus } : {}),
+    ...(o.fleet !== 'local' ? { fleet: o.fleet } : {}),
     // The host only: a remote_write URL may carry credentials.
     ...(o.prometheusRemoteWrite ? { prometheusRemoteWrite: new URL(o.prometheusRemoteWrite).host } : {}),
   };

@@ -101,6 +101,22 @@ describe.skipIf(helmSkipReason !== '')(helmSkipReason ? `helm chart (skipped: ${
     expect(sts.spec.template.spec.affinity?.podAntiAffinity).toHaveProperty('preferredDuringSchedulingIgnoredDuringExecution');
   });
 
+  it('puts shards under the run controller when control.url is set: the channel URL, the run token from its own Secret file', () => {
+    const manifests = render('load', [ci('token-value'), ci('controlled')]);
+    const sts = one(manifests, 'StatefulSet') as unknown as StatefulSetView & Manifest;
+    const c = shardContainer(manifests);
+    expect(env(c)).toMatchObject({
+      TWINLAB_SHARDS: '3',
+      TWINLAB_CONTROL_URL: 'ws://twinlab-controller.twinlab.svc:7443/twinlab/v1/shards',
+      TWINLAB_CONTROL_TOKEN_FILE: '/etc/twinlab/control/token',
+    });
+    expect(env(c).TWINLAB_CONTROL_CA).toBeUndefined();
+    expect(c.volumeMounts).toContainEqual(expect.objectContaining({ name: 'control-token', mountPath: '/etc/twinlab/control' }));
+    expect(sts.spec.template.spec.volumes.find((v) => v.name === 'control-token')?.secret).toMatchObject({ secretName: 'twinlab-control-token', items: [{ key: 'token', path: 'token' }] });
+    // Without control.url nothing of it is rendered.
+    expect(env(shardContainer(render('load', [ci('token-value')]))).TWINLAB_CONTROL_URL).toBeUndefined();
+  });
+
   it('ships the Grafana dashboards unchanged in a ConfigMap labelled for the sidecar', () => {
     const cm = one(render('load', [ci('token-value')]), 'ConfigMap') as Manifest & { data: Record<string, string> };
     expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
@@ -150,6 +166,8 @@ describe.skipIf(helmSkipReason !== '')(helmSkipReason ? `helm chart (skipped: ${
     expect(refused(base, ['metrics.port=70000'])).toMatch(/metrics\/port/);
     expect(refused(base, ['fleet.node=10'])).toMatch(/additional properties 'node' not allowed|additionalProperties/);
     expect(refused([], ['token.existingSecret=', 'token.value='])).toMatch(/token/);
+    expect(refused(base, ['control.url=ws://controller:7443/twinlab/v1/shards'])).toMatch(/control/);
+    expect(refused(base, ['control.url=http://controller:7443', 'control.tokenSecret=t'])).toMatch(/control\/url/);
   });
 
   it('refuses a shard plan that cannot run: more shards than nodes, over open files, over source ports, over nodeLimit', () => {

@@ -35,8 +35,8 @@ export const CLOSE_MALFORMED = 4002;
 
 interface RemoteShardEvents {
   message: [ShardToController];
-  /** The shard's channel closed; `reason` names why. */
-  close: [string];
+  /** The shard's channel closed; `reason` names why; `clean` when the shard closed it itself after stopping. */
+  close: [string, boolean];
 }
 
 /** One shard on the other end of the channel. */
@@ -80,10 +80,10 @@ export class RemoteShard extends EventEmitter<RemoteShardEvents> {
   }
 
   /** @internal */
-  closedWith(reason: string): void {
+  closedWith(reason: string, clean = false): void {
     if (this.closed) return;
     this.closed = true;
-    this.emit('close', reason);
+    this.emit('close', reason, clean);
   }
 }
 
@@ -244,7 +244,7 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     });
     ws.on('error', () => undefined);
     ws.on('close', (code: number, reason: Buffer) => {
-      shard?.closedWith(reason.length > 0 ? `${reason.toString()} (${code})` : `closed (${code})`);
+      shard?.closedWith(reason.length > 0 ? `${reason.toString()} (${code})` : `closed (${code})`, code === 1000);
     });
   }
 

@@ -67,7 +67,8 @@ export class RemoteShardLink extends ShardLink {
   constructor(private readonly shard: RemoteShard) {
     super();
     shard.on('message', (m) => this.emit('message', m));
-    shard.once('close', () => this.emit('gone', null));
+    // A shard that closed its channel itself after stopping left as a process exiting 0 does.
+    shard.once('close', (_reason, clean) => this.emit('gone', clean ? 0 : null));
   }
 
   get where(): string {

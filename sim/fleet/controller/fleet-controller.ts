@@ -3,6 +3,7 @@
  * the faults injected into it, started together and stopped together into one result.
  */
 import { FleetFaults, type FaultResult } from './fleet-faults.js';
+import type { ShardLauncher } from './shard-launcher.js';
 import { ShardPool, type FleetOptions } from './shard-pool.js';
 import type { FleetTotals, ShardPeak } from '../../model/fleet-totals.js';
 
@@ -21,9 +22,9 @@ export class FleetController {
     readonly faults: FleetFaults,
   ) {}
 
-  /** Fork the shards and wait until every one has opened. */
-  static async start(options: FleetOptions): Promise<FleetController> {
-    const shards = await ShardPool.start(options);
+  /** Launch the shards (forked here, or taken from the control channel) and wait until every one has opened. */
+  static async start(options: FleetOptions, launcher?: ShardLauncher): Promise<FleetController> {
+    const shards = await ShardPool.start(options, launcher);
     return new FleetController(shards, new FleetFaults(shards));
   }
 

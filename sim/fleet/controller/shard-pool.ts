@@ -3,9 +3,7 @@
  * snapshot of each, asks them questions over IPC, restarts one after a crash, and stops them all.
  * Runs in the main process; it shares only the IPC message types with the shards.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { pidLedger } from '../../util/pid-ledger.js';
 import { TwinlabError, ErrorCodes } from '../../errors.js';
 import type {
   ControllerToShard,
@@ -17,7 +15,8 @@ import type {
 import { aggregate, type FleetTotals } from './aggregate.js';
 import type { ShardPeak } from '../../model/fleet-totals.js';
 import { hubClientKind, type HubClientKind } from '../../edge/hub/hub-link.js';
-import { childEntry, type ChildEntry } from '../../util/child-entry.js';
+import type { ShardLink } from '../channel/shard-link.js';
+import { forkLauncher, type ShardLauncher } from './shard-launcher.js';
 import { SHARD_OPEN_FILES, planProcesses, type ProcessPlan } from '../../util/open-files-plan.js';
 import type { OpenFilesLimit } from '../../util/open-files-limit.js';
 
@@ -62,7 +61,7 @@ interface ShardPoolEvents {
 
 interface ShardHandle {
   index: number;
-  child: ChildProcess;
+  link: ShardLink;
   nodes: number;
   latest: ShardSnapshot | undefined;
   peakRss: number;
@@ -73,23 +72,6 @@ interface ShardHandle {
   /** Killed on purpose and being started again: its exit is not a failure. */
   restarting?: boolean;
   restarts?: number;
-}
-
-function shardEntry(): ChildEntry {
-  return childEntry(import.meta.url, '../shard/shard-main');
-}
-
-/**
- * glibc serves allocations ≥ 16 KiB from their own mappings, so the 16 KiB TLS buffers a connection
- * frees go back to the kernel (bench/README.md: 3–8 KB less RSS per node, lower event-loop lag).
- * Each costs a mapping; a shard above ~15k nodes would approach vm.max_map_count (65,530), so
- * large shards keep glibc's default. A value already in the environment wins.
- */
-const MMAP_SHARD_NODE_LIMIT = 15_000;
-
-export function shardEnv(nodeCount: number, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  if (env.MALLOC_MMAP_THRESHOLD_ !== undefined || nodeCount > MMAP_SHARD_NODE_LIMIT) return env;
-  return { ...env, MALLOC_MMAP_THRESHOLD_: '16384' };
 }
 
 /** Split N nodes over S shards as evenly as possible, in contiguous blocks. */
@@ -121,30 +103,31 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
 
   private constructor(
     private readonly handles: ShardHandle[],
-    private readonly execArgv: string[],
+    private readonly launcher: ShardLauncher,
   ) {
     super();
   }
 
-  static async start(options: FleetOptions): Promise<ShardPool> {
+  /** Launch the shards (forked here by default) and wait until every one has opened. */
+  static async start(options: FleetOptions, launcher?: ShardLauncher): Promise<ShardPool> {
     const { nodes, shards, rampPerSecond, startTimeoutMs = 60_000, execArgv = [], hubClient = hubClientKind(), ...shared } = options;
     const plan = planShards(nodes, shards);
-    const entry = shardEntry();
+    const source = launcher ?? forkLauncher(execArgv);
+    const links = await source.launchAll(plan.map((p) => p.nodeCount), startTimeoutMs);
     const handles: ShardHandle[] = plan.map((p, index) => ({
       index,
       nodes: p.nodeCount,
-      child: fork(entry.path, [], { execArgv: [...entry.execArgv, ...execArgv], env: shardEnv(p.nodeCount), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      link: links[index]!,
       latest: undefined,
       peakRss: 0,
       stopped: undefined,
       exited: false,
     }));
-    for (const h of handles) pidLedger.started(`shard-${h.index}`, h.child.pid);
-    const controller = new ShardPool(handles, execArgv);
+    const controller = new ShardPool(handles, source);
     const ready = handles.map(
       (h) =>
         new Promise<void>((resolve, reject) => {
-          h.child.on('message', (m: ShardToController) => {
+          h.link.on('message', (m: ShardToController) => {
             if (m.type === 'ready') resolve();
             else if (m.type === 'fatal') reject(new TwinlabError(m.code as TwinlabError['code'], `shard ${m.index}: ${m.message}`, { shard: m.index }));
             controller.onMessage(h, m);
@@ -201,7 +184,7 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
 
   /** Each running shard's process, named `shard-<index>` (pids change when a shard restarts). */
   shardProcesses(): Array<{ name: string; pid: number }> {
-    return this.handles.flatMap((h) => (h.child.pid !== undefined && h.child.exitCode === null ? [{ name: `shard-${h.index}`, pid: h.child.pid }] : []));
+    return this.handles.flatMap((h) => (h.link.pid !== undefined && !h.link.gone ? [{ name: `shard-${h.index}`, pid: h.link.pid }] : []));
   }
 
   /** The latest snapshot of every shard that has reported. */
@@ -220,7 +203,7 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
       (h) =>
         new Promise<void>((resolve) => {
           if (h.exited) return resolve();
-          h.child.once('exit', () => resolve());
+          h.link.once('gone', () => resolve());
           this.send(h, { type: 'stop', graceful });
         }),
     );
@@ -238,7 +221,7 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
         const s = h.stopped?.snapshot ?? h.latest;
         return {
           index: h.index,
-          pid: h.child.pid ?? 0,
+          pid: h.link.pid ?? 0,
           nodes: h.nodes,
           peakRssBytes: h.peakRss,
           cpuSeconds: s?.process.cpuSeconds ?? 0,
@@ -259,12 +242,12 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
       this.handles.map(
         (h) =>
           new Promise<FaultReply | undefined>((resolve) => {
-            const child = h.child;
-            if (h.exited || !child.connected) return resolve(undefined);
+            const link = h.link;
+            if (h.exited || link.gone) return resolve(undefined);
             const done = (reply: FaultReply | undefined): void => {
               clearTimeout(timer);
-              child.off('message', onMessage);
-              child.off('exit', onExit);
+              link.off('message', onMessage);
+              link.off('gone', onExit);
               resolve(reply);
             };
             const onMessage = (m: ShardToController): void => {
@@ -275,8 +258,8 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
               () => done({ type: 'fault-failed', index: h.index, id: command.id, code: ErrorCodes.ShardFailed, message: `no answer to ${command.type} within ${timeoutMs} ms` }),
               timeoutMs,
             );
-            child.on('message', onMessage);
-            child.once('exit', onExit);
+            link.on('message', onMessage);
+            link.once('gone', onExit);
             this.send(h, command);
           }),
       ),
@@ -296,16 +279,16 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
     const id = ++this.requestSeq;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        h.child.off('message', onMessage);
+        h.link.off('message', onMessage);
         reject(new TwinlabError(ErrorCodes.ShardFailed, `shard ${index} did not answer an inventory request within ${timeoutMs} ms`, { shard: index }));
       }, timeoutMs);
       const onMessage = (m: ShardToController): void => {
         if (m.type !== 'inventory' || m.id !== id) return;
         clearTimeout(timer);
-        h.child.off('message', onMessage);
+        h.link.off('message', onMessage);
         resolve(m.pods);
       };
-      h.child.on('message', onMessage);
+      h.link.on('message', onMessage);
       this.send(h, { type: 'inventory', id });
     });
   }
@@ -319,22 +302,15 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
     const h = this.handles[index]!;
     if (!h.config) throw new TwinlabError(ErrorCodes.ShardFailed, `shard ${index} has no config to restart with`, { shard: index });
     h.restarting = true;
-    if (!h.exited && h.child.exitCode === null) {
-      await new Promise<void>((resolve) => {
-        h.child.once('exit', () => resolve());
-        h.child.kill('SIGKILL');
-      });
-    }
-    const entry = shardEntry();
-    h.child = fork(entry.path, [], { execArgv: [...entry.execArgv, ...this.execArgv], env: shardEnv(h.nodes), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    pidLedger.started(`shard-${index}`, h.child.pid);
+    if (!h.exited && !h.link.gone) await h.link.kill();
+    h.link = await this.launcher.relaunch(index, h.nodes, startTimeoutMs);
     h.exited = false;
     h.stopped = undefined;
     h.restarts = (h.restarts ?? 0) + 1;
     const config = beforeStart ? beforeStart(h.config) : h.config;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new TwinlabError(ErrorCodes.ShardFailed, `restarted shard ${index} not ready after ${startTimeoutMs} ms`, { shard: index })), startTimeoutMs);
-      h.child.on('message', (m: ShardToController) => {
+      h.link.on('message', (m: ShardToController) => {
         if (m.type === 'ready') {
           clearTimeout(timer);
           h.restarting = false;
@@ -359,9 +335,9 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
   }
 
   private watchExit(h: ShardHandle, beforeReady: (code: number | null) => void): void {
-    const child = h.child;
-    child.on('exit', (code) => {
-      if (child !== h.child) return; // an old process of a restarted shard
+    const link = h.link;
+    link.once('gone', (code) => {
+      if (link !== h.link) return; // an old process of a restarted shard
       h.exited = true;
       beforeReady(code);
       if (!h.restarting) this.emit('shard-exit', h.index, code);
@@ -373,16 +349,15 @@ export class ShardPool extends EventEmitter<ShardPoolEvents> {
       this.handles.map(
         (h) =>
           new Promise<void>((resolve) => {
-            if (h.exited || h.child.exitCode !== null) return resolve();
-            h.child.once('exit', () => resolve());
-            h.child.kill('SIGKILL');
+            if (h.exited || h.link.gone) return resolve();
+            void h.link.kill().then(resolve);
           }),
       ),
     );
   }
 
   private send(h: ShardHandle, message: ControllerToShard): void {
-    if (h.child.connected) h.child.send(message);
+    h.link.send(message);
   }
 
   private onMessage(h: ShardHandle, m: ShardToController): void {

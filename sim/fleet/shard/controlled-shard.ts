@@ -27,6 +27,9 @@ export interface ControlledShardOptions {
   metricsPort: number;
   /** How long to keep dialling a controller that is not up yet (a pod may start first). */
   dialForMs?: number;
+  /** This machine's certificate cache and meta-store directories (a pod's volumes), in place of the controller's paths. */
+  certCacheDir?: string;
+  dataDir?: string;
 }
 
 const REDIAL_MS = 2_000;
@@ -64,6 +67,19 @@ export async function runControlledShard(o: ControlledShardOptions): Promise<num
   // The shard's own view for its /metrics: every snapshot it sends the controller.
   const tapped: ShardPort = {
     ...port,
+    onMessage(handler) {
+      port.onMessage((message) => {
+        // The controller's paths are the controller's machine's: the shard keeps its files where it runs.
+        if (message.type === 'start') {
+          handler({
+            ...message,
+            config: { ...message.config, ...(o.certCacheDir ? { certCacheDir: o.certCacheDir } : {}), ...(o.dataDir ? { dataDir: o.dataDir } : {}) },
+          });
+        } else {
+          handler(message);
+        }
+      });
+    },
     send(message) {
       if (message.type === 'ready') open = true;
       if (message.type === 'snapshot') metrics.update(aggregate([message.snapshot]), [message.snapshot]);

@@ -106,6 +106,8 @@ export async function runShardCommand(argv: string[]): Promise<number> {
       identity,
       metricsHost: v['metrics-host'] ?? '127.0.0.1',
       metricsPort: wholeNumber(v['metrics-port'], '--metrics-port', 0) ?? 9464 + index,
+      ...(v['cert-cache'] ? { certCacheDir: v['cert-cache'] } : {}),
+      ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
     });
   }
   // A scenario (in a cluster: a mounted ConfigMap) gives the fleet's settings; flags override them.

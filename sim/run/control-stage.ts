@@ -1,0 +1,51 @@
+/**
+ * A remote fleet's control channel: open it before the fleet starts, close it after the fleet has
+ * stopped (the teardown is last-in-first-out). The run token is the one the shards were given —
+ * `--control-token-file` (the Secret the chart mounts) or TWINLAB_CONTROL_TOKEN — or, when neither
+ * is set, one made for this run and written to `<out>/control-token` (mode 0600) for the shards to
+ * read. The token never reaches a log line, the event log or a report.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigInvalidError } from '../errors.js';
+import { ControlServer } from '../fleet/channel/control-server.js';
+import { remoteLauncher, type ShardLauncher } from '../fleet/controller/shard-launcher.js';
+import type { RunContext } from './run-context.js';
+
+function readSecretFile(file: string, flag: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigInvalidError(`cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { option: flag, file });
+  }
+  if (!text.trim()) throw new ConfigInvalidError(`${flag} ${file} is empty`, { option: flag, file });
+  return text;
+}
+
+/** The run token and where it came from (for the log; never the token itself). */
+export function controlToken(outDir: string, tokenFile: string | undefined, env: NodeJS.ProcessEnv = process.env): { token: string; source: string } {
+  if (tokenFile) return { token: readSecretFile(tokenFile, '--control-token-file').trim(), source: tokenFile };
+  if (env.TWINLAB_CONTROL_TOKEN) return { token: env.TWINLAB_CONTROL_TOKEN, source: 'TWINLAB_CONTROL_TOKEN' };
+  const token = randomBytes(32).toString('base64url');
+  const file = path.join(outDir, 'control-token');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, source: `${file} (made for this run)` };
+}
+
+/** Open the channel and hand back the launcher that takes the shards from it. */
+export async function openControlChannel(run: RunContext): Promise<ShardLauncher> {
+  const { o, log } = run;
+  const { token, source } = controlToken(run.outDir, o.controlTokenFile);
+  const tls = o.controlCert && o.controlKey ? { cert: readSecretFile(o.controlCert, '--control-cert'), key: readSecretFile(o.controlKey, '--control-key') } : undefined;
+  const control = await ControlServer.open({ host: o.controlHost, port: o.controlPort, token, shards: o.shards, ...(tls ? { tls } : {}) });
+  run.teardown.push('control channel', () => control.close());
+  control.on('refused', (reason) => log(`control channel: ${reason}`));
+  control.on('shard', (s) => log(`control channel: shard ${s.index}/${o.shards} connected from ${s.host} (index from ${s.source})`));
+  log(
+    `control channel: waiting up to ${Math.round(o.shardWaitMs / 1000)} s for ${o.shards} shards at ${control.url} ` +
+      `(run token from ${source}); start them with: twinlab shard --control ${control.url} --of ${o.shards}`,
+  );
+  return remoteLauncher(control);
+}
