@@ -75,10 +75,17 @@ export async function startWorkload(run: RunContext, w: WorkloadInputs): Promise
     );
     run.teardown.push('scenario faults', () => runner.healAll().catch(() => undefined));
     // After the last phase, wait for the shards' next snapshots so the end state is current.
-    done = runner.run().then(async () => {
-      await new Promise((r) => setTimeout(r, 1200));
-      state.wake();
-    });
+    done = runner.run().then(
+      async () => {
+        await new Promise((r) => setTimeout(r, 1200));
+        state.wake();
+      },
+      (error: unknown) => {
+        // A scenario has no deadline: a failed phase must end the wait, or the run waits for SIGINT.
+        state.wake();
+        throw error;
+      },
+    );
   } else if (apiWorkload) {
     done = apiWorkload.run(w.fleetStartedAtMs + o.durationMs / 2, deadline, () => state.interrupted || state.steadyDone);
   } else if (o.podsPerNode > 0 && cloud.workload) {
