@@ -19,7 +19,7 @@ import { runCapacityCommand } from './capacity/capacity-command.js';
 const USAGE = `twinlab ${TWINLAB_VERSION} — a digital-twin lab for KubeEdge
 
 usage:
-  twinlab sim [options]        run N virtual edge nodes against a cloud (see README: CLI reference)
+  twinlab sim [options]        run N virtual edge nodes against a cloud (docs/cli.md)
   twinlab shard [--index I] --of N [options]
                                run one shard of a fleet on its own; in a pod the index comes from
                                the hostname or JOB_COMPLETION_INDEX (twinlab shard --help)
@@ -30,10 +30,10 @@ usage:
   twinlab prometheus <run-dir> serve a finished run's kept Prometheus TSDB (HTTP API) until Ctrl-C
   twinlab capacity --steps 250,500,1000,2000 [--target 100000] [--budget cores=C,memory=M] ...
                                sweep the fleet, fit each component's cost per node, find the knee and
-                               project to a target (twinlab capacity --help; README: "Capacity planning")
+                               project to a target (twinlab capacity --help; docs/capacity.md)
   twinlab version
 
-what-ifs for the local control plane (twinlab sim --cloud local; README: "What-if knobs"):
+what-ifs for the local control plane (twinlab sim --cloud local; docs/cli.md, "What-if knobs"):
   --cloudcore-set key.path=value   set one of cloudcore's own numeric or boolean config fields (repeatable),
                                    e.g. modules.edgeController.buffer.queryNode=4096; file paths, addresses
                                    and ports stay the provider's and cannot be set. The run records the
@@ -41,7 +41,7 @@ what-ifs for the local control plane (twinlab sim --cloud local; README: "What-i
   --apiserver-arg=--flag=value     add a kube-apiserver flag (repeatable), e.g. --max-requests-inflight=800;
                                    flags the provider sets itself (etcd, ports, certs, authorization) are refused
 
-pnpm sim -- --help lists every option in README.md.`;
+docs/cli.md lists every option.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -107,7 +107,7 @@ export function isTwinlabError(e: unknown): e is TwinlabError {
   return e instanceof TwinlabError;
 }
 
-/** Process exit codes, documented in README. */
+/** Process exit codes, documented in docs/cli.md. */
 export const ExitCodes = {
   Ok: 0,
   HarnessError: 1,

@@ -1,6 +1,6 @@
 /**
  * The result model of one run (summary.json): what every report reads. Built from the run's
- * events by sim/record (build-summary.ts); every field is documented in README ("summary.json").
+ * events by sim/record (build-summary.ts); every field is documented in docs/summary.md.
  */
 import type { CloudProviderName, ControlPlaneConfig } from './control-plane-info.js';
 import type { ControlPlaneSeries } from './control-plane-series.js';
@@ -106,7 +106,7 @@ export interface RunSummary {
   devices?: DevicesSection | null;
   /** The run's clock: control-plane start, ramp, steady, teardown (seconds since the command started). */
   stages: StageRecord[];
-  /** What held the fleet back: the first limit the run hit, with its evidence (README, "What held the fleet back"). */
+  /** What held the fleet back: the first limit the run hit, with its evidence (docs/verdicts.md, "What held the fleet back"). */
   limits: LimitsSection;
   error: { code: string; message: string } | null;
 }

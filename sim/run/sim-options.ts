@@ -53,7 +53,7 @@ export interface SimOptions {
   cloudRestartDeployment: string | undefined;
   insecureSkipHostnameCheck: boolean;
   progress: 'auto' | 'tty' | 'plain' | 'off';
-  /** SLO assertions given by --slo / --optional-slo (the verdict adds the run defaults, README "Verdicts"). */
+  /** SLO assertions given by --slo / --optional-slo (the verdict adds the run defaults, docs/verdicts.md). */
   slos: SloSpec[];
   /** `--stall-window`: a ramp in which no node became Ready for this long, with nodes still pending, has stalled and ends the run. */
   stallWindowMs: number;

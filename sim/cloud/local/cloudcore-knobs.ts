@@ -47,7 +47,7 @@ function allowedNear(key: string): string {
     if (under.length > 0) return `settable under ${prefix.slice(0, -1)}: ${under.map((k) => k.slice(prefix.length)).join(', ')}`;
   }
   const sections = [...new Set(all.map((k) => k.split('.').slice(0, -1).join('.')))];
-  return `settable fields are in ${sections.join(', ')} (README: "What-if knobs")`;
+  return `settable fields are in ${sections.join(', ')} (docs/cli.md: "What-if knobs")`;
 }
 
 function parseValue(key: string, raw: string, spec: KnobSpec): KnobValue {
