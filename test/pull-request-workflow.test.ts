@@ -82,9 +82,11 @@ describe('.ci/run', () => {
     return { line: r.stdout.trim().split('\n').at(-1) ?? '', code: r.status };
   };
 
-  it('lints after the install and before the tests', () => {
+  it('lints and looks for dead code after the install and before the tests', () => {
     expect(script.indexOf('pnpm lint')).toBeGreaterThan(script.indexOf('pnpm install --frozen-lockfile'));
     expect(script.indexOf('pnpm lint')).toBeLessThan(script.indexOf('pnpm test'));
+    expect(script.indexOf('pnpm knip')).toBeGreaterThan(script.indexOf('pnpm install --frozen-lockfile'));
+    expect(script.indexOf('pnpm knip')).toBeLessThan(script.indexOf('pnpm test'));
   });
 
   it('counts a lint failure as one failed test in its last line, and fails', async () => {
@@ -97,6 +99,8 @@ describe('.ci/run', () => {
       await writeFile(results, JSON.stringify({ numPassedTests: 7, numFailedTests: 2, testResults: [] }));
       expect(finish(results, 1, 1)).toEqual({ line: 'tests: 7 passed, 3 failed', code: 1 });
       expect(finish(path.join(dir, 'absent.json'), 0, 1)).toEqual({ line: 'tests: 0 passed, 2 failed', code: 1 });
+      // lint and knip both failing: two failed checks.
+      expect(finish(results, 0, 2)).toEqual({ line: 'tests: 7 passed, 4 failed', code: 1 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -87,7 +87,6 @@ export type CombinedFaultSpec = z.output<typeof combinedSchema>;
 
 export type SingleFaultSpec = z.output<typeof singleSchema>;
 export type LinkFaultSpec = z.output<typeof linkFaultSchema>;
-export type LinkFaultKind = LinkFaultSpec['kind'];
 
 /** Specs that act once when applied and are never active afterwards. */
 export function isOneShot(spec: LinkFaultSpec): boolean {

@@ -147,8 +147,6 @@ export interface SeriesPoint {
   value: number;
 }
 
-export type ScrapeTls = NonNullable<MetricsTarget['tls']>;
-
 export type ScrapeTarget = MetricsTarget;
 
 export interface TargetStats {

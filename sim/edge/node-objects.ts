@@ -123,12 +123,6 @@ export function nodeStatusPatch(heartbeatMs: number, transitionMs: number): stri
   }).replace('"$setElementOrder_conditions":null', `"$setElementOrder/conditions":[{"type":"MemoryPressure"},{"type":"DiskPressure"},{"type":"PIDPressure"},{"type":"Ready"}]`);
 }
 
-export interface LeaseRef {
-  readonly uid: string;
-  readonly resourceVersion: string;
-  readonly creationTimestamp: string;
-}
-
 /** Lease `insert` body (join.jsonl t=10.305). */
 export function leaseInsertBody(nodeName: string, nodeUid: string, renewMs: number): object {
   return {
@@ -140,12 +134,6 @@ export function leaseInsertBody(nodeName: string, nodeUid: string, renewMs: numb
     },
     spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: rfc3339Micro(renewMs) },
   };
-}
-
-/** Lease `update` body: the last Lease the cloud returned with a new renewTime (join.jsonl t=20.594). */
-export function leaseUpdateBody(lastLease: Record<string, unknown>, renewMs: number): object {
-  const spec = (lastLease.spec ?? {}) as Record<string, unknown>;
-  return { ...lastLease, spec: { ...spec, renewTime: rfc3339Micro(renewMs) } };
 }
 
 export interface PodRef {

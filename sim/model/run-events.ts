@@ -126,4 +126,3 @@ export type RunEvent =
       fakeDevices: FakeDeviceTotals;
     };
 
-export type RunEventType = RunEvent['t'];

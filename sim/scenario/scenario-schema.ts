@@ -239,7 +239,6 @@ export const scenarioSchema = z
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type Phase = z.output<typeof phaseSchema>;
-export type PhaseKind = Phase['phase'];
 export type DevicesConfig = z.output<typeof devicesConfig>;
 export type DeviceFaultSpec = z.output<typeof deviceFault>;
 export type DevicesPhase = Extract<Phase, { phase: 'devices' }>;

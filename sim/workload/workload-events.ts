@@ -20,6 +20,4 @@ export type WorkloadEvent =
   /** A Ready node's Ready condition became False/Unknown, or the node was deleted. */
   | { kind: 'node-notready-observed'; name: string; atMs: number; status: 'False' | 'Unknown' | 'absent' | 'deleted' };
 
-export type WorkloadEventKind = WorkloadEvent['kind'];
-
 export type WorkloadListener = (event: WorkloadEvent) => void;

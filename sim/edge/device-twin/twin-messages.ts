@@ -92,10 +92,6 @@ export function membershipDetailContent(eventId: string, timestamp: number, node
   return goJsonString(inner);
 }
 
-/** States edgecore accepts from a mapper (lower-cased); anything else it drops without a message. */
-export const DEVICE_STATES = ['online', 'offline', 'ok', 'unknown', 'unhealthy'] as const;
-export type DeviceState = (typeof DEVICE_STATES)[number];
-
 export interface MembershipDevice {
   /** `<ns>/<name>` */
   readonly id: string;
