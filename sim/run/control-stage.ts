@@ -34,8 +34,16 @@ export function controlToken(outDir: string, tokenFile: string | undefined, env:
   return { token, source: `${file} (made for this run)` };
 }
 
+export interface OpenedChannel {
+  launcher: ShardLauncher;
+  /** Where it listens (`ws://127.0.0.1:7443/twinlab/v1/shards`). */
+  url: string;
+  /** The run token. A secret. */
+  token: string;
+}
+
 /** Open the channel and hand back the launcher that takes the shards from it. */
-export async function openControlChannel(run: RunContext): Promise<ShardLauncher> {
+export async function openControlChannel(run: RunContext): Promise<OpenedChannel> {
   const { o, log } = run;
   const { token, source } = controlToken(run.outDir, o.controlTokenFile);
   const tls = o.controlCert && o.controlKey ? { cert: readSecretFile(o.controlCert, '--control-cert'), key: readSecretFile(o.controlKey, '--control-key') } : undefined;
@@ -45,7 +53,7 @@ export async function openControlChannel(run: RunContext): Promise<ShardLauncher
   control.on('shard', (s) => log(`control channel: shard ${s.index}/${o.shards} connected from ${s.host} (index from ${s.source})`));
   log(
     `control channel: waiting up to ${Math.round(o.shardWaitMs / 1000)} s for ${o.shards} shards at ${control.url} ` +
-      `(run token from ${source}); start them with: twinlab shard --control ${control.url} --of ${o.shards}`,
+      `(run token from ${source})${o.fleet === 'remote' ? `; start them with: twinlab shard --control ${control.url} --of ${o.shards}` : ''}`,
   );
-  return remoteLauncher(control);
+  return { launcher: remoteLauncher(control), url: control.url, token };
 }

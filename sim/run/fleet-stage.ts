@@ -16,6 +16,8 @@ import { scaledDeviceTimings, scaledEdgeTimings } from '../scenario/scenario-opt
 import type { ProcessPlans } from './process-plans.js';
 import type { RunContext } from './run-context.js';
 import { openControlChannel } from './control-stage.js';
+import { deployKubernetesShards } from './kubernetes-stage.js';
+import type { ShardLauncher } from '../fleet/controller/shard-launcher.js';
 
 /** A started fleet, with the wall-clock ms it started at (`--duration` counts from there). */
 export interface StartedFleet {
@@ -40,7 +42,12 @@ export async function startFleet(run: RunContext, cloud: ControlPlane, plans: Pr
   // --duration is the fleet's time: the control plane's build and start are not part of it.
   const startedAtMs = Date.now();
   record({ t: 'stage', atMs: startedAtMs, stage: 'ramp' });
-  const launcher = o.fleet === 'remote' ? await openControlChannel(run) : undefined;
+  let launcher: ShardLauncher | undefined;
+  if (o.fleet !== 'local') {
+    const channel = await openControlChannel(run);
+    launcher = channel.launcher;
+    if (o.fleet === 'kubernetes') await deployKubernetesShards(run, cloud, channel);
+  }
   const fleet = await FleetController.start({
     nodes: o.nodes,
     shards: plans.shards.processes,
@@ -62,7 +69,7 @@ export async function startFleet(run: RunContext, cloud: ControlPlane, plans: Pr
     snapshotIntervalMs: 1000,
     ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale), deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),
     insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
-    ...(o.fleet === 'remote' ? { startTimeoutMs: o.shardWaitMs } : {}),
+    ...(o.fleet !== 'local' ? { startTimeoutMs: o.shardWaitMs } : {}),
   }, launcher);
   run.teardown.push('fleet', async () => {
     run.outcome.fleet = await fleet.stop(true);

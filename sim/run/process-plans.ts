@@ -51,10 +51,10 @@ function remoteShardPlan(nodes: number, shards: number, limit: OpenFilesLimit): 
 export function planRunProcesses(o: SimOptions, cloud: string, log: (line: string) => void, limit: OpenFilesLimit = childOpenFilesLimit()): ProcessPlans {
   // A remote fleet's shards run elsewhere, under their own limits and from their own addresses:
   // this machine plans only what it runs.
-  const shards = o.fleet === 'remote' ? remoteShardPlan(o.nodes, o.shards, limit) : planShardProcesses(o.nodes, o.shards, o.explicit.has('shards'), limit);
+  const shards = o.fleet !== 'local' ? remoteShardPlan(o.nodes, o.shards, limit) : planShardProcesses(o.nodes, o.shards, o.explicit.has('shards'), limit);
   const ports = ephemeralPortCount();
   const peer = cloud === 'loopback' ? planPeerProcesses(o.nodes, limit, ports) : undefined;
-  const portWarning = o.fleet === 'remote' ? undefined : cloudhubPortWarning(o.nodes, cloud, ports);
+  const portWarning = o.fleet !== 'local' ? undefined : cloudhubPortWarning(o.nodes, cloud, ports);
   const soft = limit.soft.toLocaleString('en-US');
   if (shards.spread) {
     log(`open files: ${o.nodes.toLocaleString('en-US')} nodes need ${shards.processes} shards, not ${Math.min(o.shards, o.nodes)}: one shard holds at most ${shards.capacity.toLocaleString('en-US')} nodes within its open-files limit of ${soft} (${limit.source})`);

@@ -75,7 +75,13 @@ export interface SimOptions {
   /** `--prometheus-interval`: its scrape interval, 1–5 s. */
   prometheusIntervalSeconds: number;
   /** `--fleet`: shards forked on this machine (local), or shards that dial the run's control channel (remote: pods, or processes started as pods start them). */
-  fleet: 'local' | 'remote';
+  fleet: 'local' | 'remote' | 'kubernetes';
+  /** `--namespace`: where `--fleet kubernetes` puts its shards. */
+  namespace: string;
+  /** `--image`: the shard image `--fleet kubernetes` runs (repository:tag). */
+  image: { repository: string; tag: string };
+  /** `--control-advertise`: the control channel's URL as the shards reach it (default: the listen address). */
+  controlAdvertise: string | undefined;
   /** `--control-listen`: where a remote fleet's control channel listens. */
   controlHost: string;
   controlPort: number;
@@ -94,6 +100,16 @@ export interface SimOptions {
 export const DEFAULT_CONTROL_PORT = 7443;
 
 /** `HOST:PORT`, `[v6]:PORT` or `:PORT` (127.0.0.1). */
+/** The image `--fleet kubernetes` runs unless `--image` names another: this version's. */
+export const TWINLAB_IMAGE_TAG = '0.1.0';
+
+/** `repo[:tag]` (a registry port stays in the repository). */
+export function parseImage(value: string): { repository: string; tag: string } {
+  const m = /^([a-z0-9][-a-z0-9._/:]*?)(?::([\w][\w.-]{0,127}))?$/.exec(value.trim());
+  if (!m || m[1]!.endsWith(':')) throw new ConfigInvalidError(`--image ${JSON.stringify(value)} is not an image reference (repository[:tag])`, { option: '--image' });
+  return { repository: m[1]!, tag: m[2] ?? TWINLAB_IMAGE_TAG };
+}
+
 export function parseListen(value: string, flag: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
   const port = m ? Number(m[3]) : NaN;
@@ -193,6 +209,9 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'control-cert': { type: 'string' },
         'control-key': { type: 'string' },
         'shard-wait': { type: 'string' },
+        namespace: { type: 'string' },
+        image: { type: 'string' },
+        'control-advertise': { type: 'string' },
       },
     });
   } catch (error) {
@@ -230,13 +249,20 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     if (prometheus === 'off') throw new ConfigInvalidError('--prometheus-remote-write needs the run\'s Prometheus; it was turned off with --prometheus off', { option: '--prometheus-remote-write' });
   }
   const fleet = v.fleet ?? 'local';
-  if (fleet !== 'local' && fleet !== 'remote') throw new ConfigInvalidError(`--fleet must be local or remote (got ${JSON.stringify(fleet)})`, { option: '--fleet' });
-  for (const flag of ['control-listen', 'control-token-file', 'control-cert', 'control-key', 'shard-wait'] as const) {
-    if (v[flag] !== undefined && fleet !== 'remote') throw new ConfigInvalidError(`--${flag} is for a remote fleet; add --fleet remote`, { option: `--${flag}` });
+  if (fleet !== 'local' && fleet !== 'remote' && fleet !== 'kubernetes') {
+    throw new ConfigInvalidError(`--fleet must be local, remote or kubernetes (got ${JSON.stringify(fleet)})`, { option: '--fleet' });
   }
+  for (const flag of ['control-listen', 'control-token-file', 'control-cert', 'control-key', 'shard-wait', 'control-advertise'] as const) {
+    if (v[flag] !== undefined && fleet === 'local') throw new ConfigInvalidError(`--${flag} is for a fleet of remote shards; add --fleet remote or --fleet kubernetes`, { option: `--${flag}` });
+  }
+  for (const flag of ['namespace', 'image'] as const) {
+    if (v[flag] !== undefined && fleet !== 'kubernetes') throw new ConfigInvalidError(`--${flag} is for --fleet kubernetes`, { option: `--${flag}` });
+  }
+  const image = parseImage(v.image ?? `twinlab:${TWINLAB_IMAGE_TAG}`);
   if ((v['control-cert'] === undefined) !== (v['control-key'] === undefined)) {
     throw new ConfigInvalidError('--control-cert and --control-key go together: the control channel serves TLS with both', { option: '--control-cert' });
   }
+  if (fleet === 'kubernetes' && v.shards === undefined) v.shards = String(Math.max(1, Math.ceil(nodes / 10_000)));
   if (fleet === 'remote' && v.shards === undefined) {
     throw new ConfigInvalidError('--fleet remote needs --shards N: how many shards will dial in (the StatefulSet\'s replicas)', { option: '--shards' });
   }
@@ -289,6 +315,9 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     prometheusRemoteWrite: remoteWrite,
     prometheusIntervalSeconds: int(v['prometheus-interval']?.replace(/s$/, ''), '--prometheus-interval', 2, 1, 5),
     fleet,
+    namespace: v.namespace ?? 'twinlab',
+    image,
+    controlAdvertise: v['control-advertise'],
     controlHost: control.host,
     controlPort: control.port,
     controlTokenFile: v['control-token-file'],

@@ -1,0 +1,176 @@
+/**
+ * `--fleet kubernetes` against the real local kube-apiserver: the run creates its namespace, the two
+ * Secrets and the chart's objects through the API; kube-controller-manager's StatefulSet
+ * controller makes the shard Pods; a stand-in for the kubelet (there is none here) starts one
+ * process per Pod from the Pod's own spec — its args, its env, its Secret volumes written to files,
+ * its hostname — and those shards dial the run's control channel. The run ends with every node
+ * Ready and one verdict, and everything it created is gone from the API afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminApi } from '../../sim/cloud/local/admin-api.js';
+import type { RunSummary } from '../../sim/model/run-summary.js';
+import { parseSimOptions } from '../../sim/run/sim-options.js';
+import { runSim } from '../../sim/run/sim-run.js';
+import { helmSkipReason } from './support/helm.js';
+import { skipReason as cloudSkipReason, startRealCloud, type RealCloud } from './support/real-control-plane.js';
+
+const skipReason = helmSkipReason || cloudSkipReason;
+if (skipReason) console.warn(`[kubernetes-fleet-local e2e] SKIPPED: ${skipReason}`);
+
+const NODES = 20;
+const SHARDS = 2;
+const NS = 'twinlab-k8s-e2e';
+
+function adminApi(kubeconfigPath: string): AdminApi {
+  const kc = parse(readFileSync(kubeconfigPath, 'utf8')) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
+    users: Array<{ user: { 'client-certificate': string; 'client-key': string } }>;
+  };
+  return new AdminApi({
+    server: kc.clusters[0]!.cluster.server,
+    caFile: kc.clusters[0]!.cluster['certificate-authority'],
+    certFile: kc.users[0]!.user['client-certificate'],
+    keyFile: kc.users[0]!.user['client-key'],
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface PodView {
+  metadata: { name: string };
+  spec: {
+    containers: Array<{
+      image: string;
+      args: string[];
+      env: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+      volumeMounts: Array<{ name: string; mountPath: string }>;
+    }>;
+    volumes: Array<{ name: string; secret?: { secretName: string; items?: Array<{ key: string; path: string }> }; emptyDir?: object }>;
+  };
+}
+
+/**
+ * What a kubelet does for one of the shard Pods, on this machine: each Secret volume written to a
+ * directory, each emptyDir a directory, the container's paths pointed at them, the Pod IP
+ * 127.0.0.1 (and a free metrics port, since the pods share it), the hostname the Pod's name.
+ */
+async function runPod(api: AdminApi, pod: PodView, root: string): Promise<ChildProcess> {
+  const c = pod.spec.containers[0]!;
+  const mounts = new Map<string, string>();
+  for (const v of pod.spec.volumes) {
+    const dir = path.join(root, pod.metadata.name, v.name);
+    mkdirSync(dir, { recursive: true });
+    if (v.secret) {
+      const s = JSON.parse((await api.request('GET', `/api/v1/namespaces/${NS}/secrets/${v.secret.secretName}`)).text) as { data: Record<string, string> };
+      for (const item of v.secret.items ?? Object.keys(s.data).map((key) => ({ key, path: key }))) {
+        writeFileSync(path.join(dir, item.path), Buffer.from(s.data[item.key] ?? '', 'base64'));
+      }
+    }
+    mounts.set(v.name, dir);
+  }
+  const remap = (value: string): string => {
+    for (const m of c.volumeMounts) if (value.startsWith(m.mountPath)) return mounts.get(m.name)! + value.slice(m.mountPath.length);
+    return value;
+  };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOSTNAME: pod.metadata.name };
+  for (const e of c.env) {
+    if (e.valueFrom?.fieldRef?.fieldPath === 'status.podIP') env[e.name] = '127.0.0.1';
+    else if (e.value !== undefined) env[e.name] = remap(e.value);
+  }
+  env.TWINLAB_METRICS_PORT = '0';
+  return spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', ...c.args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+describe.skipIf(skipReason !== '')(`--fleet kubernetes on the real kube-apiserver${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  let cloud: RealCloud;
+  let api: AdminApi;
+
+  beforeAll(async () => {
+    cloud = await startRealCloud('k8s-fleet', 100);
+    api = adminApi(cloud.cp.kubeconfigPath);
+  }, 240_000);
+
+  afterAll(async () => {
+    api?.close();
+    await cloud?.stop();
+  });
+
+  it('creates the shards through the API, runs them as one fleet with one verdict, and removes everything it created', async () => {
+    const out = path.join(cloud.workDir, 'run');
+    const pods = new Map<string, ChildProcess>();
+    const seen = { statefulSetReplicas: 0, secrets: [] as string[], images: new Set<string>() };
+    let kubeletOn = true;
+    // The stand-in kubelet: starts every shard Pod the StatefulSet controller makes in the namespace.
+    const kubelet = (async () => {
+      while (kubeletOn) {
+        const r = await api.request('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=app.kubernetes.io%2Fcomponent%3Dshard`).catch(() => undefined);
+        if (r?.status === 200) {
+          for (const pod of (JSON.parse(r.text) as { items: PodView[] }).items) {
+            if (pods.has(pod.metadata.name)) continue;
+            seen.images.add(pod.spec.containers[0]!.image);
+            pods.set(pod.metadata.name, await runPod(api, pod, path.join(cloud.workDir, 'pods')));
+            const sts = JSON.parse((await api.request('GET', `/apis/apps/v1/namespaces/${NS}/statefulsets`)).text) as { items: Array<{ spec: { replicas: number } }> };
+            seen.statefulSetReplicas = sts.items[0]?.spec.replicas ?? 0;
+            const secrets = JSON.parse((await api.request('GET', `/api/v1/namespaces/${NS}/secrets`)).text) as { items: Array<{ metadata: { name: string } }> };
+            seen.secrets = secrets.items.map((s) => s.metadata.name).sort();
+          }
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+
+    const log: string[] = [];
+    const port = await freePort();
+    const result = await runSim(
+      parseSimOptions([
+        '--cloud', 'attach', '--cloudhub', cloud.cp.cloudhubUrl, '--certs-url', cloud.cp.certsUrl, '--kubeconfig', cloud.cp.kubeconfigPath,
+        '--fleet', 'kubernetes', '--namespace', NS, '--shards', String(SHARDS), '--nodes', String(NODES), '--certs', 'shared',
+        '--control-listen', `127.0.0.1:${port}`, '--shard-wait', '2m', '--duration', '20s',
+        '--metrics-port', '0', '--progress', 'off', '--prometheus', 'off', '--out', out,
+      ]),
+      (line) => log.push(line),
+    );
+    kubeletOn = false;
+    await kubelet;
+    const codes = await Promise.all(
+      [...pods.values()].map((p) => (p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise<number | null>((r) => p.once('exit', (code) => r(code))))),
+    );
+
+    const s = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as RunSummary;
+    expect(s.error).toBeNull();
+    expect(s.nodes.ready).toBe(NODES);
+    expect(s.options.fleet).toBe('kubernetes');
+    expect(result.exitCode).toBe(0);
+    // The chart's StatefulSet made one Pod per shard, each ran as a shard under the run, and each left by itself.
+    expect([...pods.keys()].sort()).toEqual(Array.from({ length: SHARDS }, (_, i) => expect.stringMatching(new RegExp(`^twinlab-[0-9a-f]{8}-${i}$`))));
+    expect(codes).toEqual([0, 0]);
+    expect(seen.statefulSetReplicas).toBe(SHARDS);
+    expect(seen.images).toEqual(new Set(['twinlab:0.1.0']));
+    expect(seen.secrets).toEqual([expect.stringMatching(/-control-token$/), expect.stringMatching(/-join-token$/)]);
+    expect(log.join('\n')).toMatch(/kubernetes: created Namespace twinlab-k8s-e2e, Secret twinlab-\w+-join-token, Secret twinlab-\w+-control-token, .*StatefulSet twinlab-\w+/);
+    expect(log.join('\n')).toMatch(/kubernetes: deleted \d+ objects from namespace twinlab-k8s-e2e; all gone/);
+
+    // Nothing the run created is left in the API.
+    expect((await api.request('GET', `/api/v1/namespaces/${NS}`)).status).toBe(404);
+    // The tokens reached no output file.
+    const join = cloud.cp.token;
+    for (const file of await readdir(out)) {
+      if (/\.(json|jsonl|md|html|xml)$/.test(file)) expect(await readFile(path.join(out, file), 'utf8')).not.toContain(join);
+    }
+  }, 600_000);
+});
