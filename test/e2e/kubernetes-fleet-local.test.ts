@@ -96,6 +96,44 @@ async function runPod(api: AdminApi, pod: PodView, root: string): Promise<ChildP
   return spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', ...c.args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+interface Seen {
+  statefulSetReplicas: number;
+  secrets: string[];
+  images: Set<string>;
+}
+
+/** The stand-in kubelet: starts every shard Pod the StatefulSet controller makes in the namespace, once. */
+function standInKubelet(api: AdminApi, pods: Map<string, ChildProcess>, root: string, seen: Seen): { stop(): Promise<void> } {
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      const r = await api.request('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=app.kubernetes.io%2Fcomponent%3Dshard`).catch(() => undefined);
+      if (r?.status === 200) {
+        for (const pod of (JSON.parse(r.text) as { items: PodView[] }).items) {
+          if (pods.has(pod.metadata.name)) continue;
+          seen.images.add(pod.spec.containers[0]!.image);
+          pods.set(pod.metadata.name, await runPod(api, pod, root));
+          const sts = JSON.parse((await api.request('GET', `/apis/apps/v1/namespaces/${NS}/statefulsets`)).text) as { items: Array<{ spec: { replicas: number } }> };
+          seen.statefulSetReplicas = sts.items[0]?.spec.replicas ?? 0;
+          const secrets = JSON.parse((await api.request('GET', `/api/v1/namespaces/${NS}/secrets`)).text) as { items: Array<{ metadata: { name: string } }> };
+          seen.secrets = secrets.items.map((x) => x.metadata.name).sort();
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
+  return {
+    stop: async () => {
+      on = false;
+      await loop;
+    },
+  };
+}
+
+function exitCodes(pods: Map<string, ChildProcess>): Promise<Array<number | null>> {
+  return Promise.all([...pods.values()].map((p) => (p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise<number | null>((r) => p.once('exit', (code) => r(code))))));
+}
+
 describe.skipIf(skipReason !== '')(`--fleet kubernetes on the real kube-apiserver${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let cloud: RealCloud;
   let api: AdminApi;
@@ -114,26 +152,7 @@ describe.skipIf(skipReason !== '')(`--fleet kubernetes on the real kube-apiserve
     const out = path.join(cloud.workDir, 'run');
     const pods = new Map<string, ChildProcess>();
     const seen = { statefulSetReplicas: 0, secrets: [] as string[], images: new Set<string>() };
-    let kubeletOn = true;
-    // The stand-in kubelet: starts every shard Pod the StatefulSet controller makes in the namespace.
-    const kubelet = (async () => {
-      while (kubeletOn) {
-        const r = await api.request('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=app.kubernetes.io%2Fcomponent%3Dshard`).catch(() => undefined);
-        if (r?.status === 200) {
-          for (const pod of (JSON.parse(r.text) as { items: PodView[] }).items) {
-            if (pods.has(pod.metadata.name)) continue;
-            seen.images.add(pod.spec.containers[0]!.image);
-            pods.set(pod.metadata.name, await runPod(api, pod, path.join(cloud.workDir, 'pods')));
-            const sts = JSON.parse((await api.request('GET', `/apis/apps/v1/namespaces/${NS}/statefulsets`)).text) as { items: Array<{ spec: { replicas: number } }> };
-            seen.statefulSetReplicas = sts.items[0]?.spec.replicas ?? 0;
-            const secrets = JSON.parse((await api.request('GET', `/api/v1/namespaces/${NS}/secrets`)).text) as { items: Array<{ metadata: { name: string } }> };
-            seen.secrets = secrets.items.map((s) => s.metadata.name).sort();
-          }
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    })();
-
+    const kubelet = standInKubelet(api, pods, path.join(cloud.workDir, 'pods'), seen);
     const log: string[] = [];
     const port = await freePort();
     const result = await runSim(
@@ -145,11 +164,8 @@ describe.skipIf(skipReason !== '')(`--fleet kubernetes on the real kube-apiserve
       ]),
       (line) => log.push(line),
     );
-    kubeletOn = false;
-    await kubelet;
-    const codes = await Promise.all(
-      [...pods.values()].map((p) => (p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise<number | null>((r) => p.once('exit', (code) => r(code))))),
-    );
+    await kubelet.stop();
+    const codes = await exitCodes(pods);
 
     const s = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as RunSummary;
     expect(s.error).toBeNull();
@@ -172,5 +188,46 @@ describe.skipIf(skipReason !== '')(`--fleet kubernetes on the real kube-apiserve
     for (const file of await readdir(out)) {
       if (/\.(json|jsonl|md|html|xml)$/.test(file)) expect(await readFile(path.join(out, file), 'utf8')).not.toContain(join);
     }
+  }, 600_000);
+  it('leaves nothing in the cluster when the run is interrupted with SIGINT', async () => {
+    const pods = new Map<string, ChildProcess>();
+    const kubelet = standInKubelet(api, pods, path.join(cloud.workDir, 'pods-sigint'), { statefulSetReplicas: 0, secrets: [], images: new Set() });
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import', 'tsx', 'sim/cli.ts', 'sim',
+        '--cloud', 'attach', '--cloudhub', cloud.cp.cloudhubUrl, '--certs-url', cloud.cp.certsUrl, '--kubeconfig', cloud.cp.kubeconfigPath,
+        '--fleet', 'kubernetes', '--namespace', NS, '--shards', String(SHARDS), '--nodes', String(NODES), '--certs', 'shared',
+        '--control-listen', `127.0.0.1:${port}`, '--shard-wait', '2m', '--duration', '10m',
+        '--metrics-port', '0', '--progress', 'plain', '--prometheus', 'off', '--out', path.join(cloud.workDir, 'run-sigint'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const onData = (d: Buffer): void => {
+      output += d.toString();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    const code = await new Promise<number | null>((resolve) => {
+      let sent = false;
+      const timer = setInterval(() => {
+        // Both shards are under the run: interrupt it as a user's Ctrl-C would.
+        if (!sent && (output.match(/control channel: shard \d\/2 connected/g) ?? []).length === SHARDS) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      }, 200);
+      child.once('exit', (c) => {
+        clearInterval(timer);
+        resolve(c);
+      });
+    });
+    await kubelet.stop();
+    expect(output).toMatch(/kubernetes: deleted \d+ objects from namespace twinlab-k8s-e2e; all gone/);
+    expect(code).toBe(130);
+    expect(await exitCodes(pods)).toEqual([0, 0]);
+    expect((await api.request('GET', `/api/v1/namespaces/${NS}`)).status).toBe(404);
   }, 600_000);
 });
