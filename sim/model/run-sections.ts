@@ -100,6 +100,12 @@ export interface LedgerSection {
   lostNotListed: number;
   /** Upstream requests the nodes sent and never got a reply for (timeouts + pending at stop). */
   unansweredUpstream: number;
+  /**
+   * Lost pods created before cloudcore had sent their node its first Node update. cloudcore's
+   * edgecontroller skips, for good, a pod whose node it has not cached yet
+   * (cloud/pkg/edgecontroller/controller/downstream.go, `IsEdgeNode`). Present only when some were.
+   */
+  lostBeforeNodeCached?: number;
 }
 
 /** Per-second series over the run (index i = second i since start) for the HTML charts. */

@@ -41,6 +41,26 @@ describe('DeliveryLedger deliveries', () => {
     ]);
   });
 
+  it('names lost pods made before cloudcore sent their node its first Node update (edgecontroller had not cached the node)', () => {
+    const l = new DeliveryLedger();
+    // n1: the pod came before the node's first Node update; n2: after it; n3: no Node update seen at all.
+    l.expect(change('n1', 'early', '10', 1000));
+    l.receipt(got('n1', 'n1', 'update', '5', 1500, undefined, 'node'));
+    l.receipt(got('n2', 'n2', 'update', '6', 500, undefined, 'node'));
+    l.expect(change('n2', 'late', '11', 1000));
+    l.expect(change('n3', 'unknown', '12', 1000));
+    l.receipt(got('n1', 'n1', 'update', '7', 2500, undefined, 'node'));
+
+    const s = l.section(SECTION);
+    expect(s.totals.lost).toBe(3);
+    expect(s.lostBeforeNodeCached).toBe(1);
+    // Nothing to name, nothing written.
+    const none = new DeliveryLedger();
+    none.expect(change('n2', 'late', '11', 1000));
+    none.receipt(got('n2', 'n2', 'update', '6', 500, undefined, 'node'));
+    expect(none.section(SECTION)).not.toHaveProperty('lostBeforeNodeCached');
+  });
+
   it('takes a newer RV than expected as delivered, and compares RVs as numbers, not strings', () => {
     const l = new DeliveryLedger();
     l.expect(change('n1', 'a', '9', 0));

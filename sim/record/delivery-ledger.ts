@@ -138,6 +138,8 @@ export class DeliveryLedger {
   /** Receipts of something a node already had (cloudcore re-sent it: ObjectSync after a reconnect or restart). */
   private duplicateReceipts = 0;
   private readonly untrackedAnomalies = { duplicated: 0, reordered: 0, resurrected: 0 };
+  /** node → when it first received a Node update from cloudcore (edgecontroller has cached it by then). */
+  private readonly nodeCachedAtMs = new Map<string, number>();
 
   constructor(options: DeliveryLedgerOptions = {}) {
     this.trackedKinds = options.trackedKinds === undefined ? null : new Set(options.trackedKinds.map((k) => k.toLowerCase()));
@@ -170,6 +172,7 @@ export class DeliveryLedger {
   /** The node received this object message. */
   receipt(e: Receipt): void {
     this.receipts++;
+    if (e.kind === 'node' && !this.nodeCachedAtMs.has(e.node)) this.nodeCachedAtMs.set(e.node, e.atMs);
     let t = this.nodes.get(e.node)?.get(e.uid);
     if (t === undefined) {
       if (this.trackedKinds !== null && !this.trackedKinds.has(e.kind.toLowerCase())) {
@@ -246,6 +249,7 @@ export class DeliveryLedger {
     const counts = tallies.map((p): LedgerCounts => ({ expected: 0, delivered: 0, lost: 0, duplicated: p.duplicated, reordered: p.reordered, resurrected: p.resurrected }));
     const latencies: number[] = [];
     const lost: Array<{ order: number; object: LostObject }> = [];
+    let lostBeforeNodeCached = 0;
 
     for (const [node, tracks] of this.nodes) {
       for (const [uid, t] of tracks) {
@@ -258,6 +262,9 @@ export class DeliveryLedger {
           latencies.push(Math.max(0, (t.satisfiedAtMs ?? w.atMs) - w.atMs));
         } else {
           c.lost++;
+          // Only with the evidence: the node did get its first Node update, after the pod was made.
+          const cachedAt = this.nodeCachedAtMs.get(node);
+          if (w.kind.toLowerCase() === 'pod' && w.rv !== null && cachedAt !== undefined && w.atMs < cachedAt) lostBeforeNodeCached++;
           lost.push({
             order: w.tally.order,
             object: {
@@ -288,6 +295,7 @@ export class DeliveryLedger {
       lostObjects: lost.slice(0, limit).map((l) => l.object),
       lostNotListed: Math.max(0, lost.length - limit),
       unansweredUpstream: options.unansweredUpstream,
+      ...(lostBeforeNodeCached > 0 ? { lostBeforeNodeCached } : {}),
     };
   }
 

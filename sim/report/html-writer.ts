@@ -7,7 +7,7 @@ import { escapeMarkup as e } from './markup-escape.js';
 import type { ReportWriter } from './report-writer.js';
 import type { RunSummary } from '../model/run-summary.js';
 import type { LedgerCounts } from '../model/run-sections.js';
-import { count, harnessRow, mib, notJudged, percentiles, recovery, seconds, sloValue, span, value, HARNESS_HEADER, NO_DATA } from './report-format.js';
+import { count, harnessRow, mib, notJudged, percentiles, recovery, seconds, sloValue, span, value, BEFORE_NODE_CACHED, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { histogramSvg, timeChartSvg, type LineSeries, type TimeBand, type TimeMarker } from './svg-chart.js';
 import { readErrorsText } from '../model/devices-section.js';
 import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
@@ -376,6 +376,7 @@ function ledgerSection(s: RunSummary): string {
       ),
     );
     if (l.lostNotListed > 0) parts.push(`<p>…and ${e(count(l.lostNotListed))} more not listed.</p>`);
+    if (l.lostBeforeNodeCached) parts.push(`<p>${e(`${count(l.lostBeforeNodeCached)} ${BEFORE_NODE_CACHED}`)}</p>`);
   }
   return section('Delivery ledger', parts.join('\n'), 'ledger');
 }

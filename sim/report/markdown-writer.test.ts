@@ -17,6 +17,12 @@ describe('markdown writer', () => {
     expect(renderSummaryMarkdown(sampleSummary)).toBe(md);
   });
 
+  it('says why lost pods were never sent when they were made before cloudcore cached their node', () => {
+    const named = render({ ...sampleSummary, ledger: { ...sampleSummary.ledger!, lostBeforeNodeCached: 2 } });
+    expect(named).toContain("2 of the lost pods were created before cloudcore had sent their node its first Node update: cloudcore's edgecontroller skips");
+    expect(md).not.toContain('before cloudcore had sent their node');
+  });
+
   it('puts SLO verdicts first, then scenario, ledger and faults, then the totals', () => {
     const order = ['## SLOs', '## Scenario', '## Delivery ledger', '## Faults', '## Devices', '## Nodes', '## Latency', '## Messages', '## Workload', '## Control plane', '## Harness'].map((h) => md.indexOf(h));
     expect(order.every((i) => i > 0)).toBe(true);

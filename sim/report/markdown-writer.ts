@@ -5,7 +5,7 @@
 import type { ReportWriter } from './report-writer.js';
 import type { RunSummary } from '../model/run-summary.js';
 import type { CloudRestartRecord, LedgerCounts } from '../model/run-sections.js';
-import { count, harnessRow, mib, percentiles, recovery, seconds, notJudged, sloValue, span, value, verdictOf, HARNESS_HEADER, NO_DATA } from './report-format.js';
+import { count, harnessRow, mib, percentiles, recovery, seconds, notJudged, sloValue, span, value, verdictOf, BEFORE_NODE_CACHED, HARNESS_HEADER, NO_DATA } from './report-format.js';
 import { CONFIG_HEADER, configFootnotes, configRows } from './config-section.js';
 import { devicesMarkdown } from './devices-markdown.js';
 
@@ -160,6 +160,7 @@ function ledgerLines(s: RunSummary): string[] {
       ),
     );
     if (l.lostNotListed > 0) lines.push(`…and ${count(l.lostNotListed)} more not listed.`, '');
+    if (l.lostBeforeNodeCached) lines.push(`${count(l.lostBeforeNodeCached)} ${BEFORE_NODE_CACHED}`, '');
   }
   return lines;
 }

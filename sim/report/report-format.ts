@@ -7,6 +7,11 @@ import type { Percentiles } from '../model/percentiles.js';
 
 export const NO_DATA = '—';
 
+/** After a count of lost pods: why cloudcore never sent them. */
+export const BEFORE_NODE_CACHED =
+  "of the lost pods were created before cloudcore had sent their node its first Node update: cloudcore's edgecontroller skips, " +
+  'for good, a pod whose node it has not cached yet (cloud/pkg/edgecontroller/controller/downstream.go, IsEdgeNode).';
+
 export function count(v: number): string {
   return v.toLocaleString('en-US');
 }
