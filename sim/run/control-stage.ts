@@ -6,27 +6,16 @@
  * read. The token never reaches a log line, the event log or a report.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigInvalidError } from '../errors.js';
 import { ControlServer } from '../fleet/channel/control-server.js';
 import { remoteLauncher, type ShardLauncher } from '../fleet/controller/shard-launcher.js';
 import type { RunContext } from './run-context.js';
-
-function readSecretFile(file: string, flag: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigInvalidError(`cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { option: flag, file });
-  }
-  if (!text.trim()) throw new ConfigInvalidError(`${flag} ${file} is empty`, { option: flag, file });
-  return text;
-}
+import { readSecretFile } from '../util/secret-file.js';
 
 /** The run token and where it came from (for the log; never the token itself). */
 export function controlToken(outDir: string, tokenFile: string | undefined, env: NodeJS.ProcessEnv = process.env): { token: string; source: string } {
-  if (tokenFile) return { token: readSecretFile(tokenFile, '--control-token-file').trim(), source: tokenFile };
+  if (tokenFile) return { token: readSecretFile(tokenFile, 'the control token file', '--control-token-file'), source: tokenFile };
   if (env.TWINLAB_CONTROL_TOKEN) return { token: env.TWINLAB_CONTROL_TOKEN, source: 'TWINLAB_CONTROL_TOKEN' };
   const token = randomBytes(32).toString('base64url');
   const file = path.join(outDir, 'control-token');
@@ -46,7 +35,10 @@ export interface OpenedChannel {
 export async function openControlChannel(run: RunContext): Promise<OpenedChannel> {
   const { o, log } = run;
   const { token, source } = controlToken(run.outDir, o.controlTokenFile);
-  const tls = o.controlCert && o.controlKey ? { cert: readSecretFile(o.controlCert, '--control-cert'), key: readSecretFile(o.controlKey, '--control-key') } : undefined;
+  const tls =
+    o.controlCert && o.controlKey
+      ? { cert: readSecretFile(o.controlCert, 'the control channel certificate', '--control-cert'), key: readSecretFile(o.controlKey, 'the control channel key', '--control-key') }
+      : undefined;
   const control = await ControlServer.open({ host: o.controlHost, port: o.controlPort, token, shards: o.shards, ...(tls ? { tls } : {}) });
   run.teardown.push('control channel', () => control.close());
   control.on('refused', (reason) => log(`control channel: ${reason}`));

@@ -6,11 +6,11 @@
  * controller creating one pod per shard named by its ordinal. Those pods stay Pending: this cluster
  * has no kube-scheduler and no kubelet, so nothing here runs a container.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminApi } from '../../sim/cloud/local/admin-api.js';
+import type { AdminApi } from '../../sim/cloud/local/admin-api.js';
+import { adminApiFromKubeconfig } from './support/admin-api.js';
 import { CHART_DIR, helmSkipReason, render, type Manifest } from './support/helm.js';
 import { START_TIMEOUT_MS, skipReason as cloudSkipReason, startRealCloud, type RealCloud } from './support/real-control-plane.js';
 import { done, notYet, waitFor } from './support/wait-for.js';
@@ -30,19 +30,6 @@ const RESOURCES: Record<string, { base: string; plural: string }> = {
 };
 const NOT_SERVED_HERE = new Set(['PodMonitor']);
 
-function adminApi(kubeconfigPath: string): AdminApi {
-  const kc = parse(readFileSync(kubeconfigPath, 'utf8')) as {
-    clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
-    users: Array<{ user: { 'client-certificate': string; 'client-key': string } }>;
-  };
-  return new AdminApi({
-    server: kc.clusters[0]!.cluster.server,
-    caFile: kc.clusters[0]!.cluster['certificate-authority'],
-    certFile: kc.users[0]!.user['client-certificate'],
-    keyFile: kc.users[0]!.user['client-key'],
-  });
-}
-
 function collection(m: Manifest, namespace: string): string {
   const r = RESOURCES[m.kind];
   if (!r) throw new Error(`no API path for kind ${m.kind}`);
@@ -57,7 +44,7 @@ describe.skipIf(skipReason !== '')(
 
     beforeAll(async () => {
       cloud = await startRealCloud('helm-chart', 100);
-      api = adminApi(cloud.cp.kubeconfigPath);
+      api = adminApiFromKubeconfig(cloud.cp.kubeconfigPath);
     }, START_TIMEOUT_MS);
 
     afterAll(async () => {

@@ -7,13 +7,13 @@
  * Ready and one verdict, and everything it created is gone from the API afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminApi } from '../../sim/cloud/local/admin-api.js';
+import type { AdminApi } from '../../sim/cloud/local/admin-api.js';
+import { adminApiFromKubeconfig } from './support/admin-api.js';
+import { freePorts } from '../../sim/cloud/local/free-port.js';
 import type { RunSummary } from '../../sim/model/run-summary.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 import { runSim } from '../../sim/run/sim-run.js';
@@ -26,30 +26,6 @@ if (skipReason) console.warn(`[kubernetes-fleet-local e2e] SKIPPED: ${skipReason
 const NODES = 20;
 const SHARDS = 2;
 const NS = 'twinlab-k8s-e2e';
-
-function adminApi(kubeconfigPath: string): AdminApi {
-  const kc = parse(readFileSync(kubeconfigPath, 'utf8')) as {
-    clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
-    users: Array<{ user: { 'client-certificate': string; 'client-key': string } }>;
-  };
-  return new AdminApi({
-    server: kc.clusters[0]!.cluster.server,
-    caFile: kc.clusters[0]!.cluster['certificate-authority'],
-    certFile: kc.users[0]!.user['client-certificate'],
-    keyFile: kc.users[0]!.user['client-key'],
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface PodView {
   metadata: { name: string };
@@ -140,7 +116,7 @@ describe.skipIf(skipReason !== '')(`--fleet kubernetes on the real kube-apiserve
 
   beforeAll(async () => {
     cloud = await startRealCloud('k8s-fleet', 100);
-    api = adminApi(cloud.cp.kubeconfigPath);
+    api = adminApiFromKubeconfig(cloud.cp.kubeconfigPath);
   }, 240_000);
 
   afterAll(async () => {
@@ -154,7 +130,7 @@ describe.skipIf(skipReason !== '')(`--fleet kubernetes on the real kube-apiserve
     const seen = { statefulSetReplicas: 0, secrets: [] as string[], images: new Set<string>() };
     const kubelet = standInKubelet(api, pods, path.join(cloud.workDir, 'pods'), seen);
     const log: string[] = [];
-    const port = await freePort();
+    const port = (await freePorts(1))[0]!;
     const result = await runSim(
       parseSimOptions([
         '--cloud', 'attach', '--cloudhub', cloud.cp.cloudhubUrl, '--certs-url', cloud.cp.certsUrl, '--kubeconfig', cloud.cp.kubeconfigPath,
@@ -192,7 +168,7 @@ describe.skipIf(skipReason !== '')(`--fleet kubernetes on the real kube-apiserve
   it('leaves nothing in the cluster when the run is interrupted with SIGINT', async () => {
     const pods = new Map<string, ChildProcess>();
     const kubelet = standInKubelet(api, pods, path.join(cloud.workDir, 'pods-sigint'), { statefulSetReplicas: 0, secrets: [], images: new Set() });
-    const port = await freePort();
+    const port = (await freePorts(1))[0]!;
     const child = spawn(
       process.execPath,
       [

@@ -8,13 +8,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sim/model/run-summary.js';
 import { parseSimOptions } from '../../sim/run/sim-options.js';
 import { runSim } from '../../sim/run/sim-run.js';
+import { freePorts } from '../../sim/cloud/local/free-port.js';
 import { skipReason as reason } from './support/real-control-plane.js';
 
 if (reason) console.warn(`[remote-fleet-local e2e] SKIPPED: ${reason}`);
@@ -23,17 +23,6 @@ const NODES = Number(process.env.TWINLAB_E2E_REMOTE_NODES ?? 60);
 const SHARDS = 3;
 const TIME_SCALE = NODES > 500 ? '1' : '0.1';
 const TOKEN = 'e2e-control-token-7f3a9c1d2b';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function runFleet(kind: 'local' | 'remote', dir: string, extra: string[]): Promise<{ s: RunSummary; exitCode: number; out: string }> {
   const out = path.join(dir, kind);
@@ -79,7 +68,7 @@ describe.skipIf(reason !== '')(`a remote fleet over the control channel${reason 
     const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-remote-fleet-'));
     const local = await runFleet('local', dir, []);
 
-    const port = await freePort();
+    const port = (await freePorts(1))[0]!;
     const url = `ws://127.0.0.1:${port}/twinlab/v1/shards`;
     // The pods start first, as they may in a cluster: they keep dialling until the controller listens.
     const pods = Array.from({ length: SHARDS }, (_, i) => startPodLikeShard(i, url, dir));

@@ -3,8 +3,8 @@
  * one image serves every shard. A flag always wins over its variable. The join token is read from
  * a file (a mounted Secret) or a variable and never appears in a log line or an output file.
  */
-import { readFileSync } from 'node:fs';
 import { ConfigInvalidError } from '../../errors.js';
+import { readSecretFile } from '../../util/secret-file.js';
 
 /** Each string option of `twinlab shard` and the variable that stands in for it. */
 export const SHARD_ENV = {
@@ -57,20 +57,9 @@ export function insecureSkipHostnameCheck(flag: boolean | undefined, env: Env): 
  * Secret), else TWINLAB_TOKEN; undefined when none is given (the caller may then read it from the
  * cluster). Errors name the file, never its content.
  */
-export function tokenFromFlagsOrEnv(flag: string | undefined, tokenFile: string | undefined, env: Env, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): string | undefined {
+export function tokenFromFlagsOrEnv(flag: string | undefined, tokenFile: string | undefined, env: Env, read?: (file: string) => string): string | undefined {
   if (flag) return flag;
-  if (tokenFile) {
-    let text: string;
-    try {
-      text = read(tokenFile);
-    } catch (error) {
-      const why = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-      throw new ConfigInvalidError(`cannot read the join token file ${tokenFile} (${why})`, { option: '--token-file', file: tokenFile });
-    }
-    const token = text.trim();
-    if (!token) throw new ConfigInvalidError(`the join token file ${tokenFile} is empty`, { option: '--token-file', file: tokenFile });
-    return token;
-  }
+  if (tokenFile) return readSecretFile(tokenFile, 'the join token file', '--token-file', read);
   return env.TWINLAB_TOKEN || undefined;
 }
 
@@ -78,18 +67,8 @@ export function tokenFromFlagsOrEnv(flag: string | undefined, tokenFile: string 
  * The run token for the control channel: the file (`--control-token-file`, a mounted Secret), else
  * TWINLAB_CONTROL_TOKEN. Errors name the file, never its content.
  */
-export function controlTokenFromEnv(tokenFile: string | undefined, env: Env, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): string {
-  if (tokenFile) {
-    let text: string;
-    try {
-      text = read(tokenFile);
-    } catch (error) {
-      const why = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-      throw new ConfigInvalidError(`cannot read the control token file ${tokenFile} (${why})`, { option: '--control-token-file', file: tokenFile });
-    }
-    if (text.trim()) return text.trim();
-    throw new ConfigInvalidError(`the control token file ${tokenFile} is empty`, { option: '--control-token-file', file: tokenFile });
-  }
+export function controlTokenFromEnv(tokenFile: string | undefined, env: Env, read?: (file: string) => string): string {
+  if (tokenFile) return readSecretFile(tokenFile, 'the control token file', '--control-token-file', read);
   const token = env.TWINLAB_CONTROL_TOKEN;
   if (!token) throw new ConfigInvalidError('--control needs the run token: --control-token-file FILE or TWINLAB_CONTROL_TOKEN', { option: '--control' });
   return token;
