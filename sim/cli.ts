@@ -41,6 +41,11 @@ what-ifs for the local control plane (twinlab sim --cloud local; docs/cli.md, "W
   --apiserver-arg=--flag=value     add a kube-apiserver flag (repeatable), e.g. --max-requests-inflight=800;
                                    flags the provider sets itself (etcd, ports, certs, authorization) are refused
 
+edgecore's intervals for every virtual node (any cloud; docs/cli.md, "edgecore's intervals"):
+  --edgecore-set key.path=value    modules.edgeHub.heartbeat (s), modules.edged.tailoredKubeletConfig.
+                                   nodeLeaseDurationSeconds (s), nodeStatusUpdateFrequency, nodeStatusReportFrequency
+                                   (durations, e.g. 1m); recorded in the run, a different setup to twinlab compare
+
 docs/cli.md lists every option.`;
 
 async function main(argv: string[]): Promise<number> {

@@ -13,7 +13,7 @@ finds the knee and projects to --target with 95 % prediction intervals. Writes c
 capacity.md and capacity.html after every step. Exit 3 when --budget does not hold the target.
 attach: --cloudhub, --certs-url, --kubeconfig/--token as for twinlab sim; --cloudcore-metrics URL and
 --metrics-target NAME=URL (repeatable) are the /metrics endpoints it scrapes. Also passed to every step:
---shards, --ramp, --pod-rate, --pod-concurrency, --plain-pods, --slo, --optional-slo, --apiserver-arg,
+--shards, --ramp, --pod-rate, --pod-concurrency, --plain-pods, --slo, --optional-slo, --apiserver-arg, --edgecore-set,
 --stall-window, --cert-cache, --progress.
 
        twinlab capacity --rebuild DIR

@@ -9,6 +9,7 @@ import { ConfigInvalidError } from '../errors.js';
 import type { MetricsTarget } from '../cloud/control-plane.js';
 import { NODE_LIMIT_KEY } from '../cloud/local/cloudcore-adjust.js';
 import { parseCloudcoreSet } from '../cloud/local/cloudcore-knobs.js';
+import { parseEdgecoreSet } from '../edge/edgecore-set.js';
 import { defaultRunId, parseDuration } from '../run/sim-options.js';
 import type { Budget } from './projection.js';
 
@@ -33,7 +34,7 @@ export interface CapacityOptions {
 
 /** `twinlab sim` flags a sweep passes through to every step. */
 const PASS_STRING = ['shards', 'ramp', 'pod-rate', 'pod-concurrency', 'cert-cache', 'certs', 'cloudhub', 'certs-url', 'kubeconfig', 'token', 'cloudcore-metrics', 'progress', 'stall-window', 'metrics-port', 'name-prefix'] as const;
-const PASS_MULTI = ['apiserver-arg', 'slo', 'optional-slo'] as const;
+const PASS_MULTI = ['apiserver-arg', 'edgecore-set', 'slo', 'optional-slo'] as const;
 
 export function parseCapacityOptions(argv: readonly string[]): CapacityOptions {
   let parsed;
@@ -72,6 +73,7 @@ export function parseCapacityOptions(argv: readonly string[]): CapacityOptions {
   if (cloud !== 'local' && cloud !== 'attach') throw new ConfigInvalidError(`--cloud must be local or attach for a capacity sweep (got ${JSON.stringify(cloud)})`, { option: '--cloud' });
   const cloudcoreSet = list('cloudcore-set');
   parseCloudcoreSet(cloudcoreSet);
+  parseEdgecoreSet(list('edgecore-set'));
   const compareConfig = str('compare-config') === undefined ? null : splitConfig(str('compare-config')!);
   if (compareConfig) parseCloudcoreSet(compareConfig);
   if (cloud === 'attach' && (cloudcoreSet.length > 0 || compareConfig)) {

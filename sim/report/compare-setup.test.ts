@@ -11,7 +11,7 @@ function variant(edit: (s: RunSummary) => void): RunSummary {
 
 describe('compare: the runs’ setups', () => {
   it('reads node count, provider, KubeEdge version, scenario name and certs from a summary', () => {
-    expect(setupOf(sampleSummary)).toEqual({ nodes: sampleSummary.nodes.requested, provider: 'local', kubeedgeVersion: 'v1.23.1', scenario: 'reconnect-storm', certs: 'shared' });
+    expect(setupOf(sampleSummary)).toEqual({ nodes: sampleSummary.nodes.requested, provider: 'local', kubeedgeVersion: 'v1.23.1', scenario: 'reconnect-storm', certs: 'shared', edgeIntervals: "edgecore's defaults" });
     expect(setupOf(variant((s) => { s.scenario = null; delete s.options.scenario; })).scenario).toBe('none');
   });
 
@@ -27,15 +27,17 @@ describe('compare: the runs’ setups', () => {
       s.scenario = null;
       delete s.options.scenario;
       s.options.certs = 'per-node';
+      s.options.edgecoreSet = 'modules.edgeHub.heartbeat=25';
     });
     const diffs = setupDifferences(sampleSummary, other);
-    expect(diffs.map((d) => d.field)).toEqual(['nodes', 'provider', 'kubeedgeVersion', 'scenario', 'certs']);
+    expect(diffs.map((d) => d.field)).toEqual(['nodes', 'provider', 'kubeedgeVersion', 'scenario', 'certs', 'edgeIntervals']);
     expect(diffs.map(describeDifference)).toEqual([
       `node count (--nodes): ${sampleSummary.nodes.requested.toLocaleString('en-US')} → 10,000`,
       'cloud provider (--cloud): local → loopback',
       'KubeEdge version (--kubeedge-version): v1.23.1 → v1.22.1',
       'scenario (--scenario): reconnect-storm → none',
       'certificates (--certs): shared → per-node',
+      "edgecore intervals (--edgecore-set): edgecore's defaults → modules.edgeHub.heartbeat=25",
     ]);
   });
 

@@ -1,11 +1,11 @@
 /**
- * What makes two runs comparable: the same fleet size, cloud provider, KubeEdge version, scenario
- * and certificate mode. `twinlab compare` refuses runs whose setups differ (a 10k run is not a
+ * What makes two runs comparable: the same fleet size, cloud provider, KubeEdge version, scenario,
+ * certificate mode and edgecore intervals. `twinlab compare` refuses runs whose setups differ (a 10k run is not a
  * regression of a 1k run), unless told to compare them anyway. Pure: reads two summaries.
  */
 import type { ComparableSummary } from './compare.js';
 
-export type SetupField = 'nodes' | 'provider' | 'kubeedgeVersion' | 'scenario' | 'certs';
+export type SetupField = 'nodes' | 'provider' | 'kubeedgeVersion' | 'scenario' | 'certs' | 'edgeIntervals';
 
 /** One side of a setup; null when the summary did not record it. */
 export type RunSetup = Record<SetupField, string | number | null>;
@@ -24,6 +24,7 @@ const LABELS: Record<SetupField, string> = {
   kubeedgeVersion: 'KubeEdge version (--kubeedge-version)',
   scenario: 'scenario (--scenario)',
   certs: 'certificates (--certs)',
+  edgeIntervals: 'edgecore intervals (--edgecore-set)',
 };
 
 const FIELDS = Object.keys(LABELS) as SetupField[];
@@ -42,6 +43,7 @@ export function setupOf(s: ComparableSummary): RunSetup {
     // The scenario's own name, not the path it was loaded from: a built-in and its file are one scenario.
     scenario: s.scenario === undefined && s.options === undefined ? null : (text(s.scenario?.name) ?? text(s.options?.scenario) ?? 'none'),
     certs: text(s.options?.certs),
+    edgeIntervals: s.options === undefined ? null : (text(s.options.edgecoreSet) ?? "edgecore's defaults"),
   };
 }
 

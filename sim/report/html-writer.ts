@@ -122,6 +122,7 @@ function header(s: RunSummary): string {
       ? '<p class="banner">Measured against the loopback test peer: this checks the harness itself and is <strong>not a KubeEdge measurement</strong>.</p>'
       : '',
     `<p class="meta">Run <code>${e(s.runId)}</code> · ${e(s.startedAt)} → ${e(s.endedAt)} · ${e(value(s.durationSeconds))} s · cloud <code>${e(s.cloud.provider)}</code> (KubeEdge ${e(s.cloud.kubeedgeVersion)}${e(limit)}) · twinlab ${e(s.twinlabVersion)}</p>`,
+    typeof s.options.edgecoreSet === 'string' ? `<p class="meta">Nodes ran with edgecore intervals changed from its defaults: <code>${e(s.options.edgecoreSet)}</code>.</p>` : '',
     '</header>',
   ]
     .filter((l) => l !== '')

@@ -49,6 +49,7 @@ export function renderSummaryMarkdown(s: RunSummary): string {
     `Run ${code(s.runId)} · ${s.startedAt} · ${value(s.durationSeconds)} s · cloud ${code(s.cloud.provider)} (KubeEdge ${s.cloud.kubeedgeVersion}${s.cloud.nodeLimit !== null ? `, nodeLimit ${count(s.cloud.nodeLimit)}` : ''}) · twinlab ${s.twinlabVersion}`,
     '',
   );
+  if (typeof s.options.edgecoreSet === 'string') lines.push(`Nodes ran with edgecore intervals changed from its defaults: ${code(s.options.edgecoreSet)}.`, '');
   lines.push(...scenarioLines(s), ...ledgerLines(s), ...faultLines(s), ...(s.devices ? devicesMarkdown(s.devices).split('\n') : []));
   lines.push(...totalsLines(s), ...workloadLines(s), ...controlPlaneLines(s), ...configLines(s), ...harnessLines(s));
   return lines.join('\n');

@@ -13,6 +13,7 @@ import type { ShardEvent } from '../fleet/ipc-messages.js';
 import type { FleetMetrics } from '../metrics/fleet-metrics.js';
 import { DEFAULT_PROJECT_ID } from '../protocol/kubeedge/message.js';
 import { scaledDeviceTimings, scaledEdgeTimings } from '../scenario/scenario-options.js';
+import { edgecoreTimings } from '../edge/edgecore-set.js';
 import type { ProcessPlans } from './process-plans.js';
 import type { RunContext } from './run-context.js';
 import { openControlChannel } from './control-stage.js';
@@ -67,7 +68,8 @@ export async function startFleet(run: RunContext, cloud: ControlPlane, plans: Pr
     reconnectJitterMs: o.reconnectJitterMs,
     ...(o.randomLeasePhase ? { randomLeasePhase: true } : {}),
     snapshotIntervalMs: 1000,
-    ...(o.timeScale !== 1 ? { timings: scaledEdgeTimings(o.timeScale), deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),
+    ...(o.timeScale !== 1 || Object.keys(o.edgecoreSet).length > 0 ? { timings: scaledEdgeTimings(o.timeScale, edgecoreTimings(o.edgecoreSet)) } : {}),
+    ...(o.timeScale !== 1 ? { deviceTimings: scaledDeviceTimings(o.timeScale) } : {}),
     insecureSkipHostnameCheck: o.insecureSkipHostnameCheck,
     ...(o.fleet !== 'local' ? { startTimeoutMs: o.shardWaitMs } : {}),
   }, launcher);

@@ -50,4 +50,19 @@ describe('sim what-if knobs', () => {
     expect(failure(['--cloudcore-set', 'modules.cloudHub.tlsCAFile=/etc/ca.crt']).context).toMatchObject({ option: '--cloudcore-set' });
     expect(failure(['--apiserver-arg=--etcd-servers=http://x']).context).toMatchObject({ option: '--apiserver-arg' });
   });
+
+  it('records --edgecore-set, and refuses a heartbeat the cloud would close the link on', () => {
+    const o = parseSimOptions(['--cloud', 'loopback', '--edgecore-set', 'modules.edged.tailoredKubeletConfig.nodeLeaseDurationSeconds=160']);
+    expect(o.edgecoreSet).toEqual({ 'modules.edged.tailoredKubeletConfig.nodeLeaseDurationSeconds': 160 });
+    expect(recordedOptions(o).edgecoreSet).toBe('modules.edged.tailoredKubeletConfig.nodeLeaseDurationSeconds=160');
+    expect(recordedOptions(parseSimOptions([]))).not.toHaveProperty('edgecoreSet');
+
+    const loopback = failure(['--cloud', 'loopback', '--edgecore-set', 'modules.edgeHub.heartbeat=30']);
+    expect(loopback.code).toBe(ErrorCodes.ConfigInvalid);
+    expect(loopback.message).toMatch(/heartbeat=30 is not below the cloud's keepalive interval \(30 s\).*loopback peer keeps 30 s/);
+    expect(failure(['--cloud', 'local', '--edgecore-set', 'modules.edgeHub.heartbeat=45']).message).toMatch(/--cloudcore-set modules\.cloudHub\.keepaliveInterval=N/);
+    // Raised on both sides, it holds.
+    const raised = parseSimOptions(['--cloud', 'local', '--edgecore-set', 'modules.edgeHub.heartbeat=45', '--cloudcore-set', 'modules.cloudHub.keepaliveInterval=90']);
+    expect(raised.edgecoreSet).toEqual({ 'modules.edgeHub.heartbeat': 45 });
+  });
 });

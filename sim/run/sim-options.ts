@@ -12,6 +12,7 @@ import { parseCloudcoreSet, type CloudcoreSet } from '../cloud/local/cloudcore-k
 import { DEFAULT_PROJECT_ID } from '../protocol/kubeedge/message.js';
 import { DEFAULT_KUBEEDGE_VERSION, profileFor } from '../edge/version-profile.js';
 import { EDGECORE_POD_KILL_DELAY_MS } from '../edge/edge-runtime.js';
+import { formatEdgecoreSet, heartbeatSeconds, parseEdgecoreSet, type EdgecoreSet } from '../edge/edgecore-set.js';
 import { parseSloFlag, type SloSpec } from '../record/slo.js';
 import type { PrometheusMode } from '../prometheus/run-prometheus.js';
 
@@ -68,6 +69,8 @@ export interface SimOptions {
   cloudcoreSet: CloudcoreSet;
   /** `--apiserver-arg` flags added to the local kube-apiserver's own. */
   apiserverArgs: string[];
+  /** `--edgecore-set` intervals every virtual node runs with instead of edgecore's defaults. */
+  edgecoreSet: EdgecoreSet;
   /** `--prometheus`: a run's own Prometheus (auto: with the local control plane, or when `--prometheus-remote-write` is given). */
   prometheus: PrometheusMode;
   /** `--prometheus-remote-write`: the run's Prometheus also sends everything here. */
@@ -200,6 +203,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
         'device-protocol': { type: 'string' },
         'cloudcore-set': { type: 'string', multiple: true },
         'apiserver-arg': { type: 'string', multiple: true },
+        'edgecore-set': { type: 'string', multiple: true },
         prometheus: { type: 'string' },
         'prometheus-remote-write': { type: 'string' },
         'prometheus-interval': { type: 'string' },
@@ -235,6 +239,8 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
   if (setLimit !== undefined && flagLimit !== undefined && setLimit !== flagLimit) {
     throw new ConfigInvalidError(`--node-limit ${flagLimit} and --cloudcore-set ${NODE_LIMIT_KEY}=${String(setLimit)} disagree; give one of them`, { option: '--cloudcore-set' });
   }
+  const edgecoreSet = parseEdgecoreSet(v['edgecore-set'] ?? []);
+  checkHeartbeat(edgecoreSet, cloud, cloudcoreSet);
   const prometheus = v.prometheus ?? 'auto';
   if (prometheus !== 'auto' && prometheus !== 'on' && prometheus !== 'off') throw new ConfigInvalidError(`--prometheus must be on, off or auto (got ${JSON.stringify(prometheus)})`, { option: '--prometheus' });
   const remoteWrite = v['prometheus-remote-write'];
@@ -311,6 +317,7 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     deviceProtocol,
     cloudcoreSet,
     apiserverArgs,
+    edgecoreSet,
     prometheus,
     prometheusRemoteWrite: remoteWrite,
     prometheusIntervalSeconds: int(v['prometheus-interval']?.replace(/s$/, ''), '--prometheus-interval', 2, 1, 5),
@@ -339,6 +346,23 @@ export function parseSimOptions(argv: readonly string[]): SimOptions {
     throw new ConfigInvalidError('--pods-per-node against --cloud attach needs --kubeconfig: pods are created through the API server', { option: '--pods-per-node' });
   }
   return options;
+}
+
+/**
+ * cloudcore closes a link that sent no keepalive within cloudHub.keepaliveInterval (30 s unless
+ * `--cloudcore-set` changes it), and so does the loopback peer at 30 s: a heartbeat that is not
+ * shorter would drop every node. An attached cloud's interval is its own.
+ */
+function checkHeartbeat(set: EdgecoreSet, cloud: CloudChoice, cloudcoreSet: CloudcoreSet): void {
+  if (cloud === 'attach') return;
+  const keepalive = Number(cloudcoreSet['modules.cloudHub.keepaliveInterval'] ?? 30);
+  const heartbeat = heartbeatSeconds(set);
+  if (heartbeat < keepalive) return;
+  throw new ConfigInvalidError(
+    `--edgecore-set modules.edgeHub.heartbeat=${heartbeat} is not below the cloud's keepalive interval (${keepalive} s): the cloud would close every node's link between two heartbeats` +
+      (cloud === 'loopback' ? ' (the loopback peer keeps 30 s)' : '; raise it with --cloudcore-set modules.cloudHub.keepaliveInterval=N'),
+    { option: '--edgecore-set', key: 'modules.edgeHub.heartbeat' },
+  );
 }
 
 function timeScale(value: string): number {
@@ -371,6 +395,7 @@ export function recordedOptions(o: SimOptions): Record<string, string | number |
     ...(o.devicesPerNode > 0 ? { devicesPerNode: o.devicesPerNode, deviceProtocol: o.deviceProtocol } : {}),
     ...(Object.keys(o.cloudcoreSet).length > 0 ? { cloudcoreSet: Object.entries(o.cloudcoreSet).map(([k, val]) => `${k}=${String(val)}`).join(',') } : {}),
     ...(o.apiserverArgs.length > 0 ? { apiserverArgs: o.apiserverArgs.join(' ') } : {}),
+    ...(Object.keys(o.edgecoreSet).length > 0 ? { edgecoreSet: formatEdgecoreSet(o.edgecoreSet) } : {}),
     ...(o.prometheus !== 'auto' ? { prometheus: o.prometheus } : {}),
     ...(o.fleet !== 'local' ? { fleet: o.fleet } : {}),
     // The host only: a remote_write URL may carry credentials.

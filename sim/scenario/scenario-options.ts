@@ -58,10 +58,13 @@ export function scaledDeviceTimings(factor: number): Partial<DeviceTimings> | un
   return { dmiRatePerSecond: t.dmiRatePerSecond / factor, confirmResendMs: Math.max(100, Math.round(t.confirmResendMs * factor)) };
 }
 
-/** edgecore's intervals multiplied by `factor` (handshake timeout and register backoff stay real). */
-export function scaledEdgeTimings(factor: number): Partial<EdgeTimings> | undefined {
-  if (factor === 1) return undefined;
-  const t = EDGECORE_TIMINGS;
+/**
+ * edgecore's intervals (from `base`: edgecore's defaults, or those `--edgecore-set` changed)
+ * multiplied by `factor` (handshake timeout and register backoff stay real).
+ */
+export function scaledEdgeTimings(factor: number, base: Readonly<EdgeTimings> = EDGECORE_TIMINGS): Partial<EdgeTimings> | undefined {
+  if (factor === 1 && base === EDGECORE_TIMINGS) return undefined;
+  const t = base;
   const s = (ms: number): number => Math.max(50, Math.round(ms * factor));
   return {
     keepaliveMs: s(t.keepaliveMs),

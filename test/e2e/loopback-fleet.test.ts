@@ -54,4 +54,27 @@ describe('pnpm sim --cloud loopback', () => {
     const md = await readFile(path.join(dir, 'run', 'summary.md'), 'utf8');
     expect(md).toContain('not a KubeEdge measurement');
   }, 120_000);
+
+  it('runs every node at the intervals --edgecore-set gives, and says so in the report', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'twinlab-e2e-'));
+    const run = async (name: string, extra: string[]): Promise<RunSummary> => {
+      const options = parseSimOptions([
+        '--cloud', 'loopback', '--nodes', '20', '--shards', '1', '--duration', '22s', '--certs', 'shared', '--metrics-port', '0', '--progress', 'off',
+        '--cert-cache', path.join(dir, 'certs'), '--out', path.join(dir, name), ...extra,
+      ]);
+      expect((await runSim(options, () => undefined)).exitCode).toBe(0);
+      return JSON.parse(await readFile(path.join(dir, name, 'summary.json'), 'utf8')) as RunSummary;
+    };
+    // kubelet renews its lease every quarter of nodeLeaseDurationSeconds: 2 s here, 10 s by default.
+    const fast = await run('fast', ['--edgecore-set', 'modules.edged.tailoredKubeletConfig.nodeLeaseDurationSeconds=8']);
+    const normal = await run('normal', []);
+    const renewals = (s: RunSummary): number => s.messages.sentByType['update lease'] ?? 0;
+    expect(fast.nodes.ready).toBe(20);
+    expect(renewals(normal)).toBeGreaterThan(0);
+    // 22 s at 2 s against 10 s: about five times as many; at least three.
+    expect(renewals(fast)).toBeGreaterThanOrEqual(3 * renewals(normal));
+    expect(fast.options.edgecoreSet).toBe('modules.edged.tailoredKubeletConfig.nodeLeaseDurationSeconds=8');
+    expect(await readFile(path.join(dir, 'fast', 'summary.md'), 'utf8')).toContain('edgecore intervals changed from its defaults: `modules.edged.tailoredKubeletConfig.nodeLeaseDurationSeconds=8`');
+    expect(normal.options).not.toHaveProperty('edgecoreSet');
+  }, 120_000);
 });
