@@ -32,6 +32,24 @@ describe('measureStep on a recorded run', () => {
   });
 });
 
+describe('measureStep and CPU limits', () => {
+  it('keeps a CPU limit that began before the window as the ramp\'s, and one inside it as the step\'s', async () => {
+    const { events } = await readEventLog(fixture);
+    const summary = summaryOf(events);
+    const step = (atS: number) => {
+      const finding = { rule: 'machine-cpu', kind: 'limit' as const, atS, text: 'saturated', evidence: [] };
+      const withCpu = { ...summary, limits: { ...summary.limits, findings: [finding] } };
+      return measureStep({ arm: 'baseline', nodes: 30, separatesNodeLimit: false, runDir: 'x', exitCode: 3, steadyMs: 15_000, events, summary: withCpu, scrape: null });
+    };
+    const early = step(0.5);
+    expect(early.firstLimit).toBeNull();
+    expect(early.rampLimit).toEqual({ rule: 'machine-cpu', text: 'saturated' });
+    const late = step(early.window.startS + 1);
+    expect(late.firstLimit).toEqual({ rule: 'machine-cpu', text: 'saturated' });
+    expect(late.rampLimit).toBeNull();
+  });
+});
+
 describe('findKnee', () => {
   it('names the recorded run’s nodeLimit as the first limit and the step before it as what the setup holds', async () => {
     const stall = await recordedStallStep();
@@ -95,5 +113,25 @@ describe('findKnee on a step recorded on a shared machine', () => {
     expect(knee.holdsNodes).toBe(1000);
     expect(knee.firstLimit).toBe("the machine's CPU, saturated mostly by processes outside the sweep (only 1008 of 2000 nodes Ready)");
     expect(knee.reasons.map((r) => r.kind)).toEqual(['not-ready', 'symptom', 'shared-machine']);
+  });
+
+  it('reports CPU saturated during the ramps beside the knee, not as one, when every window held', () => {
+    const ramp = { rule: 'machine-cpu', text: "the machine's CPU was saturated from t=24.6 s (1.96 of 2 cores)" };
+    const knee = findKnee([healthyStep(250, { rampLimit: ramp }), healthyStep(500, { rampLimit: ramp }), healthyStep(1000)]);
+    expect(knee.kneeNodes).toBeNull();
+    expect(knee.holdsNodes).toBe(1000);
+    expect(knee.sentence).toContain('held every step up to 1000 nodes in its steady window');
+    expect(knee.sentence).toContain('The ramp saturated CPU at 2 of 3 steps (at 250 nodes: machine-cpu: the machine');
+    expect(knee.reasons).toEqual([{ kind: 'ramp', text: `machine-cpu: ${ramp.text}` }]);
+  });
+
+  it('makes a knee of a machine whose CPU stayed saturated over the steady window', () => {
+    const busy = healthyStep(1000, { machine: { cores: 2, busyCoresMean: 1.9, otherCoresMean: 0.1 } });
+    const knee = findKnee([healthyStep(500), busy]);
+    expect(knee.kneeNodes).toBe(1000);
+    expect(knee.holdsNodes).toBe(500);
+    expect(knee.firstLimit).toBe("the machine's CPU at 1.90 of 2 cores over the steady window (≥ 90 %)");
+    // Busy mostly with other processes: that is the shared machine, not the setup.
+    expect(reasonsAt(healthyStep(1000, { machine: { cores: 2, busyCoresMean: 1.9, otherCoresMean: 1.2 } }))).toEqual([]);
   });
 });

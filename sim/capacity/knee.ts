@@ -1,7 +1,9 @@
 /**
  * The knee of a sweep: the first step (by node count) where an SLO breached, nodes did not all
- * get Ready, a control-plane component passed 90 % of the CPU it can have, or the run's "what
- * held the fleet back" rules named a limit. The step before it is what the setup holds.
+ * get Ready, a control-plane component or the machine passed 90 % of the CPU it can have over the
+ * steady window, or the run's "what held the fleet back" rules named a limit. The step before it
+ * is what the setup holds. CPU saturation during a step's ramp (enrolment, registration) that
+ * did not last into its window is reported beside the knee, not as one.
  */
 import { COMPONENTS, type StepMeasurement } from './step-measurement.js';
 
@@ -9,7 +11,7 @@ import { COMPONENTS, type StepMeasurement } from './step-measurement.js';
 export const CPU_KNEE_SHARE = 0.9;
 
 export interface KneeReason {
-  kind: 'limit' | 'cpu' | 'not-ready' | 'error' | 'slo' | 'symptom' | 'shared-machine';
+  kind: 'limit' | 'cpu' | 'not-ready' | 'error' | 'slo' | 'symptom' | 'shared-machine' | 'ramp';
   text: string;
 }
 
@@ -46,12 +48,20 @@ export function findKnee(steps: readonly StepMeasurement[], cpuAllowance: (s: St
     return { holdsNodes: holds, kneeNodes: s.nodes, firstLimit: first, reasons, sentence };
   }
   const largest = ordered.at(-1)?.nodes ?? null;
+  const ramps = ordered.filter((s) => s.rampLimit !== null);
+  const rampNote =
+    ramps.length === 0
+      ? ''
+      : ` The ramp saturated CPU at ${ramps.length === ordered.length ? 'every step' : `${ramps.length} of ${ordered.length} steps`} (at ${ramps[0]!.nodes} nodes: ${ramps[0]!.rampLimit!.rule}: ${ramps[0]!.rampLimit!.text}), and every node still got Ready.`;
   return {
     holdsNodes: largest,
     kneeNodes: null,
     firstLimit: null,
-    reasons: [],
-    sentence: largest === null ? 'No step was measured.' : `This setup held every step up to ${largest} nodes; no limit was reached, so the knee lies beyond the largest step.`,
+    reasons: ramps.length > 0 ? [{ kind: 'ramp', text: `${ramps[0]!.rampLimit!.rule}: ${ramps[0]!.rampLimit!.text}` }] : [],
+    sentence:
+      largest === null
+        ? 'No step was measured.'
+        : `This setup held every step up to ${largest} nodes in its steady window; no limit was reached, so the knee lies beyond the largest step.${rampNote}`,
   };
 }
 
@@ -67,11 +77,16 @@ export function reasonsAt(s: StepMeasurement, cpuAllowance: (s: StepMeasurement,
       reasons.push({ kind: 'cpu', text: `${name} CPU at ${c.cpuCoresMean.toFixed(2)} of the ${allowance} cores it can have (≥ ${CPU_KNEE_SHARE * 100} %)` });
     }
   }
+  const { cores, busyCoresMean, otherCoresMean } = s.machine;
+  if (cores !== null && busyCoresMean !== null && busyCoresMean >= CPU_KNEE_SHARE * cores && (otherCoresMean ?? 0) < busyCoresMean / 2) {
+    reasons.push({ kind: 'cpu', text: `the machine's CPU at ${busyCoresMean.toFixed(2)} of ${cores} cores over the steady window (≥ ${CPU_KNEE_SHARE * 100} %)` });
+  }
   if (s.ready < s.nodes) reasons.push({ kind: 'not-ready', text: `only ${s.ready} of ${s.nodes} nodes Ready` });
   if (s.error && s.error.code !== 'TWL_INTERRUPTED') reasons.push({ kind: 'error', text: `the run failed: ${s.error.code}: ${s.error.message}` });
   for (const slo of s.failedSlos) reasons.push({ kind: 'slo', text: `SLO ${slo.name} breached (${slo.value ?? 'no data'} against ${slo.threshold})` });
   // What the run showed and whose machine it was explain a knee; alone they do not make one.
   if (reasons.length > 0) {
+    if (s.rampLimit) reasons.push({ kind: 'ramp', text: `during the ramp, ${s.rampLimit.rule}: ${s.rampLimit.text}` });
     for (const t of s.symptoms) reasons.push({ kind: 'symptom', text: t });
     if (s.sharedMachine) reasons.push({ kind: 'shared-machine', text: s.sharedMachine });
   }

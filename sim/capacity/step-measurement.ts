@@ -60,8 +60,14 @@ export interface StepMeasurement {
   machine: { cores: number | null; busyCoresMean: number | null; otherCoresMean: number | null };
   slis: { joinToReadyP99Ms: number | null; podStartupP99Ms: number | null; apiMutatingP99Ms: number | null; apiReadP99Ms: number | null };
   failedSlos: Array<{ name: string; threshold: string; value: number | null }>;
-  /** The first limit the run's rules named, leaving out a machine whose CPU processes outside the run took. */
+  /**
+   * The first limit the run's rules named, leaving out a machine whose CPU processes outside the
+   * run took, and CPU saturation that began before the window (the window's own CPU is judged
+   * from its samples instead).
+   */
   firstLimit: { rule: string; text: string } | null;
+  /** CPU saturation the rules found before the window, during the ramp: reported, not a knee by itself. */
+  rampLimit: { rule: string; text: string } | null;
   /** The machine's CPU saturated with processes outside the run as its largest consumer: what the step shared, not what the setup holds. */
   sharedMachine: string | null;
   /** What the run's rules saw without calling it a limit (slow API, a stalled ramp), in order. */
@@ -79,6 +85,9 @@ export interface StepInput {
   summary: RunSummary;
   scrape: ScrapeRecord | null;
 }
+
+/** The limit rules about CPU, which the window's own samples can judge again. */
+const CPU_RULES = new Set(['machine-cpu', 'process-cpu']);
 
 export function measureStep(input: StepInput): StepMeasurement {
   const { events, summary } = input;
@@ -114,7 +123,12 @@ export function measureStep(input: StepInput): StepMeasurement {
   const dbSize = input.scrape ? lastIn(seriesOf(input.scrape, 'etcd', 'etcd_mvcc_db_total_size_in_bytes'), start, end) : null;
   const limits = summary.limits.findings.filter((f) => f.kind === 'limit');
   const outside = (f: (typeof limits)[number]): boolean => f.rule === 'machine-cpu' && f.evidence.some((e) => e.startsWith(OTHERS_USED_MOST));
-  const own = limits.find((f) => !outside(f));
+  // A CPU limit that began before the window was the ramp's (enrolment, registration); the
+  // window's CPU is measured above, so it makes a knee only if it lasted into the window.
+  const windowStartS = (start - runStart) / 1000;
+  const duringRamp = (f: (typeof limits)[number]): boolean => CPU_RULES.has(f.rule) && f.atS < windowStartS;
+  const own = limits.find((f) => !outside(f) && !duringRamp(f));
+  const ramp = limits.find((f) => !outside(f) && duringRamp(f));
   const shared = limits.find(outside);
   const slis = summary.slis;
   const p99 = (name: string): number | null => {
@@ -151,6 +165,7 @@ export function measureStep(input: StepInput): StepMeasurement {
     },
     failedSlos: summary.slos.filter((s) => !s.pass).map((s) => ({ name: s.name, threshold: s.threshold, value: s.value })),
     firstLimit: own ? { rule: own.rule, text: own.text } : null,
+    rampLimit: ramp ? { rule: ramp.rule, text: ramp.text } : null,
     sharedMachine: shared?.text ?? null,
     symptoms: summary.limits.findings.filter((f) => f.kind === 'symptom').map((f) => `${f.rule}: ${f.text}`),
   };
