@@ -121,8 +121,18 @@ describe('findKnee on a step recorded on a shared machine', () => {
     expect(knee.kneeNodes).toBeNull();
     expect(knee.holdsNodes).toBe(1000);
     expect(knee.sentence).toContain('held every step up to 1000 nodes in its steady window');
-    expect(knee.sentence).toContain('The ramp saturated CPU at 2 of 3 steps (at 250 nodes: machine-cpu: the machine');
+    expect(knee.sentence).toContain('The ramp hit a limit at 2 of 3 steps (at 250 nodes: machine-cpu: the machine');
     expect(knee.reasons).toEqual([{ kind: 'ramp', text: `machine-cpu: ${ramp.text}` }]);
+  });
+
+  it('makes a knee of cloudcore throttled over the steady window, not of throttling during the ramp alone', () => {
+    const ramp = { rule: 'cloudcore-throttled', text: "cloudcore's API client was throttled from t=23.4 s (2 client-side waits)" };
+    expect(findKnee([healthyStep(250, { rampLimit: ramp }), healthyStep(500)]).kneeNodes).toBeNull();
+    // A lone wait in the window is not a limit; waits in 3 of its samples are.
+    expect(findKnee([healthyStep(250, { cloudcoreThrottled: { waits: 1, samples: 1 } }), healthyStep(500)]).kneeNodes).toBeNull();
+    const knee = findKnee([healthyStep(250, { rampLimit: ramp }), healthyStep(500, { cloudcoreThrottled: { waits: 41, samples: 17 } })]);
+    expect(knee.kneeNodes).toBe(500);
+    expect(knee.firstLimit).toBe("cloudcore-throttled: cloudcore's API client waited on its own rate limit 41 times, in 17 of the steady window's samples");
   });
 
   it('makes a knee of a machine whose CPU stayed saturated over the steady window', () => {

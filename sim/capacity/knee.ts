@@ -1,14 +1,18 @@
 /**
  * The knee of a sweep: the first step (by node count) where an SLO breached, nodes did not all
  * get Ready, a control-plane component or the machine passed 90 % of the CPU it can have over the
- * steady window, or the run's "what held the fleet back" rules named a limit. The step before it
- * is what the setup holds. CPU saturation during a step's ramp (enrolment, registration) that
- * did not last into its window is reported beside the knee, not as one.
+ * steady window, cloudcore's API client was throttled in it, or the run's "what held the fleet
+ * back" rules named a limit. The step before it
+ * is what the setup holds. CPU saturation or throttling during a step's ramp (enrolment,
+ * registration) that did not last into its window is reported beside the knee, not as one.
  */
 import { COMPONENTS, type StepMeasurement } from './step-measurement.js';
 
 /** A component at this share of the cores it can have is saturated. */
 export const CPU_KNEE_SHARE = 0.9;
+
+/** cloudcore's client throttled in this many of a window's (1 s) samples is held back by it; a lone wait is not. */
+export const THROTTLED_KNEE_SAMPLES = 3;
 
 export interface KneeReason {
   kind: 'limit' | 'cpu' | 'not-ready' | 'error' | 'slo' | 'symptom' | 'shared-machine' | 'ramp';
@@ -52,7 +56,7 @@ export function findKnee(steps: readonly StepMeasurement[], cpuAllowance: (s: St
   const rampNote =
     ramps.length === 0
       ? ''
-      : ` The ramp saturated CPU at ${ramps.length === ordered.length ? 'every step' : `${ramps.length} of ${ordered.length} steps`} (at ${ramps[0]!.nodes} nodes: ${ramps[0]!.rampLimit!.rule}: ${ramps[0]!.rampLimit!.text}), and every node still got Ready.`;
+      : ` The ramp hit a limit at ${ramps.length === ordered.length ? 'every step' : `${ramps.length} of ${ordered.length} steps`} (at ${ramps[0]!.nodes} nodes: ${ramps[0]!.rampLimit!.rule}: ${ramps[0]!.rampLimit!.text}), and every node still got Ready.`;
   return {
     holdsNodes: largest,
     kneeNodes: null,
@@ -80,6 +84,13 @@ export function reasonsAt(s: StepMeasurement, cpuAllowance: (s: StepMeasurement,
   const { cores, busyCoresMean, otherCoresMean } = s.machine;
   if (cores !== null && busyCoresMean !== null && busyCoresMean >= CPU_KNEE_SHARE * cores && (otherCoresMean ?? 0) < busyCoresMean / 2) {
     reasons.push({ kind: 'cpu', text: `the machine's CPU at ${busyCoresMean.toFixed(2)} of ${cores} cores over the steady window (≥ ${CPU_KNEE_SHARE * 100} %)` });
+  }
+  const throttled = s.cloudcoreThrottled;
+  if (throttled && throttled.samples >= THROTTLED_KNEE_SAMPLES) {
+    reasons.push({
+      kind: 'limit',
+      text: `cloudcore-throttled: cloudcore's API client waited on its own rate limit ${throttled.waits} times, in ${throttled.samples} of the steady window's samples`,
+    });
   }
   if (s.ready < s.nodes) reasons.push({ kind: 'not-ready', text: `only ${s.ready} of ${s.nodes} nodes Ready` });
   if (s.error && s.error.code !== 'TWL_INTERRUPTED') reasons.push({ kind: 'error', text: `the run failed: ${s.error.code}: ${s.error.message}` });

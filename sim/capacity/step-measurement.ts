@@ -56,17 +56,19 @@ export interface StepMeasurement {
   apiserver: { requestsPerS: number | null; mutatingP99Ms: number | null; readP99Ms: number | null; rejectedPerS: number | null; etcdP99Ms: number | null };
   etcd: { dbSizeBytes: number | null };
   harness: { cpuCoresMean: number | null; rssBytes: number | null };
+  /** client-go's client-side throttling waits in cloudcore's log over the window, and in how many of its samples; null when its log was not read. */
+  cloudcoreThrottled: { waits: number; samples: number } | null;
   /** The machine over the window: how busy, and how much of it processes outside the run took. */
   machine: { cores: number | null; busyCoresMean: number | null; otherCoresMean: number | null };
   slis: { joinToReadyP99Ms: number | null; podStartupP99Ms: number | null; apiMutatingP99Ms: number | null; apiReadP99Ms: number | null };
   failedSlos: Array<{ name: string; threshold: string; value: number | null }>;
   /**
    * The first limit the run's rules named, leaving out a machine whose CPU processes outside the
-   * run took, and CPU saturation that began before the window (the window's own CPU is judged
-   * from its samples instead).
+   * run took, and CPU saturation or client throttling that began before the window (the window's
+   * own samples judge those instead).
    */
   firstLimit: { rule: string; text: string } | null;
-  /** CPU saturation the rules found before the window, during the ramp: reported, not a knee by itself. */
+  /** CPU saturation or client throttling the rules found before the window, during the ramp: reported, not a knee by itself. */
   rampLimit: { rule: string; text: string } | null;
   /** The machine's CPU saturated with processes outside the run as its largest consumer: what the step shared, not what the setup holds. */
   sharedMachine: string | null;
@@ -86,8 +88,8 @@ export interface StepInput {
   scrape: ScrapeRecord | null;
 }
 
-/** The limit rules about CPU, which the window's own samples can judge again. */
-const CPU_RULES = new Set(['machine-cpu', 'process-cpu']);
+/** The limit rules the window's own samples judge again: CPU, and cloudcore's client throttling. */
+const WINDOW_RULES = new Set(['machine-cpu', 'process-cpu', 'cloudcore-throttled']);
 
 export function measureStep(input: StepInput): StepMeasurement {
   const { events, summary } = input;
@@ -115,6 +117,7 @@ export function measureStep(input: StepInput): StepMeasurement {
     components[name] = m;
   }
   const api = evidence.map((s) => s.apiserver).filter((a): a is NonNullable<EvidenceSample['apiserver']> => a !== null);
+  const throttled = evidence.map((s) => s.cloudcore?.throttledWaits).filter((w): w is number => typeof w === 'number');
   const harnessCpu = evidence.map((s) => sumWhere(s, (n) => processRole(n) === 'harness', (p) => p.cpuCores));
   const harnessRss = evidence.map((s) => sumWhere(s, (n) => processRole(n) === 'harness', (p) => p.rssBytes));
   const busy = evidence.map((s) => s.machine.busyCores).filter((v): v is number => v !== null);
@@ -123,10 +126,11 @@ export function measureStep(input: StepInput): StepMeasurement {
   const dbSize = input.scrape ? lastIn(seriesOf(input.scrape, 'etcd', 'etcd_mvcc_db_total_size_in_bytes'), start, end) : null;
   const limits = summary.limits.findings.filter((f) => f.kind === 'limit');
   const outside = (f: (typeof limits)[number]): boolean => f.rule === 'machine-cpu' && f.evidence.some((e) => e.startsWith(OTHERS_USED_MOST));
-  // A CPU limit that began before the window was the ramp's (enrolment, registration); the
-  // window's CPU is measured above, so it makes a knee only if it lasted into the window.
+  // A CPU or throttling limit that began before the window was the ramp's (enrolment,
+  // registration); the window's own samples are measured above, so it makes a knee only if it
+  // lasted into the window.
   const windowStartS = (start - runStart) / 1000;
-  const duringRamp = (f: (typeof limits)[number]): boolean => CPU_RULES.has(f.rule) && f.atS < windowStartS;
+  const duringRamp = (f: (typeof limits)[number]): boolean => WINDOW_RULES.has(f.rule) && f.atS < windowStartS;
   const own = limits.find((f) => !outside(f) && !duringRamp(f));
   const ramp = limits.find((f) => !outside(f) && duringRamp(f));
   const shared = limits.find(outside);
@@ -156,6 +160,7 @@ export function measureStep(input: StepInput): StepMeasurement {
     },
     etcd: { dbSizeBytes: dbSize },
     harness: { cpuCoresMean: mean(harnessCpu), rssBytes: max(harnessRss) },
+    cloudcoreThrottled: throttled.length > 0 ? { waits: throttled.reduce((n, w) => n + w, 0), samples: throttled.filter((w) => w > 0).length } : null,
     machine: { cores: evidence[0]?.machine.cores ?? null, busyCoresMean: mean(busy), otherCoresMean: mean(others) },
     slis: {
       joinToReadyP99Ms: summary.latency.joinToReadyMs.p99,
