@@ -63,7 +63,7 @@ function armSection(a: ArmResult): string[] {
   if (p) {
     out.push('', `### ${a.name}: projection to ${p.target.toLocaleString('en-US')} nodes (nodeLimit ${p.nodeLimit}; 95 % prediction intervals)`, '');
     if (p.farExtrapolation) out.push(`> **Far extrapolation:** the target is ${p.factor.toFixed(0)}× the largest measured step (${p.largestStep}); beyond ${EXTRAPOLATION_FLAG}× a straight line is a guess about costs that were never observed.`, '');
-    out.push('| component | cores (p95 model) | cores (mean model) | memory |', '|---|---|---|---|');
+    out.push('| component | cores (p95 model, or the mean where higher) | cores (mean model) | memory |', '|---|---|---|---|');
     for (const c of p.components) out.push(`| ${c.component} | ${formatEstimate(c.cores, 'cores')} | ${formatEstimate(c.coresMean, 'cores')} | ${formatEstimate(c.memoryBytes, 'bytes')} |`);
     out.push(`| **total** | ${formatValue(p.totals.cores.estimate, 'cores')}${p.totals.cores.high !== null ? ` (≤ ${formatValue(p.totals.cores.high, 'cores')})` : ''} | | ${formatValue(p.totals.memoryBytes.estimate, 'bytes')}${p.totals.memoryBytes.high !== null ? ` (≤ ${formatValue(p.totals.memoryBytes.high, 'bytes')})` : ''} |`, '');
     out.push(

@@ -81,6 +81,11 @@ describe('project', () => {
     expect(p.cloudcoreFdLimit).toBe(20_000);
     expect(p.budget!.fits).toBe(false);
     expect(p.budget!.lines[1]).toMatch(/^memory: needs .* more than 1\.0 GiB$/);
+    // Cores to provision come from the p95 line, and never fall below the mean line.
+    for (const c of p.components) expect(c.cores!.estimate).toBeGreaterThanOrEqual(c.coresMean!.estimate);
+    const flatP95 = models.map((m) => (m.resource === 'cpu-p95' && m.fit ? { ...m, fit: { ...m.fit, coefficients: m.fit.coefficients.map((k, i) => (i === 0 ? k : { ...k, estimate: 0 })) } } : m));
+    const shallow = project(flatP95, steps, 'baseline', 100_000, null).components.find((c) => c.component === 'kube-apiserver')!;
+    expect(shallow.cores).toEqual(shallow.coresMean);
     const small = project(models, steps, 'baseline', 4000, { cores: 100, memoryBytes: 100 * 1024 ** 3 });
     expect(small.farExtrapolation).toBe(false);
     expect(small.budget!.fits).toBe(true);

@@ -19,7 +19,7 @@ export interface Estimate {
 
 export interface ComponentProjection {
   component: string;
-  /** From the p95 CPU model: the cores to provision. */
+  /** From the p95 CPU model (the mean model where that is higher): the cores to provision. */
   cores: Estimate | null;
   /** From the mean CPU model. */
   coresMean: Estimate | null;
@@ -59,6 +59,15 @@ export interface Projection {
   budget: BudgetVerdict | null;
 }
 
+/**
+ * The p95 line, but never under the mean line: small steps' p95 carries their ramps' bursts, so
+ * its slope can be the shallower one, and a target's p95 below its mean says only that.
+ */
+function notBelow(p95: Estimate | null, mean: Estimate | null): Estimate | null {
+  if (!p95 || !mean || p95.estimate >= mean.estimate) return p95 ?? mean;
+  return mean;
+}
+
 export function project(models: readonly CostModel[], steps: readonly StepMeasurement[], arm: string, target: number, budget: Budget | null): Projection {
   const mine = models.filter((m) => m.arm === arm);
   const armSteps = steps.filter((s) => s.arm === arm);
@@ -70,7 +79,7 @@ export function project(models: readonly CostModel[], steps: readonly StepMeasur
     // Costs are not negative: a band reaching below zero says only that the low end is unknown.
     return p ? { estimate: p.estimate, low: p.prediction ? Math.max(0, p.prediction[0]) : null, high: p.prediction?.[1] ?? null } : null;
   };
-  const components = COMPONENTS.map((c) => ({ component: c, cores: at(c, 'cpu-p95'), coresMean: at(c, 'cpu-mean'), memoryBytes: at(c, 'rss') })).filter(
+  const components = COMPONENTS.map((c) => ({ component: c, cores: notBelow(at(c, 'cpu-p95'), at(c, 'cpu-mean')), coresMean: at(c, 'cpu-mean'), memoryBytes: at(c, 'rss') })).filter(
     (c) => c.cores !== null || c.memoryBytes !== null,
   );
   const sum = (pick: (c: ComponentProjection) => Estimate | null): { estimate: number; high: number | null } => {
