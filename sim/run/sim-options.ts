@@ -102,7 +102,6 @@ export interface SimOptions {
 /** The control channel's port unless `--control-listen` says otherwise (the chart's default too). */
 export const DEFAULT_CONTROL_PORT = 7443;
 
-/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (127.0.0.1). */
 /** The image `--fleet kubernetes` runs unless `--image` names another: this version's. */
 export const TWINLAB_IMAGE_TAG = '0.1.0';
 
@@ -113,6 +112,7 @@ export function parseImage(value: string): { repository: string; tag: string } {
   return { repository: m[1]!, tag: m[2] ?? TWINLAB_IMAGE_TAG };
 }
 
+/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (127.0.0.1). */
 export function parseListen(value: string, flag: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
   const port = m ? Number(m[3]) : NaN;
